@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { MeetingId, MEETING_PASSWORD_MAX_LENGTH, MEETING_PASSWORD_MIN_LENGTH } from './ids.js';
+import { MeetingTitle, Username } from './text.js';
+import { LIMITS } from './limits.js';
+
+// HTTP API bodies. Every request body is parsed with these schemas at the boundary.
+
+export const UserInfo = z.object({
+  id: z.string(),
+  username: z.string(),
+  isAdmin: z.boolean(),
+});
+export type UserInfo = z.infer<typeof UserInfo>;
+
+export const SignInRequest = z
+  .object({
+    username: Username,
+    password: z.string().min(1).max(LIMITS.userPasswordMax),
+  })
+  .strict();
+export type SignInRequest = z.infer<typeof SignInRequest>;
+
+export const SessionResponse = z.object({
+  user: UserInfo.nullable(),
+  /** Echo this in the X-CSRF-Token header of every state-changing request. */
+  csrfToken: z.string().nullable(),
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+export const MeetingPassword = z
+  .string()
+  .min(MEETING_PASSWORD_MIN_LENGTH, `meeting password is at least ${MEETING_PASSWORD_MIN_LENGTH} characters`)
+  .max(MEETING_PASSWORD_MAX_LENGTH);
+
+export const CreateMeetingRequest = z
+  .object({
+    title: MeetingTitle,
+    /** Omit to have the server generate a random password (the default, B1). */
+    password: MeetingPassword.optional(),
+  })
+  .strict();
+export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
+
+export const UpdateMeetingRequest = z
+  .object({
+    title: MeetingTitle.optional(),
+    password: MeetingPassword.optional(),
+    locked: z.boolean().optional(),
+  })
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, 'nothing to update');
+export type UpdateMeetingRequest = z.infer<typeof UpdateMeetingRequest>;
+
+export const MeetingResource = z.object({
+  id: MeetingId,
+  title: z.string(),
+  password: z.string(),
+  /** Join link for participants; the password travels in the fragment (#pwd=), never to the server. */
+  joinUrl: z.string(),
+  /** Link the host opens to run the meeting. */
+  hostUrl: z.string(),
+  locked: z.boolean(),
+  createdAt: z.string(),
+});
+export type MeetingResource = z.infer<typeof MeetingResource>;
+
+export const MeetingList = z.object({ meetings: z.array(MeetingResource) });
+export type MeetingList = z.infer<typeof MeetingList>;
+
+export const BanResource = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  createdAt: z.string(),
+});
+export const BanList = z.object({ bans: z.array(BanResource) });
+
+export const ErrorResponse = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryAfterMs: z.number().optional(),
+  details: z.unknown().optional(),
+});
+
+/** Paths the client navigates to; the server serves the app for each. */
+export const paths = {
+  signIn: '/signin',
+  dashboard: '/',
+  join: (id: string) => `/m/${id}`,
+  host: (id: string) => `/m/${id}/host`,
+} as const;
+
+export const CSRF_HEADER = 'x-csrf-token';

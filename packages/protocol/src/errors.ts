@@ -1,0 +1,60 @@
+// Stable error codes shared by server and client. The client shows its own localised text for
+// each code; the server's message is a fallback fit to show.
+export const ErrorCode = {
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  BANNED: 'BANNED',
+  LOCKED: 'LOCKED',
+  DENIED: 'DENIED',
+  REMOVED: 'REMOVED',
+  MEETING_ENDED: 'MEETING_ENDED',
+  NOT_JOINED: 'NOT_JOINED',
+  ALREADY_JOINED: 'ALREADY_JOINED',
+  NOT_ADMITTED: 'NOT_ADMITTED',
+  FORBIDDEN: 'FORBIDDEN',
+  UNKNOWN_PARTICIPANT: 'UNKNOWN_PARTICIPANT',
+  INVALID_RESUME: 'INVALID_RESUME',
+  REPLACED: 'REPLACED',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  CSRF: 'CSRF',
+  NOT_FOUND: 'NOT_FOUND',
+  VALIDATION: 'VALIDATION',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  INVALID_MESSAGE: 'The message is not valid.',
+  MESSAGE_TOO_LARGE: 'The message is too large.',
+  RATE_LIMITED: 'Too many attempts. Please wait and try again.',
+  WRONG_PASSWORD: 'Wrong password or meeting ID.',
+  BANNED: 'You were removed from this meeting and cannot rejoin.',
+  LOCKED: 'This meeting is locked.',
+  DENIED: 'The host did not let you in.',
+  REMOVED: 'You were removed from this meeting.',
+  MEETING_ENDED: 'This meeting has ended.',
+  NOT_JOINED: 'Join the meeting first.',
+  ALREADY_JOINED: 'This connection has already joined.',
+  NOT_ADMITTED: 'You have not been admitted to this meeting yet.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  UNKNOWN_PARTICIPANT: 'No such participant in this meeting.',
+  INVALID_RESUME: 'The session cannot be resumed.',
+  REPLACED: 'This session was resumed from another connection.',
+  UNAUTHENTICATED: 'Sign in first.',
+  INVALID_CREDENTIALS: 'Wrong username or password.',
+  CSRF: 'The request is missing its CSRF token.',
+  NOT_FOUND: 'Not found.',
+  VALIDATION: 'The request is not valid.',
+  INTERNAL: 'Something went wrong on the server.',
+};
+
+/** Shape of every HTTP error body and of the `error` signalling message's payload. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+  details?: unknown;
+}

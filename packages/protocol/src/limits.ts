@@ -1,0 +1,18 @@
+// Size and rate limits, checked at the boundary by the server and respected by the client.
+export const LIMITS = {
+  /** Largest signalling message the server parses, in bytes. */
+  signalingMessageBytes: 8 * 1024,
+  /** Larger frames close the socket (WebSocket close 1009). */
+  signalingFrameBytes: 64 * 1024,
+  /** Largest HTTP JSON body, in bytes. */
+  httpBodyBytes: 64 * 1024,
+  displayNameMax: 64,
+  meetingTitleMax: 200,
+  usernameMin: 1,
+  usernameMax: 64,
+  userPasswordMin: 12,
+  userPasswordMax: 1024,
+  /** Signalling messages per second, sustained, per connection. */
+  signalingRatePerSecond: 20,
+  signalingBurst: 60,
+} as const;

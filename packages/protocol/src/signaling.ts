@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { BanId, MeetingId, ParticipantId, ResumeToken } from './ids.js';
+import { DisplayName } from './text.js';
+import { ErrorCode } from './errors.js';
+
+// One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
+// `ok` or `error` answer echoes it.
+const ReqId = z.number().int().nonnegative().max(2 ** 31).optional();
+
+const msg = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), reqId: ReqId, ...shape }).strict();
+
+export const JoinMessage = msg('join', {
+  meetingId: MeetingId,
+  displayName: DisplayName,
+  // Absent for the meeting's host, who is recognised by the signed-in session, never by a claim.
+  password: z.string().max(256).optional(),
+});
+export const ResumeMessage = msg('resume', {
+  meetingId: MeetingId,
+  participantId: ParticipantId,
+  resumeToken: ResumeToken,
+});
+export const LeaveMessage = msg('leave', {});
+export const AdmitMessage = msg('admit', { participantId: ParticipantId });
+export const DenyMessage = msg('deny', { participantId: ParticipantId });
+export const AdmitAllMessage = msg('admitAll', {});
+export const SendToWaitingMessage = msg('sendToWaiting', { participantId: ParticipantId });
+export const RemoveMessage = msg('remove', { participantId: ParticipantId });
+export const SetLockedMessage = msg('setLocked', { locked: z.boolean() });
+export const LiftBanMessage = msg('liftBan', { banId: BanId });
+export const PingMessage = msg('ping', {});
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  JoinMessage,
+  ResumeMessage,
+  LeaveMessage,
+  AdmitMessage,
+  DenyMessage,
+  AdmitAllMessage,
+  SendToWaitingMessage,
+  RemoveMessage,
+  SetLockedMessage,
+  LiftBanMessage,
+  PingMessage,
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- server to client -------------------------------------------------------------------
+
+export const Role = z.enum(['host', 'participant']);
+export type Role = z.infer<typeof Role>;
+
+/** How a person entered: as a guest with the password, or as a signed-in member. */
+export const EntryKind = z.enum(['guest', 'member']);
+export type EntryKind = z.infer<typeof EntryKind>;
+
+export const ParticipantInfo = z.object({
+  id: ParticipantId,
+  displayName: z.string(),
+  role: Role,
+  entry: EntryKind,
+  joinedAt: z.number(),
+});
+export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
+
+export const WaitingEntry = z.object({
+  id: ParticipantId,
+  displayName: z.string(),
+  entry: EntryKind,
+  arrivedAt: z.number(),
+});
+export type WaitingEntry = z.infer<typeof WaitingEntry>;
+
+export const BanInfo = z.object({
+  id: BanId,
+  displayName: z.string(),
+  createdAt: z.number(),
+});
+export type BanInfo = z.infer<typeof BanInfo>;
+
+export const MeetingSummary = z.object({
+  id: MeetingId,
+  title: z.string(),
+  locked: z.boolean(),
+});
+export type MeetingSummary = z.infer<typeof MeetingSummary>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('joined'),
+    reqId: ReqId,
+    participantId: ParticipantId,
+    resumeToken: ResumeToken,
+    role: Role,
+    state: z.enum(['waiting', 'admitted']),
+  }),
+  z.object({ type: z.literal('waiting'), hostPresent: z.boolean() }),
+  z.object({
+    type: z.literal('admitted'),
+    meeting: MeetingSummary,
+    self: ParticipantInfo,
+  }),
+  z.object({ type: z.literal('roster'), participants: z.array(ParticipantInfo) }),
+  z.object({ type: z.literal('waitingRoom'), entries: z.array(WaitingEntry) }),
+  z.object({ type: z.literal('bans'), bans: z.array(BanInfo) }),
+  z.object({ type: z.literal('meetingState'), meeting: MeetingSummary }),
+  z.object({ type: z.literal('sentToWaiting') }),
+  z.object({
+    type: z.literal('ended'),
+    code: z.enum([
+      ErrorCode.DENIED,
+      ErrorCode.REMOVED,
+      ErrorCode.MEETING_ENDED,
+      ErrorCode.REPLACED,
+    ]),
+    message: z.string(),
+  }),
+  z.object({ type: z.literal('ok'), reqId: ReqId }),
+  z.object({
+    type: z.literal('error'),
+    reqId: ReqId,
+    code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    retryAfterMs: z.number().optional(),
+  }),
+  z.object({ type: z.literal('pong'), reqId: ReqId }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** WebSocket close codes Kaigi uses beyond the standard ones. */
+export const CloseCode = {
+  ENDED: 4000,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+} as const;

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+import { AuditKind, LIMITS, Username } from '@kaigi/protocol';
+import { loadConfig } from '../config.js';
+import { AuditLog } from '../audit/AuditLog.js';
+import { verifyChain } from '../audit/verifyChain.js';
+import { openDatabase } from '../storage/Database.js';
+import { UserStore } from '../storage/UserStore.js';
+
+const USAGE = `Usage: kaigi <command>
+  user add NAME [--admin]     create a local account; the password is read from stdin
+  user list                   list accounts
+  user disable NAME           disable an account and end its sessions
+  user enable NAME            enable an account again
+  token create USER [LABEL]   create an API token for USER (printed once)
+  token list                  list API tokens
+  token revoke ID             revoke an API token
+  audit verify                check the audit log's hash chain
+Environment: KAIGI_DATA_DIR (default ./data)`;
+
+class UsageError extends Error {}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [group, cmd, ...rest] = argv;
+  const config = loadConfig();
+  const db = await openDatabase(config.dataDir);
+  const users = new UserStore(db);
+  const audit = new AuditLog(db);
+  const out = (s: string) => process.stdout.write(s + '\n');
+  try {
+    switch (`${group ?? ''} ${cmd ?? ''}`) {
+      case 'user add': {
+        const name = rest.find((a) => !a.startsWith('--'));
+        if (!name) throw new UsageError('user add needs a NAME');
+        const parsed = Username.safeParse(name);
+        if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid username');
+        const password = await readStdinLine();
+        if (password.length < LIMITS.userPasswordMin) {
+          throw new UsageError(`the password (read from stdin) must be at least ${LIMITS.userPasswordMin} characters`);
+        }
+        const user = await users.add(parsed.data, password, rest.includes('--admin'));
+        await audit.append({ kind: AuditKind.USER_ADDED, actor: 'cli', data: { userId: user.id, username: user.username, admin: user.isAdmin } });
+        out(`created user ${user.username}${user.isAdmin ? ' (admin)' : ''}`);
+        return 0;
+      }
+      case 'user list': {
+        for (const u of await users.list()) {
+          out(`${u.username}\t${u.isAdmin ? 'admin' : 'user'}\t${u.disabled ? 'disabled' : 'active'}`);
+        }
+        return 0;
+      }
+      case 'user disable':
+      case 'user enable': {
+        const name = rest[0];
+        if (!name) throw new UsageError(`user ${cmd} needs a NAME`);
+        const u = await users.setDisabled(name, cmd === 'disable');
+        await audit.append({ kind: cmd === 'disable' ? AuditKind.USER_DISABLED : AuditKind.USER_ENABLED, actor: 'cli', data: { userId: u.id } });
+        out(`user ${name} ${cmd}d`);
+        return 0;
+      }
+      case 'token create': {
+        const name = rest[0];
+        if (!name) throw new UsageError('token create needs a USER');
+        const t = await users.createToken(name, rest[1] ?? 'api');
+        await audit.append({ kind: AuditKind.TOKEN_CREATED, actor: 'cli', data: { tokenId: t.id, username: name } });
+        out(t.token);
+        process.stderr.write(`token ${t.id} created; it is shown only once\n`);
+        return 0;
+      }
+      case 'token list': {
+        for (const t of await users.listTokens()) {
+          out(`${t.id}\t${t.username}\t${t.name}\t${t.createdAt}\t${t.revoked ? 'revoked' : 'active'}`);
+        }
+        return 0;
+      }
+      case 'token revoke': {
+        const id = rest[0];
+        if (!id) throw new UsageError('token revoke needs an ID');
+        await users.revokeToken(id);
+        await audit.append({ kind: AuditKind.TOKEN_REVOKED, actor: 'cli', data: { tokenId: id } });
+        out(`token ${id} revoked`);
+        return 0;
+      }
+      case 'audit verify': {
+        const verdict = verifyChain(await audit.entries());
+        if (verdict.ok) {
+          out(`audit log OK: ${verdict.entries} entries, head ${verdict.head}`);
+          return 0;
+        }
+        out(`audit log BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
+        return 1;
+      }
+      default:
+        throw new UsageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
+    }
+  } finally {
+    await audit.flush();
+    await db.destroy();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`kaigi: ${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`kaigi: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Origin used in join and host links, e.g. https://meet.example.org */
+  publicUrl: string;
+  tlsCertPath: string | null;
+  tlsKeyPath: string | null;
+  clientDir: string;
+  region: string;
+  logLevel: string;
+  /** Join attempts: failures allowed per address before waits grow. */
+  joinFailuresPerAddress: number;
+  joinFailuresPerMeeting: number;
+  /** Seconds a disconnected participant keeps its place for a resume. */
+  resumeGraceSeconds: number;
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.KAIGI_HOST || '127.0.0.1';
+  const port = intEnv(env, 'KAIGI_PORT', 8443, 0, 65535);
+  const dataDir = path.resolve(env.KAIGI_DATA_DIR || './data');
+  const certPath = env.KAIGI_TLS_CERT || null;
+  const keyPath = env.KAIGI_TLS_KEY || null;
+  if ((certPath === null) !== (keyPath === null)) {
+    throw new Error('KAIGI_TLS_CERT and KAIGI_TLS_KEY must be given together');
+  }
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (env.KAIGI_PUBLIC_URL || `https://${linkHost}:${port}`).replace(/\/+$/, '');
+  if (!/^https:\/\/[^/]+$/.test(publicUrl)) {
+    throw new Error('KAIGI_PUBLIC_URL must be an https origin without a path, e.g. https://meet.example.org');
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return {
+    host,
+    port,
+    dataDir,
+    publicUrl,
+    tlsCertPath: certPath,
+    tlsKeyPath: keyPath,
+    clientDir: path.resolve(env.KAIGI_CLIENT_DIR || path.join(here, '../../client/dist')),
+    region: env.KAIGI_REGION || 'local',
+    logLevel: env.KAIGI_LOG_LEVEL || 'info',
+    joinFailuresPerAddress: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_ADDRESS', 5, 1, 1000),
+    joinFailuresPerMeeting: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_MEETING', 20, 1, 10000),
+    resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
+  };
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { AuditKind, ErrorCode, SignInRequest, type SessionResponse } from '@kaigi/protocol';
+import type { Services } from '../services.js';
+import { RateLimiter } from '../security/RateLimiter.js';
+import { requireUser, resolveAuth } from './auth.js';
+import { SESSION_COOKIE, secureCookie } from './cookies.js';
+import { HttpError } from './HttpError.js';
+import { parseBody } from './validate.js';
+import { sameOrigin } from './origin.js';
+
+export function authRoutes(app: FastifyInstance, services: Services): void {
+  const limiter = new RateLimiter({ freeFailures: 5 });
+
+  app.get('/api/auth/session', async (req): Promise<SessionResponse> => {
+    const auth = await resolveAuth(services, req);
+    return {
+      user: auth ? { id: auth.user.id, username: auth.user.username, isAdmin: auth.user.isAdmin } : null,
+      csrfToken: auth?.csrfToken ?? null,
+    };
+  });
+
+  app.post('/api/auth/signin', async (req, reply): Promise<SessionResponse> => {
+    if (!sameOrigin(req, services.config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
+    const body = parseBody(SignInRequest, req.body);
+    const keys = [`ip:${req.ip}`, `user:${body.username}`];
+    const blocked = keys.map((k) => limiter.check(k)).find((d) => !d.allowed);
+    if (blocked) {
+      throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(blocked.retryAfterMs) });
+    }
+    const user = await services.users.authenticate(body.username, body.password);
+    if (!user) {
+      keys.forEach((k) => limiter.fail(k));
+      await services.audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { username: body.username } });
+      throw new HttpError(401, ErrorCode.INVALID_CREDENTIALS);
+    }
+    limiter.reset(`user:${body.username}`);
+    const s = await services.users.createSession(user.id);
+    reply.setCookie(SESSION_COOKIE, s.sessionId, { ...secureCookie(), expires: s.expiresAt });
+    await services.audit.append({ kind: AuditKind.SIGNIN_OK, actor: user.id, data: { address: req.ip } });
+    return { user: { id: user.id, username: user.username, isAdmin: user.isAdmin }, csrfToken: s.csrfToken };
+  });
+
+  app.post('/api/auth/signout', { preHandler: requireUser(services) }, async (req, reply) => {
+    const sid = req.cookies[SESSION_COOKIE];
+    if (sid) await services.users.deleteSession(sid);
+    reply.clearCookie(SESSION_COOKIE, secureCookie());
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  AuditKind,
+  CreateMeetingRequest,
+  ErrorCode,
+  MeetingId,
+  UpdateMeetingRequest,
+  paths,
+  type MeetingList,
+  type MeetingResource,
+} from '@kaigi/protocol';
+import type { Services } from '../services.js';
+import { hashPassword } from '../security/passwords.js';
+import { newMeetingId, newMeetingPassword } from '../security/random.js';
+import type { MeetingRecord } from '../storage/MeetingStore.js';
+import { currentUser, requireUser } from './auth.js';
+import { HttpError } from './HttpError.js';
+import { parseBody } from './validate.js';
+
+export function meetingRoutes(app: FastifyInstance, services: Services): void {
+  const { meetings, sealer, config, hub, audit } = services;
+  const guard = { preHandler: requireUser(services) };
+
+  const resource = (m: MeetingRecord): MeetingResource => {
+    const password = sealer.unseal(m.passwordSealed, `meeting:${m.id}`);
+    return {
+      id: m.id,
+      title: m.title,
+      password,
+      // The password rides in the fragment, which browsers never send to the server (G1).
+      joinUrl: `${config.publicUrl}${paths.join(m.id)}#pwd=${encodeURIComponent(password)}`,
+      hostUrl: `${config.publicUrl}${paths.host(m.id)}`,
+      locked: m.locked,
+      createdAt: m.createdAt,
+    };
+  };
+
+  /** The caller's own meeting, or 404 whether it exists or not: nothing leaks about others'. */
+  const own = async (userId: string, rawId: unknown): Promise<MeetingRecord> => {
+    const id = MeetingId.safeParse(rawId);
+    const m = id.success ? await meetings.get(id.data) : undefined;
+    if (!m || m.hostUserId !== userId) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
+    return m;
+  };
+
+  app.get('/api/meetings', guard, async (req): Promise<MeetingList> => {
+    const user = await currentUser(services, req);
+    return { meetings: (await meetings.listForHost(user.id)).map(resource) };
+  });
+
+  app.post('/api/meetings', guard, async (req, reply): Promise<MeetingResource> => {
+    const user = await currentUser(services, req);
+    const body = parseBody(CreateMeetingRequest, req.body);
+    const id = newMeetingId();
+    const password = body.password ?? newMeetingPassword();
+    const m = await meetings.insert({
+      id,
+      hostUserId: user.id,
+      title: body.title,
+      passwordHash: await hashPassword(password),
+      passwordSealed: sealer.seal(password, `meeting:${id}`),
+    });
+    await audit.append({ kind: AuditKind.MEETING_CREATED, actor: user.id, meetingId: id, data: { generatedPassword: body.password === undefined } });
+    reply.code(201);
+    return resource(m);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req): Promise<MeetingResource> => {
+    const user = await currentUser(services, req);
+    return resource(await own(user.id, req.params.id));
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req): Promise<MeetingResource> => {
+    const user = await currentUser(services, req);
+    const m = await own(user.id, req.params.id);
+    const body = parseBody(UpdateMeetingRequest, req.body);
+    await meetings.update(m.id, {
+      ...(body.title !== undefined && { title: body.title }),
+      ...(body.locked !== undefined && { locked: body.locked }),
+      ...(body.password !== undefined && {
+        passwordHash: await hashPassword(body.password),
+        passwordSealed: sealer.seal(body.password, `meeting:${m.id}`),
+      }),
+    });
+    hub.updated(m.id, { ...(body.title !== undefined && { title: body.title }), ...(body.locked !== undefined && { locked: body.locked }) });
+    await audit.append({
+      kind: AuditKind.MEETING_UPDATED,
+      actor: user.id,
+      meetingId: m.id,
+      data: { fields: Object.keys(body) },
+    });
+    if (body.locked !== undefined && body.locked !== m.locked) {
+      await audit.append({ kind: body.locked ? AuditKind.LOCKED : AuditKind.UNLOCKED, actor: user.id, meetingId: m.id, data: { via: 'api' } });
+    }
+    return resource((await meetings.get(m.id)) ?? m);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req, reply) => {
+    const user = await currentUser(services, req);
+    const m = await own(user.id, req.params.id);
+    hub.end(m.id);
+    await meetings.delete(m.id);
+    await audit.append({ kind: AuditKind.MEETING_DELETED, actor: user.id, meetingId: m.id, data: {} });
+    return reply.code(204).send();
+  });
+}

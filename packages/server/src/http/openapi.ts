@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  CreateMeetingRequest,
+  ErrorResponse,
+  MeetingList,
+  MeetingResource,
+  SessionResponse,
+  SignInRequest,
+  UpdateMeetingRequest,
+} from '@kaigi/protocol';
+
+// The OpenAPI document is generated from the same zod schemas that validate requests, so the
+// two cannot drift apart.
+const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+const json = (s: z.ZodType, io: 'input' | 'output' = 'output') => ({ content: { 'application/json': { schema: schema(s, io) } } });
+const error = (description: string) => ({ description, ...json(ErrorResponse) });
+const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-hjkmnp-tv-z]{16}$' } }];
+const auth = [{ cookieSession: [] }, { bearerToken: [] }];
+
+export function openApiDocument(serverUrl: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Kaigi API',
+      version: '0.1.0',
+      description:
+        'Meetings API of Kaigi. Cookie-authenticated state-changing requests must send the x-csrf-token header with the token from /api/auth/session or /api/auth/signin.',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: {
+        cookieSession: { type: 'apiKey', in: 'cookie', name: '__Host-kaigi_session' },
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token from `kaigi token create`.' },
+      },
+    },
+    paths: {
+      '/api/auth/session': {
+        get: { summary: 'Who is signed in, and the CSRF token', responses: { 200: { description: 'Session', ...json(SessionResponse) } } },
+      },
+      '/api/auth/signin': {
+        post: {
+          summary: 'Sign in with username and password',
+          requestBody: { required: true, ...json(SignInRequest, 'input') },
+          responses: {
+            200: { description: 'Signed in; sets the session cookie', ...json(SessionResponse) },
+            400: error('Invalid body'),
+            401: error('Wrong username or password'),
+            429: error('Too many attempts'),
+          },
+        },
+      },
+      '/api/auth/signout': {
+        post: { summary: 'Sign out', security: auth, responses: { 204: { description: 'Signed out' }, 401: error('Not signed in') } },
+      },
+      '/api/meetings': {
+        get: { summary: "The caller's meetings", security: auth, responses: { 200: { description: 'Meetings', ...json(MeetingList) }, 401: error('Not signed in') } },
+        post: {
+          summary: 'Create a meeting (a random password is generated unless one is given)',
+          security: auth,
+          requestBody: { required: true, ...json(CreateMeetingRequest, 'input') },
+          responses: {
+            201: { description: 'Created', ...json(MeetingResource) },
+            400: error('Invalid body'),
+            401: error('Not signed in'),
+            403: error('Missing CSRF token'),
+          },
+        },
+      },
+      '/api/meetings/{id}': {
+        parameters: idParam,
+        get: { summary: 'Read a meeting', security: auth, responses: { 200: { description: 'Meeting', ...json(MeetingResource) }, 404: error('No such meeting') } },
+        patch: {
+          summary: 'Change title, password or lock',
+          security: auth,
+          requestBody: { required: true, ...json(UpdateMeetingRequest, 'input') },
+          responses: { 200: { description: 'Updated', ...json(MeetingResource) }, 400: error('Invalid body'), 404: error('No such meeting') },
+        },
+        delete: { summary: 'Delete a meeting; everyone in it is disconnected', security: auth, responses: { 204: { description: 'Deleted' }, 404: error('No such meeting') } },
+      },
+      '/api/health': {
+        get: { summary: 'Liveness', responses: { 200: { description: 'OK' } } },
+      },
+    },
+  };
+}

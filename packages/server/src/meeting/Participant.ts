@@ -1,0 +1,32 @@
+import type { EntryKind, ParticipantInfo, Role, WaitingEntry } from '@kaigi/protocol';
+
+export type AdmissionState = 'waiting' | 'admitted';
+
+export interface Participant {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly entry: EntryKind;
+  /** SHA-256 of the browser's device cookie; the key bans hold on to. */
+  readonly deviceHash: string;
+  readonly userId: string | null;
+  readonly resumeTokenHash: string;
+  readonly arrivedAt: number;
+  state: AdmissionState;
+  admittedAt: number | null;
+}
+
+export const toInfo = (p: Participant): ParticipantInfo => ({
+  id: p.id,
+  displayName: p.displayName,
+  role: p.role,
+  entry: p.entry,
+  joinedAt: p.admittedAt ?? p.arrivedAt,
+});
+
+export const toWaitingEntry = (p: Participant): WaitingEntry => ({
+  id: p.id,
+  displayName: p.displayName,
+  entry: p.entry,
+  arrivedAt: p.arrivedAt,
+});

@@ -1,0 +1,12 @@
+import type { Role } from '@kaigi/protocol';
+
+/** Everything one participant may do to the meeting or to another participant. */
+export type Action = 'admit' | 'deny' | 'admitAll' | 'sendToWaiting' | 'remove' | 'setLocked' | 'liftBan';
+
+// The one permission table. Later roles (co-host, verifier) are rows here, not branches elsewhere.
+const TABLE: Record<Role, ReadonlySet<Action>> = {
+  host: new Set<Action>(['admit', 'deny', 'admitAll', 'sendToWaiting', 'remove', 'setLocked', 'liftBan']),
+  participant: new Set<Action>(),
+};
+
+export const can = (role: Role, action: Action): boolean => TABLE[role].has(action);

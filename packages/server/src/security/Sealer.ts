@@ -1,0 +1,40 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Seals small secrets (meeting passwords the host must be able to read back) with AES-256-GCM
+ * under a server key kept in its own file, apart from the database.
+ */
+export class Sealer {
+  private constructor(private readonly key: Buffer) {}
+
+  static open(dataDir: string): Sealer {
+    const dir = path.join(dataDir, 'keys');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, 'seal.key');
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    }
+    const key = fs.readFileSync(file);
+    if (key.length !== 32) throw new Error(`${file} must hold 32 bytes`);
+    return new Sealer(key);
+  }
+
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    c.setAAD(Buffer.from(context));
+    const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
+    return `v1.${iv.toString('base64url')}.${ct.toString('base64url')}.${c.getAuthTag().toString('base64url')}`;
+  }
+
+  unseal(sealed: string, context: string): string {
+    const [v, iv, ct, tag] = sealed.split('.');
+    if (v !== 'v1' || !iv || ct === undefined || !tag) throw new Error('bad sealed value');
+    const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    d.setAAD(Buffer.from(context));
+    d.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,362 @@
+import {
+  AuditKind,
+  ErrorCode,
+  type ClientMessage,
+  type Role,
+} from '@kaigi/protocol';
+import type { AuditLog } from '../audit/AuditLog.js';
+import { BanList } from '../meeting/BanList.js';
+import { Meeting } from '../meeting/Meeting.js';
+import { MeetingError } from '../meeting/MeetingError.js';
+import { verifyPassword, burnVerify } from '../security/passwords.js';
+import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
+import { RateLimiter } from '../security/RateLimiter.js';
+import type { MeetingStore } from '../storage/MeetingStore.js';
+import { LiveMeeting } from './LiveMeeting.js';
+import type { ConnectionContext, Peer } from './Peer.js';
+
+type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
+type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
+export type HostActionMsg = Extract<
+  ClientMessage,
+  { type: 'admit' | 'deny' | 'admitAll' | 'sendToWaiting' | 'remove' | 'setLocked' | 'liftBan' }
+>;
+
+export interface Seat {
+  meetingId: string;
+  participantId: string;
+}
+
+export interface HubOptions {
+  failuresPerAddress: number;
+  failuresPerMeeting: number;
+  resumeGraceMs: number;
+}
+
+/**
+ * Runs live meetings: checks passwords (rate limited), loads meetings and their bans, applies
+ * admission decisions of the Meeting domain, persists what must survive a restart, writes the
+ * audit log and fans out to the participants allowed to see each change.
+ */
+export class MeetingHub {
+  private readonly live = new Map<string, LiveMeeting>();
+  private readonly loading = new Map<string, Promise<LiveMeeting | null>>();
+  private readonly byAddress: RateLimiter;
+  private readonly byMeeting: RateLimiter;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: MeetingStore,
+    private readonly audit: AuditLog,
+    private readonly opts: HubOptions,
+  ) {
+    this.byAddress = new RateLimiter({ freeFailures: opts.failuresPerAddress });
+    this.byMeeting = new RateLimiter({ freeFailures: opts.failuresPerMeeting });
+    this.sweeper = setInterval(() => {
+      this.byAddress.sweep();
+      this.byMeeting.sweep();
+    }, 60_000).unref();
+  }
+
+  async join(peer: Peer, ctx: ConnectionContext, msg: JoinMsg): Promise<Seat> {
+    const { meetingId } = msg;
+    const limit = [this.byAddress.check(`ip:${ctx.ip}`), this.byMeeting.check(`m:${meetingId}`)].find((d) => !d.allowed);
+    if (limit) {
+      await this.audit.append({
+        kind: AuditKind.JOIN_RATE_LIMITED,
+        actor: `address:${ctx.ip}`,
+        data: { attemptedMeetingId: meetingId },
+      });
+      throw Object.assign(new MeetingError(ErrorCode.RATE_LIMITED), { retryAfterMs: limit.retryAfterMs });
+    }
+    const record = await this.store.get(meetingId);
+    const isHost = ctx.user !== null && record !== undefined && record.hostUserId === ctx.user.id;
+    if (!isHost) {
+      const ok =
+        record !== undefined && msg.password !== undefined
+          ? await verifyPassword(record.passwordHash, msg.password)
+          : (await burnVerify(msg.password ?? ''), false);
+      if (!ok) {
+        this.byAddress.fail(`ip:${ctx.ip}`);
+        this.byMeeting.fail(`m:${meetingId}`);
+        await this.audit.append({
+          kind: AuditKind.PASSWORD_FAILED,
+          actor: `address:${ctx.ip}`,
+          meetingId: record ? meetingId : null,
+          data: { attemptedMeetingId: meetingId, displayName: msg.displayName, passwordGiven: msg.password !== undefined },
+        });
+        throw new MeetingError(ErrorCode.WRONG_PASSWORD);
+      }
+    }
+    const live = await this.load(meetingId);
+    if (!live) throw new MeetingError(ErrorCode.WRONG_PASSWORD);
+    const role: Role = isHost ? 'host' : 'participant';
+    const resumeToken = newSecret();
+    let participant;
+    try {
+      participant = live.meeting.arrive({
+        id: newId('p'),
+        displayName: msg.displayName,
+        role,
+        entry: ctx.user ? 'member' : 'guest',
+        deviceHash: ctx.deviceHash,
+        userId: ctx.user?.id ?? null,
+        resumeTokenHash: sha256Hex(resumeToken),
+        now: Date.now(),
+      });
+    } catch (err) {
+      live.pending--;
+      if (err instanceof MeetingError) {
+        await this.audit.append({
+          kind: AuditKind.JOIN_REFUSED,
+          actor: `address:${ctx.ip}`,
+          meetingId,
+          data: { reason: err.code, displayName: msg.displayName, userId: ctx.user?.id ?? null },
+        });
+      }
+      this.unloadIfIdle(live);
+      throw err;
+    }
+    live.pending--;
+    live.peers.set(participant.id, peer);
+    await this.audit.append({
+      kind: isHost ? AuditKind.HOST_JOINED : AuditKind.WAITING,
+      actor: participant.id,
+      meetingId,
+      data: {
+        displayName: participant.displayName,
+        entry: participant.entry,
+        userId: participant.userId,
+        address: ctx.ip,
+      },
+    });
+    peer.send({
+      type: 'joined',
+      reqId: msg.reqId,
+      participantId: participant.id,
+      resumeToken,
+      role,
+      state: participant.state,
+    });
+    live.welcome(participant.id);
+    live.publish();
+    return { meetingId, participantId: participant.id };
+  }
+
+  /** A participant whose connection dropped takes its place back with its resume token. */
+  async resume(peer: Peer, ctx: ConnectionContext, msg: ResumeMsg): Promise<Seat> {
+    const limit = this.byAddress.check(`ip:${ctx.ip}`);
+    if (!limit.allowed) {
+      throw Object.assign(new MeetingError(ErrorCode.RATE_LIMITED), { retryAfterMs: limit.retryAfterMs });
+    }
+    const live = this.live.get(msg.meetingId);
+    const p = live?.meeting.get(msg.participantId);
+    if (!live || !p || !safeEqual(p.resumeTokenHash, sha256Hex(msg.resumeToken))) {
+      this.byAddress.fail(`ip:${ctx.ip}`);
+      await this.audit.append({
+        kind: AuditKind.RESUME_FAILED,
+        actor: `address:${ctx.ip}`,
+        meetingId: live ? msg.meetingId : null,
+        data: { attemptedMeetingId: msg.meetingId, participantId: msg.participantId },
+      });
+      throw new MeetingError(ErrorCode.INVALID_RESUME);
+    }
+    live.clearGrace(p.id);
+    const old = live.peers.get(p.id);
+    live.peers.set(p.id, peer);
+    if (old && old !== peer) old.end(ErrorCode.REPLACED);
+    peer.send({
+      type: 'joined',
+      reqId: msg.reqId,
+      participantId: p.id,
+      resumeToken: msg.resumeToken,
+      role: p.role,
+      state: p.state,
+    });
+    live.welcome(p.id);
+    live.publish();
+    return { meetingId: msg.meetingId, participantId: p.id };
+  }
+
+  /** Host actions. The actor's rights come from its seat, never from the message. */
+  async act(seat: Seat, msg: HostActionMsg): Promise<void> {
+    const live = this.live.get(seat.meetingId);
+    if (!live) throw new MeetingError(ErrorCode.NOT_JOINED);
+    const m = live.meeting;
+    const actor = seat.participantId;
+    const now = Date.now();
+    const audit = (kind: AuditKind, data: Record<string, unknown>) =>
+      this.audit.append({ kind, actor, meetingId: m.id, data });
+
+    switch (msg.type) {
+      case 'admit': {
+        const t = m.admit(actor, msg.participantId, now);
+        live.welcome(t.id);
+        live.publish();
+        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry });
+        return;
+      }
+      case 'admitAll': {
+        const admitted = m.admitAll(actor, now);
+        for (const t of admitted) live.welcome(t.id);
+        live.publish();
+        for (const t of admitted) {
+          await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, all: true });
+        }
+        return;
+      }
+      case 'deny': {
+        const t = m.deny(actor, msg.participantId);
+        this.detach(live, t.id)?.end(ErrorCode.DENIED);
+        live.publish();
+        await audit(AuditKind.DENIED, { participantId: t.id, displayName: t.displayName });
+        return;
+      }
+      case 'sendToWaiting': {
+        const t = m.sendToWaiting(actor, msg.participantId);
+        live.peers.get(t.id)?.send({ type: 'sentToWaiting' });
+        live.publish();
+        await audit(AuditKind.SENT_TO_WAITING, { participantId: t.id, displayName: t.displayName });
+        return;
+      }
+      case 'remove': {
+        const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now);
+        // The ban is in force in memory at once; it is persisted before anyone is told.
+        await this.store.insertBan({
+          id: ban.id,
+          meetingId: m.id,
+          deviceHash: ban.deviceHash,
+          userId: ban.userId,
+          displayName: ban.displayName,
+          createdAt: new Date(ban.createdAt).toISOString(),
+          createdBy: actor,
+        });
+        this.detach(live, t.id)?.end(ErrorCode.REMOVED);
+        live.publish();
+        await audit(AuditKind.REMOVED, { participantId: t.id, displayName: t.displayName, state: t.state });
+        await audit(AuditKind.BANNED, { participantId: t.id, banId: ban.id, byDevice: ban.deviceHash !== null, byAccount: ban.userId !== null });
+        return;
+      }
+      case 'setLocked': {
+        const changed = m.setLocked(actor, msg.locked);
+        if (!changed) return;
+        await this.store.update(m.id, { locked: msg.locked });
+        live.broadcastState();
+        await audit(msg.locked ? AuditKind.LOCKED : AuditKind.UNLOCKED, {});
+        return;
+      }
+      case 'liftBan': {
+        const ban = m.liftBan(actor, msg.banId);
+        await this.store.liftBan(m.id, ban.id, actor);
+        live.publish();
+        await audit(AuditKind.BAN_LIFTED, { banId: ban.id, displayName: ban.displayName });
+        return;
+      }
+    }
+  }
+
+  async leave(seat: Seat, reason: 'left' | 'timeout'): Promise<void> {
+    const live = this.live.get(seat.meetingId);
+    if (!live) return;
+    live.clearGrace(seat.participantId);
+    live.peers.delete(seat.participantId);
+    const p = live.meeting.leave(seat.participantId);
+    if (!p) return;
+    live.publish();
+    this.unloadIfIdle(live);
+    await this.audit.append({
+      kind: AuditKind.LEFT,
+      actor: p.id,
+      meetingId: seat.meetingId,
+      data: { displayName: p.displayName, reason, state: p.state },
+    });
+  }
+
+  /** The connection dropped: the participant keeps its place for the resume grace period. */
+  disconnected(seat: Seat, peer: Peer): void {
+    const live = this.live.get(seat.meetingId);
+    if (!live || live.peers.get(seat.participantId) !== peer) return;
+    live.peers.delete(seat.participantId);
+    live.clearGrace(seat.participantId);
+    live.graceTimers.set(
+      seat.participantId,
+      setTimeout(() => void this.leave(seat, 'timeout'), this.opts.resumeGraceMs).unref(),
+    );
+  }
+
+  /** The meeting was changed through the API. */
+  updated(meetingId: string, patch: { title?: string; locked?: boolean }): void {
+    const live = this.live.get(meetingId);
+    if (!live) return;
+    if (patch.title !== undefined) live.meeting.title = patch.title;
+    if (patch.locked !== undefined) live.meeting.locked = patch.locked;
+    live.broadcastState();
+  }
+
+  /** The meeting was deleted: everyone is told and disconnected. */
+  end(meetingId: string): void {
+    const live = this.live.get(meetingId);
+    if (!live) return;
+    this.live.delete(meetingId);
+    const peers = [...live.peers.values()];
+    live.close();
+    for (const peer of peers) peer.end(ErrorCode.MEETING_ENDED);
+  }
+
+  /** Live counts, for tests and the health endpoint. */
+  stats(): { meetings: number; participants: number } {
+    let participants = 0;
+    for (const l of this.live.values()) participants += l.meeting.all().length;
+    return { meetings: this.live.size, participants };
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const id of [...this.live.keys()]) this.end(id);
+  }
+
+  private detach(live: LiveMeeting, participantId: string): Peer | undefined {
+    const peer = live.peers.get(participantId);
+    live.peers.delete(participantId);
+    live.clearGrace(participantId);
+    this.unloadIfIdle(live);
+    return peer;
+  }
+
+  private async load(meetingId: string): Promise<LiveMeeting | null> {
+    const existing = this.live.get(meetingId);
+    if (existing) {
+      existing.pending++;
+      return existing;
+    }
+    let p = this.loading.get(meetingId);
+    if (!p) {
+      p = (async () => {
+        const record = await this.store.get(meetingId);
+        if (!record) return null;
+        const bans = await this.store.activeBans(meetingId);
+        const meeting = new Meeting(
+          record.id,
+          record.title,
+          record.hostUserId,
+          record.locked,
+          new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
+        );
+        const live = new LiveMeeting(meeting);
+        this.live.set(meetingId, live);
+        return live;
+      })().finally(() => this.loading.delete(meetingId));
+      this.loading.set(meetingId, p);
+    }
+    const live = await p;
+    if (live) live.pending++;
+    return live;
+  }
+
+  private unloadIfIdle(live: LiveMeeting): void {
+    if (live.pending === 0 && live.meeting.isEmpty && this.live.get(live.meeting.id) === live) {
+      live.close();
+      this.live.delete(live.meeting.id);
+    }
+  }
+}

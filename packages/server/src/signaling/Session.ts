@@ -1,0 +1,177 @@
+import type { WebSocket, RawData } from 'ws';
+import {
+  AuditKind,
+  ClientMessage,
+  CloseCode,
+  ERROR_MESSAGES,
+  ErrorCode,
+  LIMITS,
+  type ServerMessage,
+} from '@kaigi/protocol';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { AuditLog } from '../audit/AuditLog.js';
+import { MeetingError } from '../meeting/MeetingError.js';
+import type { MeetingHub, Seat } from './MeetingHub.js';
+import type { ConnectionContext, Peer } from './Peer.js';
+import { TokenBucket } from './TokenBucket.js';
+
+/** Rejections audited per connection; the rest are counted and summed up at close. */
+const AUDITED_REJECTIONS = 20;
+/** A connection that keeps flooding after being told is closed. */
+const DROPS_BEFORE_CLOSE = 200;
+
+/**
+ * One WebSocket. Parses and validates every frame, checks it against the state of this
+ * connection (joined or not) and hands it to the hub, one message at a time in arrival order.
+ */
+export class Session implements Peer {
+  private seat: Seat | null = null;
+  private joining = false;
+  private ended = false;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly bucket = new TokenBucket(LIMITS.signalingRatePerSecond, LIMITS.signalingBurst);
+  private rejections = 0;
+  private drops = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly ctx: ConnectionContext,
+    private readonly hub: MeetingHub,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+  ) {
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('close', () => this.closed());
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+  }
+
+  send(msg: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  end(code: 'DENIED' | 'REMOVED' | 'MEETING_ENDED' | 'REPLACED'): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.seat = null;
+    this.send({ type: 'ended', code, message: ERROR_MESSAGES[code] });
+    this.socket.close(CloseCode.ENDED, code);
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    if (!this.bucket.take()) {
+      if (++this.drops > DROPS_BEFORE_CLOSE) {
+        this.socket.close(CloseCode.POLICY, 'rate limit');
+        return;
+      }
+      if (this.drops === 1 || this.drops % 50 === 0) this.reject(undefined, ErrorCode.RATE_LIMITED, 'Too many messages; slow down.');
+      return;
+    }
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    if (isBinary) return this.reject(undefined, ErrorCode.INVALID_MESSAGE, 'Binary frames are not accepted.');
+    if (bytes > LIMITS.signalingMessageBytes) {
+      return this.reject(undefined, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${LIMITS.signalingMessageBytes} bytes.`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+    } catch {
+      return this.reject(undefined, ErrorCode.INVALID_MESSAGE, 'The message is not JSON.');
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) {
+      const reqId = typeof (json as { reqId?: unknown })?.reqId === 'number' ? (json as { reqId: number }).reqId : undefined;
+      // Name the fields at fault, never echo their values.
+      const where = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
+        .join('; ');
+      return this.reject(Number.isInteger(reqId) ? reqId : undefined, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
+    }
+    const msg = parsed.data;
+    this.chain = this.chain.then(() => this.handle(msg)).catch((err: unknown) => this.fail(msg.reqId, err));
+  }
+
+  private async handle(msg: ClientMessage): Promise<void> {
+    if (this.ended) return;
+    switch (msg.type) {
+      case 'ping':
+        return this.send({ type: 'pong', reqId: msg.reqId });
+      case 'join':
+      case 'resume': {
+        if (this.seat || this.joining) throw new MeetingError(ErrorCode.ALREADY_JOINED);
+        this.joining = true;
+        try {
+          this.seat = msg.type === 'join' ? await this.hub.join(this, this.ctx, msg) : await this.hub.resume(this, this.ctx, msg);
+        } finally {
+          this.joining = false;
+        }
+        return;
+      }
+      case 'leave': {
+        const seat = this.requireSeat();
+        this.seat = null;
+        this.ended = true;
+        await this.hub.leave(seat, 'left');
+        this.send({ type: 'ok', reqId: msg.reqId });
+        this.socket.close(1000, 'left');
+        return;
+      }
+      default: {
+        const seat = this.requireSeat();
+        await this.hub.act(seat, msg);
+        this.send({ type: 'ok', reqId: msg.reqId });
+      }
+    }
+  }
+
+  private requireSeat(): Seat {
+    if (!this.seat) throw new MeetingError(ErrorCode.NOT_JOINED);
+    return this.seat;
+  }
+
+  private fail(reqId: number | undefined, err: unknown): void {
+    if (err instanceof MeetingError) {
+      const retryAfterMs = (err as MeetingError & { retryAfterMs?: number }).retryAfterMs;
+      // Password failures are audited by the hub already.
+      const audited = err.code !== ErrorCode.WRONG_PASSWORD && err.code !== ErrorCode.INVALID_RESUME && err.code !== ErrorCode.RATE_LIMITED && err.code !== ErrorCode.BANNED && err.code !== ErrorCode.LOCKED;
+      this.reject(reqId, err.code, err.message, retryAfterMs, audited);
+      return;
+    }
+    this.log.error({ err }, 'signalling handler failed');
+    this.reject(reqId, ErrorCode.INTERNAL, ERROR_MESSAGES.INTERNAL, undefined, false);
+  }
+
+  private reject(reqId: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number, audited = true): void {
+    this.send({ type: 'error', reqId, code, message, ...(retryAfterMs !== undefined && { retryAfterMs: Math.ceil(retryAfterMs) }) });
+    if (!audited) return;
+    this.rejections++;
+    if (this.rejections > AUDITED_REJECTIONS) return;
+    const kind = code === ErrorCode.FORBIDDEN || code === ErrorCode.NOT_ADMITTED ? AuditKind.ACCESS_DENIED : AuditKind.MESSAGE_REJECTED;
+    void this.audit
+      .append({
+        kind,
+        actor: this.seat?.participantId ?? `address:${this.ctx.ip}`,
+        meetingId: this.seat?.meetingId ?? null,
+        data: { code, address: this.ctx.ip },
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'audit append failed'));
+  }
+
+  private closed(): void {
+    if (this.rejections > AUDITED_REJECTIONS) {
+      void this.audit
+        .append({
+          kind: AuditKind.MESSAGE_REJECTED,
+          actor: `address:${this.ctx.ip}`,
+          meetingId: this.seat?.meetingId ?? null,
+          data: { suppressed: this.rejections - AUDITED_REJECTIONS },
+        })
+        .catch(() => undefined);
+    }
+    const seat = this.seat;
+    this.seat = null;
+    this.ended = true;
+    if (seat) this.hub.disconnected(seat, this);
+  }
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '@kaigi/protocol';
+import type { Services } from '../services.js';
+import { sha256Hex } from '../security/random.js';
+import { cachedAuth, resolveAuth } from '../http/auth.js';
+import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
+import { HttpError } from '../http/HttpError.js';
+import { sameOrigin } from '../http/origin.js';
+import { Session } from './Session.js';
+
+const MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+/** GET /ws: one Session per WebSocket. Cross-site pages cannot open it (Origin check). */
+export function signalingRoute(app: FastifyInstance, services: Services): void {
+  const perAddress = new Map<string, number>();
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        if (!sameOrigin(req, services.config.publicUrl)) throw new HttpError(403, ErrorCode.FORBIDDEN, 'Cross-origin WebSocket refused.');
+        if ((perAddress.get(req.ip) ?? 0) >= MAX_CONNECTIONS_PER_ADDRESS) {
+          throw new HttpError(429, ErrorCode.RATE_LIMITED, 'Too many connections from this address.');
+        }
+        await resolveAuth(services, req);
+      },
+    },
+    // Synchronous, so the Session listens before the first frame can arrive.
+    (socket, req) => {
+      perAddress.set(req.ip, (perAddress.get(req.ip) ?? 0) + 1);
+      socket.on('close', () => {
+        const n = (perAddress.get(req.ip) ?? 1) - 1;
+        if (n <= 0) perAddress.delete(req.ip);
+        else perAddress.set(req.ip, n);
+      });
+      const auth = cachedAuth(req);
+      const device = req.cookies[DEVICE_COOKIE];
+      // Without a device cookie (a non-browser client) the connection gets a device of its own.
+      const deviceHash = sha256Hex(isDeviceValue(device) ? device : randomBytes(32));
+      new Session(
+        socket,
+        { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username } : null },
+        services.hub,
+        services.audit,
+        req.log,
+      );
+    },
+  );
+}

@@ -1,0 +1,142 @@
+import type { Database } from './Database.js';
+import { nowIso } from './Database.js';
+import type { MeetingsTable } from './schema.js';
+
+export interface MeetingRecord {
+  id: string;
+  hostUserId: string;
+  title: string;
+  passwordHash: string;
+  passwordSealed: string;
+  locked: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BanRecord {
+  id: string;
+  meetingId: string;
+  deviceHash: string | null;
+  userId: string | null;
+  displayName: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+const toMeeting = (r: MeetingsTable): MeetingRecord => ({
+  id: r.id,
+  hostUserId: r.host_user_id,
+  title: r.title,
+  passwordHash: r.password_hash,
+  passwordSealed: r.password_sealed,
+  locked: r.locked === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Meetings and their bans. */
+export class MeetingStore {
+  constructor(private readonly db: Database) {}
+
+  async insert(m: Omit<MeetingRecord, 'createdAt' | 'updatedAt' | 'locked'>): Promise<MeetingRecord> {
+    const now = nowIso();
+    const row: MeetingsTable = {
+      id: m.id,
+      host_user_id: m.hostUserId,
+      title: m.title,
+      password_hash: m.passwordHash,
+      password_sealed: m.passwordSealed,
+      locked: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.insertInto('meetings').values(row).execute();
+    return toMeeting(row);
+  }
+
+  async get(id: string): Promise<MeetingRecord | undefined> {
+    const r = await this.db.selectFrom('meetings').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toMeeting(r);
+  }
+
+  async listForHost(hostUserId: string): Promise<MeetingRecord[]> {
+    const rows = await this.db
+      .selectFrom('meetings')
+      .selectAll()
+      .where('host_user_id', '=', hostUserId)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(toMeeting);
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('meetings')
+      .set({
+        ...(patch.title !== undefined && { title: patch.title }),
+        ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
+        ...(patch.passwordSealed !== undefined && { password_sealed: patch.passwordSealed }),
+        ...(patch.locked !== undefined && { locked: patch.locked ? 1 : 0 }),
+        updated_at: nowIso(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('bans').where('meeting_id', '=', id).execute();
+      await trx.deleteFrom('meetings').where('id', '=', id).execute();
+    });
+  }
+
+  async activeBans(meetingId: string): Promise<BanRecord[]> {
+    const rows = await this.db
+      .selectFrom('bans')
+      .selectAll()
+      .where('meeting_id', '=', meetingId)
+      .where('lifted_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      meetingId: r.meeting_id,
+      deviceHash: r.device_hash,
+      userId: r.user_id,
+      displayName: r.display_name,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+    }));
+  }
+
+  async insertBan(b: BanRecord): Promise<void> {
+    await this.db
+      .insertInto('bans')
+      .values({
+        id: b.id,
+        meeting_id: b.meetingId,
+        device_hash: b.deviceHash,
+        user_id: b.userId,
+        display_name: b.displayName,
+        created_at: b.createdAt,
+        created_by: b.createdBy,
+        lifted_at: null,
+        lifted_by: null,
+      })
+      .execute();
+  }
+
+  async liftBan(meetingId: string, banId: string, by: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('bans')
+      .set({ lifted_at: nowIso(), lifted_by: by })
+      .where('id', '=', banId)
+      .where('meeting_id', '=', meetingId)
+      .where('lifted_at', 'is', null)
+      .executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Generated } from 'kysely';
+
+// Timestamps are ISO-8601 strings in UTC; booleans are 0/1 (SQLite) and map to boolean in pg.
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  is_admin: number;
+  disabled: number;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie value: a database leak does not hand out sessions. */
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface MeetingsTable {
+  id: string;
+  host_user_id: string;
+  title: string;
+  password_hash: string;
+  /** The password sealed under the server key, so the host can read it back for invitations. */
+  password_sealed: string;
+  locked: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BansTable {
+  id: string;
+  meeting_id: string;
+  device_hash: string | null;
+  user_id: string | null;
+  display_name: string;
+  created_at: string;
+  created_by: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: string;
+  meeting_id: string | null;
+  kind: string;
+  actor: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  meetings: MeetingsTable;
+  bans: BansTable;
+  audit_log: AuditLogTable;
+}
