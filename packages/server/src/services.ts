@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { AuditLog } from './audit/AuditLog.js';
 import { MeetingHub } from './signaling/MeetingHub.js';
 import { Sealer } from './security/Sealer.js';
+import { serverKey } from './security/serverKey.js';
 import { openDatabase, type Database } from './storage/Database.js';
 import { MeetingStore } from './storage/MeetingStore.js';
 import { UserStore } from './storage/UserStore.js';
@@ -21,7 +22,7 @@ export interface Services {
 export async function openServices(config: Config): Promise<Services> {
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
   const hub = new MeetingHub(meetings, audit, {
     failuresPerAddress: config.joinFailuresPerAddress,
     failuresPerMeeting: config.joinFailuresPerMeeting,

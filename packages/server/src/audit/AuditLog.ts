@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AuditKind } from '@kaigi/protocol';
 import type { Database } from '../storage/Database.js';
 import { nowIso } from '../storage/Database.js';
@@ -14,17 +14,24 @@ export interface AuditEntry {
   data: string;
   prevHash: string;
   hash: string;
+  mac: string;
 }
 
 /** The hash of an entry covers every field but itself, and the previous entry's hash. */
-export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
+export function entryHash(e: Omit<AuditEntry, 'hash' | 'mac'>): string {
   const canonical = JSON.stringify([e.seq, e.at, e.meetingId, e.kind, e.actor, e.data, e.prevHash]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/**
+ * The chain alone cannot show that its newest entries were edited and re-hashed; the MAC under
+ * a key kept apart from the database (data/keys/audit.key) can.
+ */
+export const entryMac = (key: Buffer, hash: string): string => createHmac('sha256', key).update(hash).digest('hex');
+
 export interface AuditRecord {
   kind: AuditKind;
-  /** Who did it: a user ID, a participant ID, `address:<ip>`, or `system`. */
+  /** Who did it: a user ID, a participant ID, `address:<ip>`, or `system`/`cli`. */
   actor: string;
   meetingId?: string | null;
   /** Never keys, passwords, tokens or message content. */
@@ -38,7 +45,10 @@ export interface AuditRecord {
 export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly macKey: Buffer,
+  ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
     const run = this.queue.then(() => this.write(rec));
@@ -63,7 +73,8 @@ export class AuditLog {
         data: JSON.stringify(rec.data ?? {}),
         prevHash: tail?.hash ?? GENESIS_HASH,
       };
-      const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
+      const hash = entryHash(partial);
+      const entry: AuditEntry = { ...partial, hash, mac: entryMac(this.macKey, hash) };
       await trx
         .insertInto('audit_log')
         .values({
@@ -75,6 +86,7 @@ export class AuditLog {
           data: entry.data,
           prev_hash: entry.prevHash,
           hash: entry.hash,
+          mac: entry.mac,
         })
         .execute();
       return entry;
@@ -94,6 +106,7 @@ export class AuditLog {
       data: r.data,
       prevHash: r.prev_hash,
       hash: r.hash,
+      mac: r.mac,
     }));
   }
 

@@ -5,6 +5,7 @@ import { AuditLog } from '../audit/AuditLog.js';
 import { verifyChain } from '../audit/verifyChain.js';
 import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
+import { serverKey } from '../security/serverKey.js';
 
 const USAGE = `Usage: kaigi <command>
   user add NAME [--admin]     create a local account; the password is read from stdin
@@ -30,7 +31,8 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const db = await openDatabase(config.dataDir);
   const users = new UserStore(db);
-  const audit = new AuditLog(db);
+  const auditKey = serverKey(config.dataDir, 'audit');
+  const audit = new AuditLog(db, auditKey);
   const out = (s: string) => process.stdout.write(s + '\n');
   try {
     switch (`${group ?? ''} ${cmd ?? ''}`) {
@@ -87,7 +89,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'audit verify': {
-        const verdict = verifyChain(await audit.entries());
+        const verdict = verifyChain(await audit.entries(), auditKey);
         if (verdict.ok) {
           out(`audit log OK: ${verdict.entries} entries, head ${verdict.head}`);
           return 0;

@@ -71,7 +71,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   const indexFile = path.join(config.clientDir, 'index.html');
   const hasClient = fs.existsSync(indexFile);
   if (hasClient) {
-    await app.register(fastifyStatic, { root: config.clientDir, index: false, wildcard: true, cacheControl: false });
+    await app.register(fastifyStatic, { root: config.clientDir, index: false, wildcard: false, cacheControl: false });
   }
   // The browser app answers every page path (single-page app); unknown API paths are JSON 404s.
   app.setNotFoundHandler((req, reply) => {

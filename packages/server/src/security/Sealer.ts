@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { serverKey } from './serverKey.js';
 
 /**
  * Seals small secrets (meeting passwords the host must be able to read back) with AES-256-GCM
@@ -10,15 +9,7 @@ export class Sealer {
   private constructor(private readonly key: Buffer) {}
 
   static open(dataDir: string): Sealer {
-    const dir = path.join(dataDir, 'keys');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, 'seal.key');
-    if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
-    }
-    const key = fs.readFileSync(file);
-    if (key.length !== 32) throw new Error(`${file} must hold 32 bytes`);
-    return new Sealer(key);
+    return new Sealer(serverKey(dataDir, 'seal'));
   }
 
   seal(plaintext: string, context: string): string {

@@ -66,6 +66,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('prev_hash', 'text', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('mac', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('audit_meeting').on('audit_log').column('meeting_id').execute();
       await sql`select 1`.execute(db);

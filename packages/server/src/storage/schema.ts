@@ -61,6 +61,8 @@ export interface AuditLogTable {
   data: string;
   prev_hash: string;
   hash: string;
+  /** HMAC-SHA-256 of hash under a key kept outside the database: re-hashing needs that key. */
+  mac: string;
 }
 
 export interface DB {

@@ -1,0 +1,31 @@
+import { HttpClient } from './http.js';
+import type { RunningServer } from './server.js';
+import { WsClient } from './ws.js';
+
+export const HOST_PASSWORD = 'correct horse battery staple';
+
+/** Creates the host account through the CLI, signs in, and returns the host's HTTP client. */
+export async function hostSession(server: RunningServer, username = 'host'): Promise<HttpClient> {
+  const r = await server.cli(['user', 'add', username, '--admin'], `${HOST_PASSWORD}\n`);
+  if (r.code !== 0) throw new Error(`user add failed: ${r.stderr}`);
+  const http = new HttpClient(server.url);
+  await http.signIn(username, HOST_PASSWORD);
+  return http;
+}
+
+export async function createMeeting(http: HttpClient, title = 'Quarterly results'): Promise<{ id: string; password: string; joinUrl: string; hostUrl: string }> {
+  const r = await http.request('POST', '/api/meetings', { title });
+  if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+/** A guest "browser": its own cookie jar (device key) and a signalling socket. */
+export async function guest(server: RunningServer): Promise<{ http: HttpClient; ws: WsClient }> {
+  const http = new HttpClient(server.url);
+  await http.request('GET', '/api/auth/session');
+  const ws = await WsClient.connect(server.url, { cookie: http.cookieHeader() });
+  return { http, ws };
+}
+
+/** Kinds of server messages that carry anything about a meeting. */
+export const MEETING_CONTENT = new Set(['admitted', 'roster', 'waitingRoom', 'bans', 'meetingState']);

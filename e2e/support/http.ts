@@ -1,0 +1,41 @@
+/** A tiny cookie-keeping HTTP client for tests, like a browser without JavaScript. */
+export class HttpClient {
+  private readonly cookies = new Map<string, string>();
+  csrf: string | null = null;
+
+  constructor(readonly base: string) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+    const h: Record<string, string> = { ...headers };
+    if (this.cookies.size) h.cookie = this.cookieHeader();
+    if (body !== undefined) h['content-type'] = 'application/json';
+    if (this.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
+    const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, headers: res.headers };
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    const r = await this.request('POST', '/api/auth/signin', { username, password });
+    if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.json)}`);
+    this.csrf = r.json.csrfToken;
+  }
+}

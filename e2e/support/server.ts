@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+const CLI = path.join(ROOT, 'packages/server/dist/cli/main.js');
+
+// Self-signed certificate: the test clients accept it, nothing else.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+process.emitWarning = (() => undefined) as typeof process.emitWarning;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  log: () => string;
+  cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a real Kaigi process on 127.0.0.1 with a fresh data folder; it stops with the test. */
+export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-test-'));
+  const port = await freePort();
+  const fullEnv = {
+    ...process.env,
+    KAIGI_HOST: '127.0.0.1',
+    KAIGI_PORT: String(port),
+    KAIGI_DATA_DIR: dir,
+    KAIGI_LOG_LEVEL: 'warn',
+    KAIGI_ALLOW_ROOT: '1',
+    ...env,
+  };
+  const proc = spawn(process.execPath, [MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      if (output.includes('KAIGI_LISTENING')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout.on('data', check);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  const cli = (args: string[], stdin = '') =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, ...args], { env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      c.stdin.end(stdin);
+    });
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    dataDir: dir,
+    proc,
+    log: () => output,
+    cli,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.once('exit', (code) => {
+          clearTimeout(kill);
+          resolve(code);
+        });
+        proc.kill(signal);
+      }),
+  };
+}

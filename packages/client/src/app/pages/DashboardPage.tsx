@@ -1,0 +1,138 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { LIMITS, paths, type MeetingResource } from '@kaigi/protocol';
+import { api, ApiError } from '../../api/http';
+import { toProblem, useI18n, type Problem } from '../../i18n';
+import { useAuth } from '../auth';
+import { MeetingCard } from '../components/MeetingCard';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { navigate } from '../router';
+
+/** Newest first; createdAt is an ISO timestamp. */
+function newestFirst(list: MeetingResource[]): MeetingResource[] {
+  return [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+function problemOf(err: unknown): Problem {
+  return err instanceof ApiError ? toProblem(err.code, err.retryAfterMs) : { code: 'UNKNOWN' };
+}
+
+export function DashboardPage() {
+  const { t } = useI18n();
+  const auth = useAuth();
+  const [meetings, setMeetings] = useState<MeetingResource[] | null>(null);
+  const [title, setTitle] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+
+  const handleAuthError = useCallback((err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) {
+      void auth.signOut().then(() => navigate(paths.signIn, { replace: true }));
+      return;
+    }
+    setProblem(problemOf(err));
+  }, [auth]);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .listMeetings()
+      .then((list) => {
+        // Keep anything created while the list was on its way.
+        if (live) setMeetings((prev) => newestFirst([...(prev ?? []).filter((p) => !list.some((m) => m.id === p.id)), ...list]));
+      })
+      .catch((err: unknown) => {
+        if (live) {
+          setMeetings([]);
+          handleAuthError(err);
+        }
+      });
+    return () => {
+      live = false;
+    };
+  }, [handleAuthError]);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setCreating(true);
+    setProblem(null);
+    try {
+      const m = await api.createMeeting({ title: title.trim() });
+      setMeetings((prev) => newestFirst([m, ...(prev ?? []).filter((x) => x.id !== m.id)]));
+      setTitle('');
+    } catch (err) {
+      handleAuthError(err);
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  const remove = async (m: MeetingResource) => {
+    setDeleting(m.id);
+    setProblem(null);
+    try {
+      await api.deleteMeeting(m.id);
+      setMeetings((prev) => (prev ?? []).filter((x) => x.id !== m.id));
+    } catch (err) {
+      handleAuthError(err);
+    } finally {
+      setDeleting(null);
+    }
+  };
+
+  const signOut = async () => {
+    await auth.signOut();
+    navigate(paths.signIn);
+  };
+
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>{t('dashboardTitle')}</h1>
+        <div className="page-head-side">
+          {auth.user && <span className="muted">{t('signedInAs', { name: auth.user.username })}</span>}
+          <button type="button" onClick={() => void signOut()}>
+            {t('signOut')}
+          </button>
+        </div>
+      </div>
+
+      <form className="card stack" aria-labelledby="new-meeting-heading" onSubmit={(e) => void create(e)}>
+        <h2 id="new-meeting-heading">{t('newMeeting')}</h2>
+        <div className="field">
+          <label htmlFor="new-meeting-title">{t('meetingTitle')}</label>
+          <div className="input-row">
+            <input
+              id="new-meeting-title"
+              type="text"
+              required
+              maxLength={LIMITS.meetingTitleMax}
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+            />
+            <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
+              {t('createMeeting')}
+            </button>
+          </div>
+        </div>
+      </form>
+
+      <ProblemAlert problem={problem} />
+
+      <section aria-labelledby="meetings-heading" className="stack">
+        <h2 id="meetings-heading">{t('meetingList')}</h2>
+        {meetings === null ? (
+          <p className="muted">{t('loading')}</p>
+        ) : meetings.length === 0 ? (
+          <p className="muted">{t('noMeetings')}</p>
+        ) : (
+          <ul className="meeting-list">
+            {meetings.map((m) => (
+              <MeetingCard key={m.id} meeting={m} deleting={deleting === m.id} onDelete={() => void remove(m)} />
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

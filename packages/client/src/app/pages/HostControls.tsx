@@ -1,0 +1,138 @@
+import { useState } from 'react';
+import type { ParticipantInfo } from '@kaigi/protocol';
+import { useI18n } from '../../i18n';
+import type { ActionMessage } from '../../session/SignalingClient';
+import type { MeetingSession } from '../../session/useMeetingSession';
+
+/** Runs one host action at a time per control, so double clicks send one message. */
+function useAction(session: MeetingSession) {
+  const [busy, setBusy] = useState(false);
+  const run = async (action: ActionMessage) => {
+    if (busy) return;
+    setBusy(true);
+    try {
+      await session.act(action);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, run };
+}
+
+/** Remove / send-to-waiting buttons next to a participant in the host's roster. */
+export function ParticipantActions({ session, participant }: { session: MeetingSession; participant: ParticipantInfo }) {
+  const { t } = useI18n();
+  const { busy, run } = useAction(session);
+  const name = participant.displayName;
+  return (
+    <span className="participant-actions">
+      <button
+        type="button"
+        className="small-button"
+        aria-label={t('sendToWaiting', { name })}
+        disabled={busy}
+        onClick={() => void run({ type: 'sendToWaiting', participantId: participant.id })}
+      >
+        {t('sendToWaitingShort')}
+      </button>
+      <button
+        type="button"
+        className="small-button danger"
+        aria-label={t('remove', { name })}
+        disabled={busy}
+        onClick={() => void run({ type: 'remove', participantId: participant.id })}
+      >
+        {t('removeShort')}
+      </button>
+    </span>
+  );
+}
+
+export function HostControls({ session }: { session: MeetingSession }) {
+  const { t } = useI18n();
+  const { state } = session;
+  const { busy, run } = useAction(session);
+  const locked = state.meeting?.locked ?? false;
+
+  return (
+    <div className="host-controls stack">
+      <div className="card lock-row">
+        <p className="muted">{locked ? t('lockedHint') : ''}</p>
+        <button type="button" disabled={busy} onClick={() => void run({ type: 'setLocked', locked: !locked })}>
+          {locked ? t('unlockMeeting') : t('lockMeeting')}
+        </button>
+      </div>
+
+      <div className="two-col">
+        <section className="card stack" aria-labelledby="waiting-heading">
+          <div className="section-head">
+            <h2 id="waiting-heading">{t('waitingRoom')}</h2>
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || state.waiting.length === 0}
+              onClick={() => void run({ type: 'admitAll' })}
+            >
+              {t('admitAll')}
+            </button>
+          </div>
+          {state.waiting.length === 0 ? (
+            <p className="muted">{t('waitingEmpty')}</p>
+          ) : (
+            <ul className="people">
+              {state.waiting.map((w) => (
+                <li key={w.id} className="person">
+                  <span className="participant-name">{w.displayName}</span>{' '}
+                  <span className="badge">{w.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>
+                  <span className="participant-actions">
+                    <button
+                      type="button"
+                      className="small-button primary"
+                      aria-label={t('admit', { name: w.displayName })}
+                      onClick={() => void session.act({ type: 'admit', participantId: w.id })}
+                    >
+                      {t('admitShort')}
+                    </button>
+                    <button
+                      type="button"
+                      className="small-button danger"
+                      aria-label={t('deny', { name: w.displayName })}
+                      onClick={() => void session.act({ type: 'deny', participantId: w.id })}
+                    >
+                      {t('denyShort')}
+                    </button>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+
+        <section className="card stack" aria-labelledby="bans-heading">
+          <h2 id="bans-heading">{t('removedParticipants')}</h2>
+          {state.bans.length === 0 ? (
+            <p className="muted">{t('bansEmpty')}</p>
+          ) : (
+            <ul className="people">
+              {state.bans.map((b) => (
+                <li key={b.id} className="person">
+                  <span className="participant-name">{b.displayName}</span>
+                  <span className="participant-actions">
+                    <button
+                      type="button"
+                      className="small-button"
+                      aria-label={t('liftBan', { name: b.displayName })}
+                      onClick={() => void session.act({ type: 'liftBan', banId: b.id })}
+                    >
+                      {t('liftBanShort')}
+                    </button>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { LIMITS, paths } from '@kaigi/protocol';
+import { useI18n } from '../../i18n';
+import { LocalPreview } from '../../media/preview';
+import { useMeetingSession } from '../../session/useMeetingSession';
+import { MediaPreview } from '../components/MediaPreview';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { Link, navigate } from '../router';
+import { MeetingView } from './MeetingView';
+
+const NAME_KEY = 'kaigi.displayName';
+
+function storedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The meeting password travels in the fragment (#pwd=...), never to the server in the URL. */
+function passwordFromFragment(): string {
+  return new URLSearchParams(location.hash.slice(1)).get('pwd') ?? '';
+}
+
+/**
+ * The join page for guests (`/m/:id`) and, with `hostName`, the host's page (`/m/:id/host`): the
+ * pre-join form and preview, the waiting room, then the meeting itself.
+ */
+export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?: string }) {
+  const { t } = useI18n();
+  const asHost = hostName !== undefined;
+  const session = useMeetingSession(meetingId, hostName);
+  const { state } = session;
+  const [preview] = useState(() => new LocalPreview());
+  const [displayName, setDisplayName] = useState(() => hostName ?? storedName());
+  const [password, setPassword] = useState(passwordFromFragment);
+
+  useEffect(() => {
+    if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
+  }, []);
+
+  useEffect(() => () => preview.stopAll(), [preview]);
+
+  useEffect(() => {
+    if (state.left && asHost) navigate(paths.dashboard);
+  }, [state.left, asHost]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const name = displayName.normalize('NFC').trim();
+    if (!name) return;
+    try {
+      if (!asHost) localStorage.setItem(NAME_KEY, name);
+    } catch {
+      // not fatal
+    }
+    session.join(name, asHost ? undefined : password);
+  };
+
+  const leave = () => {
+    preview.stopAll();
+    session.leave();
+  };
+
+  if (state.phase === 'inMeeting') {
+    return <MeetingView session={session} preview={preview} onLeave={leave} />;
+  }
+
+  if (state.phase === 'connecting') {
+    return (
+      <div className="narrow">
+        <p className="card" aria-live="polite">
+          {state.resuming || state.connection === 'reconnecting' ? t('resuming') : t('joining')}
+        </p>
+      </div>
+    );
+  }
+
+  if (state.phase === 'waiting') {
+    return (
+      <div className="two-col">
+        <div className="card stack">
+          <h1>{t('waitingRoom')}</h1>
+          {state.sentToWaiting && <p className="notice">{t('movedToWaiting')}</p>}
+          <div role="status" className="waiting-status">
+            <p>{t('waitingForHost')}</p>{' '}
+            {!state.hostPresent && <p>{t('hostNotArrived')}</p>}
+          </div>
+          {state.connection === 'reconnecting' && (
+            <p className="notice" aria-live="polite">
+              {t('reconnecting')}
+            </p>
+          )}
+          <ProblemAlert problem={state.problem} />
+          <div className="button-row">
+            <button type="button" onClick={leave}>
+              {t('leaveWaitingRoom')}
+            </button>
+          </div>
+        </div>
+        <MediaPreview preview={preview} />
+      </div>
+    );
+  }
+
+  return (
+    <div className="two-col">
+      <form className="card stack" aria-labelledby="join-heading" onSubmit={submit}>
+        <h1 id="join-heading">{asHost ? t('hostJoinTitle') : t('joinTitle')}</h1>
+        {state.left && <p className="notice">{t('leftMeeting')}</p>}
+        <ProblemAlert problem={state.problem} />
+        <div className="field">
+          <label htmlFor="join-name">{t('displayName')}</label>
+          <input
+            id="join-name"
+            type="text"
+            autoComplete="nickname"
+            required
+            maxLength={LIMITS.displayNameMax}
+            value={displayName}
+            onChange={(e) => setDisplayName(e.target.value)}
+          />
+        </div>
+        {!asHost && (
+          <div className="field">
+            <label htmlFor="join-password">{t('password')}</label>
+            <input
+              id="join-password"
+              type="text"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </div>
+        )}
+        <button type="submit" className="primary">
+          {t('join')}
+        </button>
+        {asHost && (
+          <p className="small">
+            <Link to={paths.join(meetingId)}>{t('openAsGuest')}</Link>
+          </p>
+        )}
+      </form>
+      <MediaPreview preview={preview} />
+    </div>
+  );
+}

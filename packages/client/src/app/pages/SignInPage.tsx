@@ -1,0 +1,74 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { paths } from '@kaigi/protocol';
+import { ApiError } from '../../api/http';
+import { toProblem, useI18n, type Problem } from '../../i18n';
+import { useAuth } from '../auth';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { navigate } from '../router';
+
+export function SignInPage({ next }: { next: string | null }) {
+  const { t } = useI18n();
+  const auth = useAuth();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+
+  useEffect(() => {
+    if (auth.user) navigate(next ?? paths.dashboard, { replace: true });
+  }, [auth.user, next]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      await auth.signIn(username.trim(), password);
+      setPassword('');
+      // The effect above moves on once the user is set.
+    } catch (err) {
+      setProblem(err instanceof ApiError ? toProblem(err.code, err.retryAfterMs) : { code: 'UNKNOWN' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="narrow">
+      <h1>{t('signInTitle')}</h1>
+      <form className="card stack" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="signin-username">{t('username')}</label>
+          <input
+            id="signin-username"
+            name="username"
+            type="text"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="signin-password">{t('password')}</label>
+          <input
+            id="signin-password"
+            name="password"
+            type="password"
+            role="textbox"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        <ProblemAlert problem={problem} />
+        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+          {t('signIn')}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+
+// A tiny router on history.pushState / popstate.
+
+const NAV_EVENT = 'kaigi:navigate';
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAV_EVENT, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAV_EVENT, onChange);
+  };
+}
+
+const snapshot = () => location.pathname + location.search;
+
+/** The current path plus query string. */
+export function useLocationPath(): string {
+  return useSyncExternalStore(subscribe, snapshot);
+}
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  window.dispatchEvent(new Event(NAV_EVENT));
+  if (!opts.replace) window.scrollTo(0, 0);
+}
+
+/** Only same-origin absolute paths are followed after sign-in (no open redirects). */
+export function safeNextPath(next: string | null): string | null {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  return next;
+}
+
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string };
+
+/** An in-app link: plain <a href> that navigates without reloading on an unmodified click. */
+export function Link({ to, onClick, ...rest }: LinkProps) {
+  const handle = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return <a href={to} onClick={handle} {...rest} />;
+}
+
+export type Route =
+  | { name: 'signIn'; next: string | null }
+  | { name: 'dashboard' }
+  | { name: 'join'; meetingId: string }
+  | { name: 'host'; meetingId: string }
+  | { name: 'notFound' };
+
+export function matchRoute(pathAndQuery: string): Route {
+  const url = new URL(pathAndQuery, location.origin);
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { name: 'dashboard' };
+  if (path === '/signin') return { name: 'signIn', next: safeNextPath(url.searchParams.get('next')) };
+  const m = /^\/m\/([^/]+)(\/host)?$/.exec(path);
+  if (m?.[1]) {
+    const meetingId = decodeURIComponent(m[1]);
+    return m[2] ? { name: 'host', meetingId } : { name: 'join', meetingId };
+  }
+  return { name: 'notFound' };
+}

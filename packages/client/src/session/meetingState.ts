@@ -1,0 +1,128 @@
+import type {
+  BanInfo,
+  MeetingSummary,
+  ParticipantInfo,
+  Role,
+  ServerMessage,
+  WaitingEntry,
+} from '@kaigi/protocol';
+import type { Problem } from '../i18n';
+import type { ConnectionState } from './SignalingClient';
+
+// Pure state of one participant's meeting session, driven by server messages.
+
+export type Phase =
+  /** Not in the meeting: show the join form (with `problem` when something went wrong). */
+  | 'form'
+  /** A join or resume is on its way. */
+  | 'connecting'
+  | 'waiting'
+  | 'inMeeting';
+
+export interface MeetingState {
+  phase: Phase;
+  /** True while a resume (not a fresh join) is on its way. */
+  resuming: boolean;
+  connection: ConnectionState;
+  role: Role | null;
+  hostPresent: boolean;
+  sentToWaiting: boolean;
+  meeting: MeetingSummary | null;
+  self: ParticipantInfo | null;
+  participants: ParticipantInfo[];
+  waiting: WaitingEntry[];
+  bans: BanInfo[];
+  /** Why we are (back) at the form, or a server error worth showing. */
+  problem: Problem | null;
+  left: boolean;
+}
+
+export const initialMeetingState: MeetingState = {
+  phase: 'form',
+  resuming: false,
+  connection: 'idle',
+  role: null,
+  hostPresent: false,
+  sentToWaiting: false,
+  meeting: null,
+  self: null,
+  participants: [],
+  waiting: [],
+  bans: [],
+  problem: null,
+  left: false,
+};
+
+export type MeetingAction =
+  | { type: 'start'; resuming: boolean }
+  | { type: 'server'; msg: ServerMessage }
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'failed'; problem: Problem | null }
+  | { type: 'left' };
+
+/** Back to the form, keeping nothing of the meeting but the reason. */
+function outside(problem: Problem | null, left = false): MeetingState {
+  return { ...initialMeetingState, problem, left };
+}
+
+export function meetingReducer(s: MeetingState, a: MeetingAction): MeetingState {
+  switch (a.type) {
+    case 'start':
+      return { ...initialMeetingState, phase: 'connecting', resuming: a.resuming, connection: 'connecting' };
+    case 'connection':
+      return { ...s, connection: a.state };
+    case 'failed':
+      return outside(a.problem);
+    case 'left':
+      return outside(null, true);
+    case 'server':
+      return onServer(s, a.msg);
+  }
+}
+
+function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
+  switch (msg.type) {
+    case 'joined':
+      return {
+        ...s,
+        role: msg.role,
+        problem: null,
+        resuming: false,
+        phase: msg.state === 'waiting' ? 'waiting' : s.phase === 'inMeeting' ? 'inMeeting' : 'connecting',
+      };
+    case 'waiting':
+      return {
+        ...s,
+        phase: 'waiting',
+        hostPresent: msg.hostPresent,
+        participants: [],
+        meeting: s.meeting,
+      };
+    case 'sentToWaiting':
+      return { ...s, phase: 'waiting', sentToWaiting: true, hostPresent: true, participants: [], waiting: [], bans: [] };
+    case 'admitted':
+      return {
+        ...s,
+        phase: 'inMeeting',
+        sentToWaiting: false,
+        meeting: msg.meeting,
+        self: msg.self,
+        role: msg.self.role,
+      };
+    case 'roster':
+      return { ...s, participants: msg.participants };
+    case 'waitingRoom':
+      return { ...s, waiting: msg.entries };
+    case 'bans':
+      return { ...s, bans: msg.bans };
+    case 'meetingState':
+      return { ...s, meeting: msg.meeting };
+    case 'ended':
+      return outside({ code: msg.code });
+    case 'error':
+      return { ...s, problem: { code: msg.code, retryAfterMs: msg.retryAfterMs } };
+    case 'ok':
+    case 'pong':
+      return s;
+  }
+}
