@@ -25,7 +25,7 @@ function handshake(opts: tls.ConnectionOptions): Promise<{ protocol: string | nu
   });
 }
 
-describe('TLS profile (D6)', () => {
+describe('TLS profile (D5, D6)', () => {
   it('negotiates TLS 1.3 with AES-GCM and a self-signed ECDSA P-256 certificate', async () => {
     const r = await handshake({});
     assert.ok(!(r instanceof Error), String(r));
