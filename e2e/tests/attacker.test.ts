@@ -271,6 +271,22 @@ describe('signalling refusals (B1, B2, B6)', () => {
     again.close();
   });
 
+  it('marks a signed-in member as such in the waiting room, and a signed-in stranger still needs the password', async () => {
+    const hostWs = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
+    await hostWs.request({ type: 'join', meetingId: meeting.id, displayName: 'The Host' });
+    const member = new HttpClient(server.url);
+    await member.signIn('other', 'correct horse battery staple');
+    const ws = await WsClient.connect(server.url, { cookie: member.cookieHeader() });
+    let r = await ws.request({ type: 'join', meetingId: meeting.id, displayName: 'Olga' });
+    assert.equal(r.code, 'WRONG_PASSWORD', 'an account is not a key to other hosts\' meetings');
+    r = await ws.request({ type: 'join', meetingId: meeting.id, displayName: 'Olga', password: meeting.password });
+    assert.equal(r.state, 'waiting');
+    const wr = await hostWs.next((m) => m.type === 'waitingRoom' && m.entries.some((e: { id: string }) => e.id === r.participantId));
+    assert.equal(wr.entries.find((e: { id: string }) => e.id === r.participantId).entry, 'member');
+    ws.close();
+    hostWs.close();
+  });
+
   it('refuses a cross-site WebSocket carrying the host cookie', async () => {
     await assert.rejects(
       WsClient.connect(server.url, { cookie: host.cookieHeader(), origin: 'https://evil.example' }),
@@ -298,6 +314,24 @@ describe('signalling refusals (B1, B2, B6)', () => {
 });
 
 describe('password guessing is rate limited (B1)', () => {
+  it('slows down sign-in guessing too', async () => {
+    const s = await startServer();
+    try {
+      await hostSession(s);
+      const anon = new HttpClient(s.url);
+      for (let i = 0; i < 5; i++) {
+        const r = await anon.request('POST', '/api/auth/signin', { username: 'host', password: `guess-${i}` });
+        assert.equal(r.status, 401);
+      }
+      const r = await anon.request('POST', '/api/auth/signin', { username: 'host', password: 'correct horse battery staple' });
+      assert.equal(r.status, 429);
+      assert.equal(r.json.code, 'RATE_LIMITED');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('makes a guesser wait, growing, even with the right password, and audits it', async () => {
     const s = await startServer({ KAIGI_JOIN_FAILURES_PER_ADDRESS: '3' });
     try {
