@@ -5,6 +5,7 @@ import { LocalPreview } from '../../media/preview';
 import { useMeetingSession } from '../../session/useMeetingSession';
 import { MediaPreview } from '../components/MediaPreview';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { TextField } from '../components/TextField';
 import { Link, navigate } from '../router';
 import { MeetingView } from './MeetingView';
 
@@ -110,31 +111,25 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
         <h1 id="join-heading">{asHost ? t('hostJoinTitle') : t('joinTitle')}</h1>
         {state.left && <p className="notice">{t('leftMeeting')}</p>}
         <ProblemAlert problem={state.problem} />
-        <div className="field">
-          <label htmlFor="join-name">{t('displayName')}</label>
-          <input
-            id="join-name"
-            type="text"
-            autoComplete="nickname"
-            required
-            maxLength={LIMITS.displayNameMax}
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="join-name"
+          label={t('displayName')}
+          autoComplete="nickname"
+          required
+          maxLength={LIMITS.displayNameMax}
+          value={displayName}
+          onChange={setDisplayName}
+        />
         {!asHost && (
-          <div className="field">
-            <label htmlFor="join-password">{t('password')}</label>
-            <input
-              id="join-password"
-              type="text"
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="join-password"
+            label={t('password')}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={password}
+            onChange={setPassword}
+          />
         )}
         <button type="submit" className="primary">
           {t('join')}

@@ -3,6 +3,7 @@ import { paths } from '@kaigi/protocol';
 import { ApiError } from '../../api/http';
 import { toProblem, useI18n, type Problem } from '../../i18n';
 import { useAuth } from '../auth';
+import { TextField } from '../components/TextField';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { navigate } from '../router';
 
@@ -37,33 +38,28 @@ export function SignInPage({ next }: { next: string | null }) {
     <div className="narrow">
       <h1>{t('signInTitle')}</h1>
       <form className="card stack" onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor="signin-username">{t('username')}</label>
-          <input
-            id="signin-username"
-            name="username"
-            type="text"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="signin-password">{t('password')}</label>
-          <input
-            id="signin-password"
-            name="password"
-            type="password"
-            role="textbox"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="signin-username"
+          label={t('username')}
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
+          id="signin-password"
+          label={t('password')}
+          name="password"
+          type="password"
+          role="textbox"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         <ProblemAlert problem={problem} />
         <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
           {t('signIn')}
