@@ -1,9 +1,10 @@
 // Size and rate limits, checked at the boundary by the server and respected by the client.
 export const LIMITS = {
-  /** Largest signalling message the server parses, in bytes. */
+  /** Largest signalling message the server parses, in bytes (media messages carrying SDP: 96 KiB). */
   signalingMessageBytes: 8 * 1024,
+  mediaMessageBytes: 96 * 1024,
   /** Larger frames close the socket (WebSocket close 1009). */
-  signalingFrameBytes: 64 * 1024,
+  signalingFrameBytes: 128 * 1024,
   /** Largest HTTP JSON body, in bytes. */
   httpBodyBytes: 64 * 1024,
   displayNameMax: 64,

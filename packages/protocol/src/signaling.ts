@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BanId, MeetingId, ParticipantId, ResumeToken } from './ids.js';
 import { DisplayName } from './text.js';
 import { ErrorCode } from './errors.js';
+import { ConnectionQuality, MediaPermissions, MediaSource, PublishedTrack, RemoteTrack, Sdp } from './media.js';
 
 // One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
 // `ok` or `error` answer echoes it.
@@ -31,6 +32,22 @@ export const SetLockedMessage = msg('setLocked', { locked: z.boolean() });
 export const LiftBanMessage = msg('liftBan', { banId: BanId });
 export const PingMessage = msg('ping', {});
 
+// Media. `publish` carries the complete set of tracks the browser wants to send: the server
+// refuses the offer if any of them is not allowed, and forwards nothing from an unlisted mid.
+export const PublishMessage = msg('publish', { sdp: Sdp, tracks: z.array(PublishedTrack).max(3) });
+export const SubscribeAnswerMessage = msg('subscribeAnswer', { sdp: Sdp });
+/** The receive transport failed: the server builds a new one and sends a fresh offer. */
+export const ResubscribeMessage = msg('resubscribe', {});
+export const SetMediaPermissionsMessage = msg('setMediaPermissions', { permissions: MediaPermissions.partial() });
+/** The host stops one participant's source (mute, stop video or sharing). */
+export const StopMediaMessage = msg('stopMedia', { participantId: ParticipantId, source: MediaSource });
+/** Tile sizes, so the SFU picks the simulcast layer each subscriber needs. */
+export const VideoPreferencesMessage = msg('videoPreferences', {
+  tiles: z
+    .array(z.object({ participantId: ParticipantId, source: MediaSource, maxHeight: z.number().int().min(0).max(4320) }).strict())
+    .max(256),
+});
+
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
   ResumeMessage,
@@ -43,6 +60,12 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetLockedMessage,
   LiftBanMessage,
   PingMessage,
+  PublishMessage,
+  SubscribeAnswerMessage,
+  ResubscribeMessage,
+  SetMediaPermissionsMessage,
+  StopMediaMessage,
+  VideoPreferencesMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -84,6 +107,8 @@ export const MeetingSummary = z.object({
   id: MeetingId,
   title: z.string(),
   locked: z.boolean(),
+  /** What participants may publish (C1, C2); hosts may always. */
+  mediaPermissions: MediaPermissions,
 });
 export type MeetingSummary = z.infer<typeof MeetingSummary>;
 
@@ -126,6 +151,20 @@ export const ServerMessage = z.discriminatedUnion('type', [
     retryAfterMs: z.number().optional(),
   }),
   z.object({ type: z.literal('pong'), reqId: ReqId }),
+  z.object({ type: z.literal('publishAnswer'), reqId: ReqId, sdp: Sdp }),
+  z.object({ type: z.literal('subscribeOffer'), sdp: Sdp, tracks: z.array(RemoteTrack) }),
+  /** The server stopped one of your sources (permission withdrawn or the host stopped it). */
+  z.object({ type: z.literal('mediaStopped'), source: MediaSource, reason: z.enum(['permission', 'host']) }),
+  /** Who publishes what, for every admitted participant. */
+  z.object({
+    type: z.literal('mediaState'),
+    participants: z.array(z.object({ id: ParticipantId, sources: z.array(MediaSource) })),
+  }),
+  z.object({ type: z.literal('activeSpeaker'), participantId: ParticipantId.nullable() }),
+  z.object({
+    type: z.literal('connectionQuality'),
+    participants: z.array(z.object({ id: ParticipantId, quality: ConnectionQuality })),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

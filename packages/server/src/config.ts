@@ -17,6 +17,9 @@ export interface Config {
   joinFailuresPerMeeting: number;
   /** Seconds a disconnected participant keeps its place for a resume. */
   resumeGraceSeconds: number;
+  /** The address the SFU binds and announces (its only ICE candidate), and its UDP ports. */
+  mediaIp: string;
+  mediaPorts: [number, number] | null;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -43,6 +46,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^https:\/\/[^/]+$/.test(publicUrl)) {
     throw new Error('KAIGI_PUBLIC_URL must be an https origin without a path, e.g. https://meet.example.org');
   }
+  const mediaIp = env.KAIGI_MEDIA_IP || (/^\d+\.\d+\.\d+\.\d+$/.test(host) && host !== '0.0.0.0' ? host : '127.0.0.1');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(mediaIp) || mediaIp === '0.0.0.0') {
+    throw new Error('KAIGI_MEDIA_IP must be one IPv4 address of this machine that browsers can reach');
+  }
+  let mediaPorts: [number, number] | null = null;
+  if (env.KAIGI_MEDIA_PORTS) {
+    const m = /^(\d+)-(\d+)$/.exec(env.KAIGI_MEDIA_PORTS);
+    const lo = Number(m?.[1]);
+    const hi = Number(m?.[2]);
+    if (!m || lo < 1024 || hi > 65535 || lo >= hi) throw new Error('KAIGI_MEDIA_PORTS must look like 40000-40999');
+    mediaPorts = [lo, hi];
+  }
   const here = path.dirname(fileURLToPath(import.meta.url));
   return {
     host,
@@ -57,5 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinFailuresPerAddress: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_ADDRESS', 5, 1, 1000),
     joinFailuresPerMeeting: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_MEETING', 20, 1, 10000),
     resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
+    mediaIp,
+    mediaPorts,
   };
 }

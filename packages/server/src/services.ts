@@ -27,6 +27,7 @@ export async function openServices(config: Config): Promise<Services> {
     failuresPerAddress: config.joinFailuresPerAddress,
     failuresPerMeeting: config.joinFailuresPerMeeting,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
+    media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });
   let closed = false;
   return {

@@ -1,4 +1,4 @@
-import { ErrorCode, type BanInfo, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, type BanInfo, type MediaPermissions, type MediaSource, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
 import { BanList, type Ban } from './BanList.js';
 import { MeetingError } from './MeetingError.js';
 import { can, type Action } from './Permissions.js';
@@ -30,6 +30,7 @@ export class Meeting {
     readonly hostUserId: string,
     public locked: boolean,
     readonly bans: BanList = new BanList(),
+    public mediaPermissions: MediaPermissions = { ...DEFAULT_MEDIA_PERMISSIONS },
   ) {}
 
   /** A person with the right password (or the host) arrives. Hosts are admitted at once. */
@@ -125,6 +126,27 @@ export class Meeting {
     return changed;
   }
 
+  /** Whether this participant may publish this source now (C1, C2). Hosts always may. */
+  canPublish(participantId: string, source: MediaSource): boolean {
+    const p = this.participants.get(participantId);
+    if (!p || p.state !== 'admitted') return false;
+    return p.role === 'host' || this.mediaPermissions[source];
+  }
+
+  /** Changes what participants may publish; returns the sources that were withdrawn. */
+  setMediaPermissions(actorId: string, patch: Partial<MediaPermissions>): MediaSource[] {
+    this.authorize(actorId, 'setMediaPermissions');
+    const before = this.mediaPermissions;
+    this.mediaPermissions = { ...before, ...patch };
+    return (Object.keys(patch) as MediaSource[]).filter((k) => before[k] && !this.mediaPermissions[k]);
+  }
+
+  /** The host stops one participant's source; returns the target. */
+  stopMedia(actorId: string, targetId: string): Participant {
+    this.authorize(actorId, 'stopMedia');
+    return this.target(targetId, 'admitted');
+  }
+
   liftBan(actorId: string, banId: string): Ban {
     this.authorize(actorId, 'liftBan');
     const ban = this.bans.lift(banId);
@@ -164,7 +186,7 @@ export class Meeting {
   }
 
   summary(): MeetingSummary {
-    return { id: this.id, title: this.title, locked: this.locked };
+    return { id: this.id, title: this.title, locked: this.locked, mediaPermissions: { ...this.mediaPermissions } };
   }
 
   private target(id: string, state?: Participant['state']): Participant {

@@ -1,11 +1,20 @@
 import type { Role } from '@kaigi/protocol';
 
 /** Everything one participant may do to the meeting or to another participant. */
-export type Action = 'admit' | 'deny' | 'admitAll' | 'sendToWaiting' | 'remove' | 'setLocked' | 'liftBan';
+export type Action =
+  | 'admit'
+  | 'deny'
+  | 'admitAll'
+  | 'sendToWaiting'
+  | 'remove'
+  | 'setLocked'
+  | 'liftBan'
+  | 'setMediaPermissions'
+  | 'stopMedia';
 
 // The one permission table. Later roles (co-host, verifier) are rows here, not branches elsewhere.
 const TABLE: Record<Role, ReadonlySet<Action>> = {
-  host: new Set<Action>(['admit', 'deny', 'admitAll', 'sendToWaiting', 'remove', 'setLocked', 'liftBan']),
+  host: new Set<Action>(['admit', 'deny', 'admitAll', 'sendToWaiting', 'remove', 'setLocked', 'liftBan', 'setMediaPermissions', 'stopMedia']),
   participant: new Set<Action>(),
 };
 

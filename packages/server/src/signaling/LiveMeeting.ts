@@ -1,16 +1,57 @@
 import { can } from '../meeting/Permissions.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import { toInfo } from '../meeting/Participant.js';
+import type { MediaConfig } from '../sfu/MediaConfig.js';
+import { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
 
-/** A loaded meeting with the connections of its participants. */
+/** How often the active speaker and connection quality are worked out. */
+const SPEAKER_INTERVAL_MS = 400;
+
+/** A loaded meeting with the connections of its participants and its media Router. */
 export class LiveMeeting {
   readonly peers = new Map<string, Peer>();
   readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  readonly router: Router;
   /** Joins under way (password checked, not yet arrived): the meeting stays loaded for them. */
   pending = 0;
+  private activeSpeaker: string | null = null;
+  private readonly ticker: NodeJS.Timeout;
 
-  constructor(readonly meeting: Meeting) {}
+  constructor(
+    readonly meeting: Meeting,
+    media: MediaConfig,
+  ) {
+    this.router = new Router(media, {
+      subscribeOffer: (pid, offer) => this.peers.get(pid)?.send({ type: 'subscribeOffer', ...offer }),
+      producersChanged: () => this.publishMedia(),
+    });
+    this.ticker = setInterval(() => this.tick(), SPEAKER_INTERVAL_MS).unref();
+  }
+
+  /** Sends every admitted participant who publishes what. */
+  publishMedia(): void {
+    const publishing = this.router.publishing();
+    const participants = this.meeting
+      .all()
+      .filter((p) => p.state === 'admitted')
+      .map((p) => ({ id: p.id, sources: publishing.get(p.id) ?? [] }));
+    this.toAdmitted({ type: 'mediaState', participants });
+  }
+
+  private tick(): void {
+    const loudest = this.router.loudest();
+    if (loudest !== this.activeSpeaker) {
+      this.activeSpeaker = loudest;
+      this.toAdmitted({ type: 'activeSpeaker', participantId: loudest });
+    }
+  }
+
+  private toAdmitted(msg: Parameters<Peer['send']>[0]): void {
+    for (const p of this.meeting.all()) {
+      if (p.state === 'admitted') this.peers.get(p.id)?.send(msg);
+    }
+  }
 
   /**
    * Sends everyone the view their admission state entitles them to: admitted people get the
@@ -43,13 +84,13 @@ export class LiveMeeting {
     const peer = this.peers.get(participantId);
     if (!p || !peer || p.state !== 'admitted') return;
     peer.send({ type: 'admitted', meeting: this.meeting.summary(), self: toInfo(p) });
+    // Only admitted participants receive media.
+    this.router.subscribe(participantId);
+    this.publishMedia();
   }
 
   broadcastState(): void {
-    const summary = this.meeting.summary();
-    for (const p of this.meeting.all()) {
-      if (p.state === 'admitted') this.peers.get(p.id)?.send({ type: 'meetingState', meeting: summary });
-    }
+    this.toAdmitted({ type: 'meetingState', meeting: this.meeting.summary() });
   }
 
   clearGrace(participantId: string): void {
@@ -59,6 +100,8 @@ export class LiveMeeting {
   }
 
   close(): void {
+    clearInterval(this.ticker);
+    this.router.close();
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
     this.peers.clear();

@@ -14,6 +14,7 @@ import { RateLimiter } from '../security/RateLimiter.js';
 import type { MeetingStore } from '../storage/MeetingStore.js';
 import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
+import type { MediaConfig } from '../sfu/MediaConfig.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
@@ -31,6 +32,7 @@ export interface HubOptions {
   failuresPerAddress: number;
   failuresPerMeeting: number;
   resumeGraceMs: number;
+  media: MediaConfig;
 }
 
 /**
@@ -207,6 +209,7 @@ export class MeetingHub {
       }
       case 'deny': {
         const t = m.deny(actor, msg.participantId);
+        live.router.closeParticipant(t.id);
         this.detach(live, t.id)?.end(ErrorCode.DENIED);
         live.publish();
         await audit(AuditKind.DENIED, { participantId: t.id, displayName: t.displayName });
@@ -214,6 +217,8 @@ export class MeetingHub {
       }
       case 'sendToWaiting': {
         const t = m.sendToWaiting(actor, msg.participantId);
+        // Back in the waiting room: no media either way.
+        live.router.closeParticipant(t.id);
         live.peers.get(t.id)?.send({ type: 'sentToWaiting' });
         live.publish();
         await audit(AuditKind.SENT_TO_WAITING, { participantId: t.id, displayName: t.displayName });
@@ -221,6 +226,8 @@ export class MeetingHub {
       }
       case 'remove': {
         const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now);
+        // Their media stops at everyone before anything else happens.
+        live.router.closeParticipant(t.id);
         // The ban is in force in memory at once; it is persisted before anyone is told.
         await this.store.insertBan({
           id: ban.id,
@@ -262,6 +269,7 @@ export class MeetingHub {
     live.peers.delete(seat.participantId);
     const p = live.meeting.leave(seat.participantId);
     if (!p) return;
+    live.router.closeParticipant(p.id);
     live.publish();
     this.unloadIfIdle(live);
     await this.audit.append({
@@ -303,6 +311,13 @@ export class MeetingHub {
     for (const peer of peers) peer.end(ErrorCode.MEETING_ENDED);
   }
 
+  /** The live meeting of a seat, for the media handler. */
+  liveOf(seat: Seat): LiveMeeting {
+    const live = this.live.get(seat.meetingId);
+    if (!live) throw new MeetingError(ErrorCode.NOT_JOINED);
+    return live;
+  }
+
   /** Live counts, for tests and the health endpoint. */
   stats(): { meetings: number; participants: number } {
     let participants = 0;
@@ -341,8 +356,9 @@ export class MeetingHub {
           record.hostUserId,
           record.locked,
           new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
+          record.mediaPermissions,
         );
-        const live = new LiveMeeting(meeting);
+        const live = new LiveMeeting(meeting, this.opts.media);
         this.live.set(meetingId, live);
         return live;
       })().finally(() => this.loading.delete(meetingId));

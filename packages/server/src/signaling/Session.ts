@@ -11,9 +11,10 @@ import {
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
-import type { MeetingHub, Seat } from './MeetingHub.js';
+import type { HostActionMsg, MeetingHub, Seat } from './MeetingHub.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import { TokenBucket } from './TokenBucket.js';
+import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
 
 /** Rejections audited per connection; the rest are counted and summed up at close. */
 const AUDITED_REJECTIONS = 20;
@@ -37,6 +38,7 @@ export class Session implements Peer {
     private readonly socket: WebSocket,
     private readonly ctx: ConnectionContext,
     private readonly hub: MeetingHub,
+    private readonly media: MediaHandler,
     private readonly audit: AuditLog,
     private readonly log: Logger,
   ) {
@@ -69,8 +71,10 @@ export class Session implements Peer {
     }
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (isBinary) return this.reject(undefined, ErrorCode.INVALID_MESSAGE, 'Binary frames are not accepted.');
-    if (bytes > LIMITS.signalingMessageBytes) {
-      return this.reject(undefined, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${LIMITS.signalingMessageBytes} bytes.`);
+    // Only an admitted participant's media messages (they carry SDP) may exceed the small limit.
+    const limit = this.seat ? LIMITS.mediaMessageBytes : LIMITS.signalingMessageBytes;
+    if (bytes > limit) {
+      return this.reject(undefined, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${limit} bytes.`);
     }
     let json: unknown;
     try {
@@ -89,6 +93,9 @@ export class Session implements Peer {
       return this.reject(Number.isInteger(reqId) ? reqId : undefined, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
     }
     const msg = parsed.data;
+    if (bytes > LIMITS.signalingMessageBytes && !MEDIA_TYPES.has(msg.type)) {
+      return this.reject(msg.reqId, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${LIMITS.signalingMessageBytes} bytes.`);
+    }
     this.chain = this.chain.then(() => this.handle(msg)).catch((err: unknown) => this.fail(msg.reqId, err));
   }
 
@@ -119,7 +126,8 @@ export class Session implements Peer {
       }
       default: {
         const seat = this.requireSeat();
-        await this.hub.act(seat, msg);
+        if (MEDIA_TYPES.has(msg.type)) return this.media.handle(seat, this, msg as MediaMsg);
+        await this.hub.act(seat, msg as HostActionMsg);
         this.send({ type: 'ok', reqId: msg.reqId });
       }
     }

@@ -7,6 +7,7 @@ import { cachedAuth, resolveAuth } from '../http/auth.js';
 import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
 import { HttpError } from '../http/HttpError.js';
 import { sameOrigin } from '../http/origin.js';
+import { MediaHandler } from './MediaHandler.js';
 import { Session } from './Session.js';
 
 const MAX_CONNECTIONS_PER_ADDRESS = 64;
@@ -14,6 +15,7 @@ const MAX_CONNECTIONS_PER_ADDRESS = 64;
 /** GET /ws: one Session per WebSocket. Cross-site pages cannot open it (Origin check). */
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
+  const media = new MediaHandler(services.hub, services.meetings, services.audit);
 
   app.get(
     '/ws',
@@ -43,6 +45,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
         socket,
         { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username } : null },
         services.hub,
+        media,
         services.audit,
         req.log,
       );

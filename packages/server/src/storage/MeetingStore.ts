@@ -1,3 +1,4 @@
+import { DEFAULT_MEDIA_PERMISSIONS, MediaPermissions } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -9,6 +10,7 @@ export interface MeetingRecord {
   passwordHash: string;
   passwordSealed: string;
   locked: boolean;
+  mediaPermissions: MediaPermissions;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,6 +25,12 @@ export interface BanRecord {
   createdBy: string;
 }
 
+function parsePermissions(json: string | null): MediaPermissions {
+  if (json === null) return { ...DEFAULT_MEDIA_PERMISSIONS };
+  const r = MediaPermissions.safeParse(JSON.parse(json));
+  return r.success ? r.data : { ...DEFAULT_MEDIA_PERMISSIONS };
+}
+
 const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   id: r.id,
   hostUserId: r.host_user_id,
@@ -30,6 +38,7 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   passwordHash: r.password_hash,
   passwordSealed: r.password_sealed,
   locked: r.locked === 1,
+  mediaPermissions: parsePermissions(r.media_permissions),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -38,7 +47,7 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
 export class MeetingStore {
   constructor(private readonly db: Database) {}
 
-  async insert(m: Omit<MeetingRecord, 'createdAt' | 'updatedAt' | 'locked'>): Promise<MeetingRecord> {
+  async insert(m: Omit<MeetingRecord, 'createdAt' | 'updatedAt' | 'locked' | 'mediaPermissions'>): Promise<MeetingRecord> {
     const now = nowIso();
     const row: MeetingsTable = {
       id: m.id,
@@ -47,6 +56,7 @@ export class MeetingStore {
       password_hash: m.passwordHash,
       password_sealed: m.passwordSealed,
       locked: 0,
+      media_permissions: null,
       created_at: now,
       updated_at: now,
     };
@@ -71,7 +81,7 @@ export class MeetingStore {
 
   async update(
     id: string,
-    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked'>>,
+    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions'>>,
   ): Promise<void> {
     await this.db
       .updateTable('meetings')
@@ -80,6 +90,7 @@ export class MeetingStore {
         ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
         ...(patch.passwordSealed !== undefined && { password_sealed: patch.passwordSealed }),
         ...(patch.locked !== undefined && { locked: patch.locked ? 1 : 0 }),
+        ...(patch.mediaPermissions !== undefined && { media_permissions: JSON.stringify(patch.mediaPermissions) }),
         updated_at: nowIso(),
       })
       .where('id', '=', id)

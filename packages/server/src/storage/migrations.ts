@@ -72,6 +72,12 @@ const migrations: Record<string, Migration> = {
       await sql`select 1`.execute(db);
     },
   },
+  '0002_media_permissions': {
+    async up(db: Kysely<unknown>) {
+      // JSON of MediaPermissions; null means the defaults.
+      await db.schema.alterTable('meetings').addColumn('media_permissions', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -36,6 +36,8 @@ export interface MeetingsTable {
   /** The password sealed under the server key, so the host can read it back for invitations. */
   password_sealed: string;
   locked: number;
+  /** JSON of MediaPermissions, null for the defaults. */
+  media_permissions: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,0 +1,18 @@
+/** A small typed event emitter: the SFU objects' `close` and state events. */
+export class Emitter<Events extends Record<string, unknown[]>> {
+  private readonly handlers: { [K in keyof Events]?: Set<(...args: Events[K]) => void> } = {};
+
+  on<K extends keyof Events>(event: K, fn: (...args: Events[K]) => void): () => void {
+    const set = (this.handlers[event] ??= new Set());
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
+    for (const fn of [...(this.handlers[event] ?? [])]) fn(...args);
+  }
+
+  protected removeAllListeners(): void {
+    for (const k of Object.keys(this.handlers)) delete this.handlers[k as keyof Events];
+  }
+}

@@ -1,0 +1,59 @@
+import {
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useAudioLevelIndication,
+  useRepairedRtpStreamId,
+  useSdesMid,
+  useSdesRTPStreamId,
+  useTransportWideCC,
+  type PeerConfig,
+} from 'werift';
+
+export interface MediaConfig {
+  /** The one address the SFU binds and announces as its ICE candidate. */
+  ip: string;
+  portRange?: [number, number];
+}
+
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+// Opus and VP8 with the feedback the SFU acts on: NACK (werift's sender answers from its
+// history), PLI (forwarded to the publisher, rate limited), transport-cc (congestion control).
+export function peerConfig(cfg: MediaConfig): Partial<PeerConfig> {
+  return {
+    codecs: {
+      audio: [
+        new RTCRtpCodecParameters({
+          mimeType: 'audio/opus',
+          clockRate: 48000,
+          channels: 2,
+          payloadType: 111,
+          parameters: 'minptime=10;useinbandfec=1',
+          rtcpFeedback: [{ type: 'transport-cc' }],
+        }),
+      ],
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: 'video/VP8',
+          clockRate: 90000,
+          payloadType: 96,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'transport-cc' }],
+        }),
+      ],
+    },
+    headerExtensions: {
+      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC(), useAudioLevelIndication()],
+      video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useAbsSendTime(), useTransportWideCC()],
+    },
+    // ICE-lite: the browser does the checks; the SFU learns its address from them, so the
+    // browser's candidates (mDNS names included) never need resolving.
+    iceLite: true,
+    iceUseIpv6: false,
+    // werift gathers on every host address it finds (loopback excluded) plus these; Transport
+    // strips every other candidate from the SDP, so only the configured address is announced.
+    iceInterfaceAddresses: { udp4: cfg.ip },
+    iceAdditionalHostAddresses: [cfg.ip],
+    ...(cfg.portRange && { icePortRange: cfg.portRange }),
+    bundlePolicy: 'max-bundle',
+  };
+}

@@ -1,0 +1,185 @@
+import { SOURCE_KIND, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import type { MediaConfig } from './MediaConfig.js';
+import { Producer } from './Producer.js';
+import { Subscriber } from './Subscriber.js';
+import { Transport } from './Transport.js';
+
+export interface PublishRequest {
+  sdp: string;
+  tracks: { mid: string; source: MediaSource }[];
+}
+
+export interface RouterSignals {
+  subscribeOffer(participantId: string, offer: { sdp: string; tracks: RemoteTrack[] }): void;
+  /** Who publishes what changed. */
+  producersChanged(): void;
+}
+
+export class MediaRefusal extends Error {}
+
+/**
+ * One meeting's media plane. Knows nothing of passwords or roles: the meeting layer decides who
+ * may publish what and who is admitted, then calls publish / subscribe / closeParticipant.
+ * Every admitted participant receives every other participant's producers.
+ */
+export class Router {
+  private readonly senders = new Map<string, Transport>();
+  private readonly producers = new Map<string, Map<MediaSource, Producer>>();
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly preferences = new Map<string, { participantId: string; source: MediaSource; maxHeight: number }[]>();
+  private _closed = false;
+
+  constructor(
+    private readonly config: MediaConfig,
+    private readonly signals: RouterSignals,
+  ) {}
+
+  /**
+   * The browser's offer for its send transport with the complete list of tracks it sends.
+   * The caller has checked each source against the participant's permissions. A new ICE
+   * session (another ufrag) means a new browser connection: the old transport is replaced.
+   */
+  async publish(participantId: string, req: PublishRequest): Promise<string> {
+    if (this._closed) throw new MediaRefusal('the meeting has ended');
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(req.sdp)?.[1];
+    if (!ufrag) throw new MediaRefusal('the offer has no ICE credentials');
+    let transport = this.senders.get(participantId);
+    if (transport && transport.remoteUfrag() !== ufrag) {
+      transport.close();
+      transport = undefined;
+    }
+    if (!transport) {
+      const t = new Transport(participantId, 'send', this.config);
+      this.senders.set(participantId, t);
+      t.on('close', () => {
+        if (this.senders.get(participantId) === t) this.senders.delete(participantId);
+      });
+      t.pc.onTrack.subscribe((track) => {
+        const transceiver = t.pc.getTransceivers().find((x) => x.receiver.tracks.includes(track));
+        const producer = [...(this.producers.get(participantId)?.values() ?? [])].find(
+          (p) => p.transport === t && p.transceiver === transceiver,
+        );
+        producer?.attach(track);
+      });
+      transport = t;
+    }
+    await transport.pc.setRemoteDescription({ type: 'offer', sdp: req.sdp });
+    const listed = new Map(req.tracks.map((t) => [t.mid, t.source]));
+    const mine = this.producers.get(participantId) ?? new Map<MediaSource, Producer>();
+    this.producers.set(participantId, mine);
+    const keep = new Set<Producer>();
+    for (const transceiver of transport.pc.getTransceivers()) {
+      const mid = transceiver.mid;
+      const source = mid ? listed.get(mid) : undefined;
+      if (!source || SOURCE_KIND[source] !== transceiver.kind) {
+        // Unlisted or mislabelled: refuse it in the answer; its packets would reach no one.
+        transceiver.setDirection('inactive');
+        continue;
+      }
+      transceiver.setDirection('recvonly');
+      let p = mine.get(source);
+      if (!p || p.closed || p.transceiver !== transceiver) {
+        p?.close();
+        p = new Producer(transport, transceiver, source);
+        const created = p;
+        p.on('close', () => {
+          if (mine.get(source) === created) mine.delete(source);
+          this.changed();
+        });
+        mine.set(source, p);
+        const known = transceiver.receiver.tracks[0];
+        if (known) p.attach(known);
+      }
+      keep.add(p);
+    }
+    for (const p of [...mine.values()]) if (!keep.has(p)) p.close();
+    await transport.pc.setLocalDescription(await transport.pc.createAnswer());
+    const answer = await transport.localSdp();
+    this.changed();
+    return answer;
+  }
+
+  /** Starts (or keeps) sending the others' media to this participant. */
+  subscribe(participantId: string): void {
+    if (this._closed || this.subscribers.has(participantId)) return;
+    const s = new Subscriber(participantId, this.config, (offer) => this.signals.subscribeOffer(participantId, offer));
+    this.subscribers.set(participantId, s);
+    s.sync(this.producersFor(participantId));
+  }
+
+  subscribeAnswer(participantId: string, sdp: string): boolean {
+    return this.subscribers.get(participantId)?.answer(sdp) ?? false;
+  }
+
+  resubscribe(participantId: string): void {
+    const s = this.subscribers.get(participantId);
+    if (s) s.restart();
+    else this.subscribe(participantId);
+  }
+
+  /** Tile sizes a subscriber shows; the simulcast layer choice uses them. */
+  setVideoPreferences(participantId: string, tiles: { participantId: string; source: MediaSource; maxHeight: number }[]): void {
+    this.preferences.set(participantId, tiles);
+  }
+
+  /** Stops one source at once (permission withdrawn, the host stopped it). */
+  closeProducer(participantId: string, source: MediaSource): boolean {
+    const p = this.producers.get(participantId)?.get(source);
+    p?.close();
+    return p !== undefined;
+  }
+
+  /** Removed, sent back, gone: everything of this participant stops, in both directions. */
+  closeParticipant(participantId: string): void {
+    this.senders.get(participantId)?.close();
+    for (const p of this.producers.get(participantId)?.values() ?? []) p.close();
+    this.producers.delete(participantId);
+    this.subscribers.get(participantId)?.close();
+    this.subscribers.delete(participantId);
+    this.preferences.delete(participantId);
+    this.changed();
+  }
+
+  /** Sources each participant publishes right now. */
+  publishing(): Map<string, MediaSource[]> {
+    const out = new Map<string, MediaSource[]>();
+    for (const [pid, m] of this.producers) {
+      const live = [...m.values()].filter((p) => !p.closed).map((p) => p.source);
+      if (live.length) out.set(pid, live);
+    }
+    return out;
+  }
+
+  /** The loudest microphone above a floor, for the active-speaker highlight. */
+  loudest(): string | null {
+    let best: Producer | null = null;
+    for (const m of this.producers.values()) {
+      const mic = m.get('microphone');
+      if (mic && !mic.closed && mic.level > 20 && (!best || mic.level > best.level)) best = mic;
+    }
+    return best?.participantId ?? null;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    for (const pid of [...new Set([...this.senders.keys(), ...this.subscribers.keys(), ...this.producers.keys()])]) {
+      this.closeParticipant(pid);
+    }
+  }
+
+  private producersFor(participantId: string): Producer[] {
+    const out: Producer[] = [];
+    for (const [pid, m] of this.producers) {
+      if (pid === participantId) continue;
+      for (const p of m.values()) if (!p.closed) out.push(p);
+    }
+    return out;
+  }
+
+  private changed(): void {
+    if (this._closed) return;
+    for (const [pid, s] of this.subscribers) s.sync(this.producersFor(pid));
+    this.signals.producersChanged();
+  }
+}

@@ -1,0 +1,145 @@
+import { SOURCE_KIND, type RemoteTrack } from '@kaigi/protocol';
+import { MediaStreamTrack } from 'werift';
+import { Consumer } from './Consumer.js';
+import type { MediaConfig } from './MediaConfig.js';
+import type { Producer } from './Producer.js';
+import { Transport } from './Transport.js';
+
+/** A browser that does not answer an offer in this time gets a new transport and offer. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
+export interface OfferSink {
+  (offer: { sdp: string; tracks: RemoteTrack[] }): void;
+}
+
+/**
+ * A participant's receive side: one recv Transport and a Consumer per Producer of the others.
+ * Changes are negotiated one offer at a time (the SFU offers, the browser answers); changes made
+ * while an offer is out are folded into the next one.
+ */
+export class Subscriber {
+  private transport: Transport;
+  private readonly consumers = new Map<string, Consumer>();
+  private negotiating = false;
+  private dirty = false;
+  private awaitingAnswer: ((sdp: string) => void) | null = null;
+  private _closed = false;
+
+  constructor(
+    readonly participantId: string,
+    private readonly config: MediaConfig,
+    private readonly sendOffer: OfferSink,
+  ) {
+    this.transport = this.newTransport();
+  }
+
+  /** Makes the set of consumed producers equal to `producers`. */
+  sync(producers: Iterable<Producer>): void {
+    if (this._closed) return;
+    const wanted = new Map([...producers].map((p) => [p.id, p]));
+    let changed = false;
+    for (const [id, c] of this.consumers) {
+      if (!wanted.has(id) || c.closed) {
+        this.dropConsumer(id, c);
+        changed = true;
+      }
+    }
+    for (const [id, p] of wanted) {
+      if (this.consumers.has(id) || p.closed) continue;
+      const track = new MediaStreamTrack({ kind: SOURCE_KIND[p.source] });
+      const transceiver = this.transport.pc.addTransceiver(track, { direction: 'sendonly' });
+      const c = new Consumer(p, transceiver);
+      c.on('close', () => {
+        if (this.consumers.get(id) === c) this.sync([...this.consumers.values()].filter((x) => !x.closed).map((x) => x.producer));
+      });
+      this.consumers.set(id, c);
+      changed = true;
+    }
+    if (changed) this.negotiate();
+  }
+
+  /** The browser's answer to the last offer. */
+  answer(sdp: string): boolean {
+    const resolve = this.awaitingAnswer;
+    if (!resolve) return false;
+    this.awaitingAnswer = null;
+    resolve(sdp);
+    return true;
+  }
+
+  /** The browser lost its receive transport: start over on a new one with the same producers. */
+  restart(): void {
+    if (this._closed) return;
+    const producers = [...this.consumers.values()].map((c) => c.producer);
+    for (const [id, c] of this.consumers) this.dropConsumer(id, c);
+    this.transport.close();
+    this.transport = this.newTransport();
+    this.awaitingAnswer = null;
+    this.negotiating = false;
+    this.sync(producers);
+  }
+
+  tracks(): RemoteTrack[] {
+    const out: RemoteTrack[] = [];
+    for (const c of this.consumers.values()) {
+      const mid = c.mid;
+      if (!mid || c.closed) continue;
+      out.push({ mid, participantId: c.producer.participantId, source: c.producer.source, kind: c.producer.kind });
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    for (const c of this.consumers.values()) c.close();
+    this.consumers.clear();
+    this.transport.close();
+  }
+
+  private newTransport(): Transport {
+    return new Transport(this.participantId, 'recv', this.config);
+  }
+
+  private dropConsumer(id: string, c: Consumer): void {
+    this.consumers.delete(id);
+    c.close();
+    // The m-line stays (m-lines are never removed) but carries nothing from now on.
+    c.transceiver.setDirection('inactive');
+  }
+
+  private negotiate(): void {
+    if (this.negotiating) {
+      this.dirty = true;
+      return;
+    }
+    this.negotiating = true;
+    void this.runNegotiation().finally(() => {
+      this.negotiating = false;
+      if (this.dirty && !this._closed) {
+        this.dirty = false;
+        this.negotiate();
+      }
+    });
+  }
+
+  private async runNegotiation(): Promise<void> {
+    const transport = this.transport;
+    try {
+      await transport.pc.setLocalDescription(await transport.pc.createOffer());
+      if (transport !== this.transport || this._closed) return;
+      const answer = new Promise<string>((resolve, reject) => {
+        this.awaitingAnswer = resolve;
+        setTimeout(() => reject(new Error('no answer')), ANSWER_TIMEOUT_MS).unref();
+      });
+      this.sendOffer({ sdp: await transport.localSdp(), tracks: this.tracks() });
+      const sdp = await answer;
+      if (transport !== this.transport || this._closed) return;
+      await transport.pc.setRemoteDescription({ type: 'answer', sdp });
+      for (const c of this.consumers.values()) c.producer.requestKeyframe();
+    } catch {
+      // A broken negotiation leaves the transport useless: start again on a new one.
+      if (!this._closed && transport === this.transport) queueMicrotask(() => this.restart());
+    }
+  }
+}

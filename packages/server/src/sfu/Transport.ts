@@ -1,0 +1,63 @@
+import { RTCPeerConnection } from 'werift';
+import { randomUUID } from 'node:crypto';
+import { Emitter } from './Emitter.js';
+import { peerConfig, type MediaConfig } from './MediaConfig.js';
+
+export type Direction = 'send' | 'recv';
+
+/**
+ * One participant's ICE/DTLS/SRTP connection to the SFU in one direction: `send` carries what
+ * the browser publishes, `recv` what it receives. Created by the Router; close() is safe to
+ * repeat and closes everything that depends on it (listeners close their Producers/Consumers).
+ */
+export class Transport extends Emitter<{ close: []; failed: [] }> {
+  readonly id: string = randomUUID();
+  readonly pc: RTCPeerConnection;
+  private _closed = false;
+
+  constructor(
+    readonly participantId: string,
+    readonly direction: Direction,
+    private readonly config: MediaConfig,
+  ) {
+    super();
+    this.pc = new RTCPeerConnection(peerConfig(config));
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'failed' || state === 'closed') {
+        if (state === 'failed') this.emit('failed');
+        this.close();
+      }
+    });
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /** The ICE username fragment the browser used in its last description. */
+  remoteUfrag(): string | null {
+    const sdp = this.pc.remoteDescription?.sdp;
+    return sdp ? (/a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null) : null;
+  }
+
+  /**
+   * The local description with its candidates (the SFU does not trickle), announcing only the
+   * configured media address.
+   */
+  async localSdp(): Promise<string> {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description');
+    return sdp
+      .split('\r\n')
+      .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
+      .join('\r\n');
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this.emit('close');
+    this.removeAllListeners();
+    void this.pc.close().catch(() => undefined);
+  }
+}

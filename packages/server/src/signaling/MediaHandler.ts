@@ -1,0 +1,104 @@
+import { AuditKind, ErrorCode, type ClientMessage, type MediaSource } from '@kaigi/protocol';
+import type { AuditLog } from '../audit/AuditLog.js';
+import { MeetingError } from '../meeting/MeetingError.js';
+import { MediaRefusal } from '../sfu/Router.js';
+import type { MeetingStore } from '../storage/MeetingStore.js';
+import type { MeetingHub, Seat } from './MeetingHub.js';
+import type { Peer } from './Peer.js';
+
+export type MediaMsg = Extract<
+  ClientMessage,
+  { type: 'publish' | 'subscribeAnswer' | 'resubscribe' | 'setMediaPermissions' | 'stopMedia' | 'videoPreferences' }
+>;
+
+export const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaMsg['type']>([
+  'publish',
+  'subscribeAnswer',
+  'resubscribe',
+  'setMediaPermissions',
+  'stopMedia',
+  'videoPreferences',
+]);
+
+/**
+ * Media messages of an admitted participant. The permission to publish each source is decided
+ * here, on the server, from the meeting's rules (C1, C2): a modified client that offers a track
+ * it may not send is refused, and its packets are forwarded to no one.
+ */
+export class MediaHandler {
+  constructor(
+    private readonly hub: MeetingHub,
+    private readonly store: MeetingStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async handle(seat: Seat, peer: Peer, msg: MediaMsg): Promise<void> {
+    const live = this.hub.liveOf(seat);
+    const m = live.meeting;
+    const me = m.get(seat.participantId);
+    if (!me) throw new MeetingError(ErrorCode.NOT_JOINED);
+    if (me.state !== 'admitted') throw new MeetingError(ErrorCode.NOT_ADMITTED);
+    const pid = me.id;
+
+    switch (msg.type) {
+      case 'publish': {
+        const sources = msg.tracks.map((t) => t.source);
+        if (new Set(sources).size !== sources.length || new Set(msg.tracks.map((t) => t.mid)).size !== sources.length) {
+          throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'Each source and each mid may appear once.');
+        }
+        const forbidden = sources.filter((s) => !m.canPublish(pid, s));
+        if (forbidden.length) {
+          await this.audit.append({ kind: AuditKind.MEDIA_REFUSED, actor: pid, meetingId: m.id, data: { sources: forbidden } });
+          throw new MeetingError(ErrorCode.FORBIDDEN, `You are not allowed to send: ${forbidden.join(', ')}.`);
+        }
+        try {
+          const sdp = await live.router.publish(pid, { sdp: msg.sdp, tracks: msg.tracks });
+          peer.send({ type: 'publishAnswer', reqId: msg.reqId, sdp });
+        } catch (err) {
+          throw new MeetingError(ErrorCode.INVALID_MESSAGE, err instanceof MediaRefusal ? err.message : 'The offer could not be used.');
+        }
+        return;
+      }
+      case 'subscribeAnswer': {
+        if (!live.router.subscribeAnswer(pid, msg.sdp)) {
+          throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'No offer is waiting for an answer.');
+        }
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
+      case 'resubscribe': {
+        live.router.resubscribe(pid);
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
+      case 'setMediaPermissions': {
+        const withdrawn = m.setMediaPermissions(pid, msg.permissions);
+        await this.store.update(m.id, { mediaPermissions: m.mediaPermissions });
+        for (const source of withdrawn) this.stopForParticipants(live, source);
+        live.broadcastState();
+        await this.audit.append({ kind: AuditKind.MEDIA_PERMISSIONS, actor: pid, meetingId: m.id, data: { ...m.mediaPermissions } });
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
+      case 'stopMedia': {
+        const target = m.stopMedia(pid, msg.participantId);
+        if (live.router.closeProducer(target.id, msg.source)) {
+          live.peers.get(target.id)?.send({ type: 'mediaStopped', source: msg.source, reason: 'host' });
+        }
+        await this.audit.append({ kind: AuditKind.MEDIA_STOPPED, actor: pid, meetingId: m.id, data: { participantId: target.id, source: msg.source } });
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
+      case 'videoPreferences': {
+        live.router.setVideoPreferences(pid, msg.tiles);
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
+    }
+  }
+
+  /** A permission was withdrawn: every participant (not host) sending that source stops now. */
+  private stopForParticipants(live: ReturnType<MeetingHub['liveOf']>, source: MediaSource): void {
+    for (const p of live.meeting.all()) {
+      if (p.role === 'host') continue;
+      if (live.router.closeProducer(p.id, source)) {
+        live.peers.get(p.id)?.send({ type: 'mediaStopped', source, reason: 'permission' });
+      }
+    }
+  }
+}
