@@ -173,7 +173,7 @@ describe('signalling refusals (B1, B2, B6)', () => {
     ws.socket.send(Buffer.from([1, 2, 3]), { binary: true });
     assert.equal((await binary).code, 'INVALID_MESSAGE');
     assertNothingLeaked(ws);
-    ws.send('x'.repeat(100_000));
+    ws.send('x'.repeat(200_000));
     assert.equal(await ws.closed(), 1009, 'frames over the limit close the socket');
     const health = await new HttpClient(server.url).request('GET', '/api/health');
     assert.equal(health.status, 200);

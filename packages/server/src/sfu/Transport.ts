@@ -47,10 +47,15 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   async localSdp(): Promise<string> {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
-    return sdp
-      .split('\r\n')
-      .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
-      .join('\r\n');
+    return (
+      sdp
+        .split('\r\n')
+        .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
+        .join('\r\n')
+        // werift rejects (port 0) the m-sections it answers inactive; a rejected first section
+        // would reject the whole BUNDLE group in the browser. Inactive-but-accepted is meant.
+        .replace(/^m=(audio|video) 0 /gm, 'm=$1 9 ')
+    );
   }
 
   close(): void {
