@@ -64,6 +64,7 @@ export class Router {
       transport = t;
     }
     await transport.pc.setRemoteDescription({ type: 'offer', sdp: req.sdp });
+    transport.preferDtlsServer();
     const listed = new Map(req.tracks.map((t) => [t.mid, t.source]));
     const mine = this.producers.get(participantId) ?? new Map<MediaSource, Producer>();
     this.producers.set(participantId, mine);

@@ -34,6 +34,16 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     return this._closed;
   }
 
+  /**
+   * Takes the DTLS server role when answering: the server picks the SRTP profile, and werift
+   * prefers AEAD_AES_128_GCM (D5), which Chromium offers but, as server, does not choose.
+   */
+  preferDtlsServer(): void {
+    for (const t of this.pc.getTransceivers()) {
+      if (t.dtlsTransport && t.dtlsTransport.role === 'auto') t.dtlsTransport.role = 'server';
+    }
+  }
+
   /** The ICE username fragment the browser used in its last description. */
   remoteUfrag(): string | null {
     const sdp = this.pc.remoteDescription?.sdp;
