@@ -38,13 +38,21 @@ const SCRIPT = String.raw`
   k.join = (meetingId, displayName, password) => k.request({ type: 'join', meetingId, displayName, password });
   k.admitted = () => new Promise((resolve) => { const t = setInterval(() => { if (k.messages.some((m) => m.type === 'admitted')) { clearInterval(t); resolve(true); } }, 50); });
   // Publishes the fake devices; labels maps kind -> the source the client claims (null: unlisted).
-  k.publish = async (labels) => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+  k.publish = async (labels, simulcast) => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: simulcast ? { width: 1280, height: 720 } : { width: 640, height: 360 } });
     const pc = (k.pcs.send = new RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
     const tracks = [];
     for (const kind of ['audio', 'video']) {
       if (!(kind in labels)) continue;
-      const t = pc.addTransceiver(stream.getTracks().find((x) => x.kind === kind), { direction: 'sendonly' });
+      const init = { direction: 'sendonly' };
+      if (kind === 'video' && simulcast) {
+        init.sendEncodings = [
+          { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+          { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+          { rid: 'f', maxBitrate: 1500000 },
+        ];
+      }
+      const t = pc.addTransceiver(stream.getTracks().find((x) => x.kind === kind), init);
       k['mid_' + kind] = t;
     }
     await pc.setLocalDescription(await pc.createOffer());
@@ -54,6 +62,21 @@ const SCRIPT = String.raw`
     const r = await k.request({ type: 'publish', sdp: pc.localDescription.sdp, tracks });
     if (r.type === 'publishAnswer') await pc.setRemoteDescription({ type: 'answer', sdp: r.sdp });
     return r;
+  };
+  // The UDP port the receive transport uses on this side (for shaping it in tests).
+  k.recvPort = async () => {
+    const stats = await k.pcs.recv.getStats();
+    let pair = null;
+    stats.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    return local ? local.port : null;
+  };
+  k.outbound = async () => {
+    const out = [];
+    const stats = await k.pcs.send.getStats();
+    stats.forEach((s) => { if (s.type === 'outbound-rtp') out.push({ kind: s.kind, rid: s.rid, bytes: s.bytesSent, frameWidth: s.frameWidth || 0, active: s.active }); });
+    return out;
   };
   k.inbound = async () => {
     const pc = k.pcs.recv;
@@ -74,7 +97,9 @@ const SCRIPT = String.raw`
 export interface RawMediaClient {
   page: Page;
   participantId: string;
-  publish(labels: { audio?: string | null; video?: string | null }): Promise<Record<string, any>>;
+  publish(labels: { audio?: string | null; video?: string | null }, simulcast?: boolean): Promise<Record<string, any>>;
+  recvPort(): Promise<number | null>;
+  outbound(): Promise<{ kind: string; rid?: string; bytes: number; frameWidth: number }[]>;
   inbound(): Promise<{ kind: string; participantId?: string; source?: string; framesDecoded: number; frameWidth: number; bytes: number; packets: number; samples: number }[]>;
   messages(): Promise<Record<string, any>[]>;
   request(m: Record<string, unknown>): Promise<Record<string, any>>;
@@ -91,7 +116,9 @@ export async function rawClient(browser: Browser, base: string, meetingId: strin
   return {
     page,
     participantId: joined.participantId,
-    publish: (labels) => page.evaluate((l) => (window as any).__raw.publish(l), labels),
+    publish: (labels, simulcast = false) => page.evaluate(([l, sc]) => (window as any).__raw.publish(l, sc), [labels, simulcast] as const),
+    recvPort: () => page.evaluate(() => (window as any).__raw.recvPort()),
+    outbound: () => page.evaluate(() => (window as any).__raw.outbound()),
     inbound: () => page.evaluate(() => (window as any).__raw.inbound()),
     messages: () => page.evaluate(() => (window as any).__raw.messages),
     request: (m) => page.evaluate((x) => (window as any).__raw.request(x), m),

@@ -41,5 +41,8 @@ export const RemoteTrack = z.object({
 });
 export type RemoteTrack = z.infer<typeof RemoteTrack>;
 
+/** Simulcast layers of a camera, lowest first: quarter, half and full resolution. */
+export const SIMULCAST_RIDS = ['q', 'h', 'f'] as const;
+
 export const ConnectionQuality = z.enum(['good', 'fair', 'poor', 'lost']);
 export type ConnectionQuality = z.infer<typeof ConnectionQuality>;

@@ -1,15 +1,37 @@
-import type { RTCRtpTransceiver, RtpPacket } from 'werift';
+import { RtcpRrPacket, RtcpSrPacket, type RTCRtpTransceiver, type RtpPacket } from 'werift';
 import { Emitter } from './Emitter.js';
 import type { Producer, RtpSink } from './Producer.js';
+import { isVp8KeyframeStart } from './vp8.js';
+
+/** What the subscriber's receiver reports lately, for layer selection. */
+export interface DeliveryReport {
+  /** Packets sent to the subscriber and not yet acknowledged by its reports. */
+  backlog: number;
+  /** Fraction lost in the last report, 0 … 1. */
+  fractionLost: number;
+  /** Whether a report arrived since the last look. */
+  fresh: boolean;
+}
 
 /**
  * One Producer forwarded to one subscriber, on a transceiver of the subscriber's recv
- * Transport. Each packet is sent as its own copy: werift's sender rewrites SSRC, payload type,
- * sequence numbers and header extensions in place.
+ * Transport. Forwards one simulcast layer at a time and switches only at a keyframe of the new
+ * layer, rewriting sequence numbers and timestamps so the subscriber sees one continuous stream.
  */
 export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
   private _closed = false;
-  private readonly stopPli: () => void;
+  private readonly unsubscribers: (() => void)[] = [];
+  /** The layer forwarded now (-1: none yet) and the one wanted. */
+  current = -1;
+  target = 0;
+  private seqOffset = 0;
+  private tsOffset = 0;
+  private lastSeq = -1;
+  private lastTs = 0;
+  private lastSentAt = 0;
+  private reportedExtSeq = -1;
+  private fractionLost = 0;
+  private fresh = false;
 
   constructor(
     readonly producer: Producer,
@@ -18,8 +40,18 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     super();
     producer.addSink(this);
     producer.on('close', () => this.close());
-    const sub = transceiver.sender.onPictureLossIndication.subscribe(() => producer.requestKeyframe());
-    this.stopPli = () => sub.unSubscribe();
+    const sender = transceiver.sender;
+    const pli = sender.onPictureLossIndication.subscribe(() => producer.requestKeyframe(this.current < 0 ? this.target : this.current));
+    const rtcp = sender.onRtcp.subscribe((packet) => {
+      if (packet.type !== RtcpRrPacket.type && packet.type !== RtcpSrPacket.type) return;
+      for (const r of (packet as RtcpRrPacket).reports) {
+        if (r.ssrc !== sender.ssrc) continue;
+        this.reportedExtSeq = r.highestSequence;
+        this.fractionLost = r.fractionLost / 256;
+        this.fresh = true;
+      }
+    });
+    this.unsubscribers.push(() => pli.unSubscribe(), () => rtcp.unSubscribe());
   }
 
   get closed(): boolean {
@@ -30,19 +62,57 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     return this.transceiver.mid;
   }
 
-  send(rtp: RtpPacket): void {
+  /** Chooses the layer to forward; the switch happens at the next keyframe of that layer. */
+  setTarget(layer: number): void {
+    if (layer === this.target) return;
+    this.target = layer;
+    if (layer !== this.current) this.producer.requestKeyframe(layer);
+  }
+
+  send(rtp: RtpPacket, layer: number): void {
+    if (this._closed) return;
+    if (layer !== this.current) {
+      const canSwitch = layer === this.target && (this.producer.kind === 'audio' || isVp8KeyframeStart(rtp.payload));
+      if (!canSwitch) return;
+      this.switchTo(layer, rtp);
+    }
     const copy = rtp.clone();
+    const h = copy.header;
+    h.sequenceNumber = (h.sequenceNumber + this.seqOffset) & 0xffff;
+    h.timestamp = (h.timestamp + this.tsOffset) >>> 0;
     // The publisher's extension IDs mean nothing on this transport; the sender adds its own.
-    copy.header.extensions = [];
+    h.extensions = [];
+    this.lastSeq = h.sequenceNumber;
+    this.lastTs = h.timestamp;
+    this.lastSentAt = Date.now();
     void this.transceiver.sender.sendRtp(copy).catch(() => undefined);
+  }
+
+  /** Backlog and loss from the subscriber's receiver reports since the last call. */
+  delivery(): DeliveryReport {
+    const fresh = this.fresh;
+    this.fresh = false;
+    // Reports carry the extended highest sequence; compare within 16 bits to stay simple.
+    const backlog = this.reportedExtSeq < 0 ? 0 : (this.lastSeq - (this.reportedExtSeq & 0xffff) + 0x10000) & 0xffff;
+    return { backlog: backlog > 0x8000 ? 0 : backlog, fractionLost: this.fractionLost, fresh };
   }
 
   close(): void {
     if (this._closed) return;
     this._closed = true;
     this.producer.removeSink(this);
-    this.stopPli();
+    for (const u of this.unsubscribers) u();
     this.emit('close');
     this.removeAllListeners();
+  }
+
+  private switchTo(layer: number, rtp: RtpPacket): void {
+    if (this.lastSeq >= 0) {
+      // Continue right after the last packet sent, in sequence and (roughly) in time.
+      this.seqOffset = (this.lastSeq + 1 - rtp.header.sequenceNumber) & 0xffff;
+      const elapsed = Math.max(1, Math.round((Date.now() - this.lastSentAt) * 90));
+      this.tsOffset = (this.lastTs + elapsed - rtp.header.timestamp) >>> 0;
+    }
+    this.current = layer;
   }
 }

@@ -1,28 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import type { MediaSource } from '@kaigi/protocol';
+import { SIMULCAST_RIDS, type MediaSource } from '@kaigi/protocol';
 import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { Emitter } from './Emitter.js';
 import { AUDIO_LEVEL_URI } from './MediaConfig.js';
 import type { Transport } from './Transport.js';
+import { vp8KeyframeSize } from './vp8.js';
 
-/** Keyframe requests reach a publisher at most this often, however many subscribers ask. */
+/** Keyframe requests reach a publisher layer at most this often, however many subscribers ask. */
 const KEYFRAME_INTERVAL_MS = 500;
+/** A layer that sent nothing for this long is treated as paused by the publisher's encoder. */
+const LAYER_IDLE_MS = 1500;
 
 export interface RtpSink {
-  send(rtp: RtpPacket): void;
+  /** `layer` is the simulcast layer index (0 = lowest); single-layer tracks use 0. */
+  send(rtp: RtpPacket, layer: number): void;
+}
+
+interface Layer {
+  track: MediaStreamTrack;
+  /** From the packets themselves: werift leaves a simulcast track's ssrc unset. */
+  ssrc: number | undefined;
+  lastPacketAt: number;
+  lastKeyframeRequest: number;
+  height: number;
+  unsubscribe: () => void;
 }
 
 /**
- * One published track (microphone, camera or screen) arriving on a send Transport. Fans each
- * RTP packet out to its sinks (Consumers). close() is idempotent and stops all forwarding.
+ * One published track (microphone, camera or screen) arriving on a send Transport, with up to
+ * three simulcast layers. Fans each RTP packet out to its sinks (Consumers). close() is
+ * idempotent and stops all forwarding.
  */
 export class Producer extends Emitter<{ close: [] }> {
   readonly id: string = randomUUID();
   readonly kind: 'audio' | 'video';
   private readonly sinks = new Set<RtpSink>();
-  private track: MediaStreamTrack | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private lastKeyframeRequest = 0;
+  private readonly layers = new Map<number, Layer>();
   private _closed = false;
   /** Smoothed audio level, 0 (silence) … 127 (loud); from RFC 6464 header extensions. */
   level = 0;
@@ -46,22 +59,43 @@ export class Producer extends Emitter<{ close: [] }> {
     return this._closed;
   }
 
-  /** Called when werift reports the incoming track for this transceiver. */
+  /** Called for each incoming track of this transceiver (one per simulcast layer). */
   attach(track: MediaStreamTrack): void {
     if (this._closed) return;
-    this.unsubscribe?.();
-    this.track = track;
+    const index = track.rid ? SIMULCAST_RIDS.indexOf(track.rid as (typeof SIMULCAST_RIDS)[number]) : 0;
+    if (index < 0) return; // a layer name we do not know carries nothing
+    this.layers.get(index)?.unsubscribe();
+    const layer: Layer = { track, ssrc: track.ssrc, lastPacketAt: 0, lastKeyframeRequest: 0, height: 0, unsubscribe: () => undefined };
     const sub = track.onReceiveRtp.subscribe((rtp, ext) => {
       this.packets++;
+      layer.lastPacketAt = Date.now();
+      if (layer.ssrc !== rtp.header.ssrc) {
+        const first = layer.ssrc === undefined;
+        layer.ssrc = rtp.header.ssrc;
+        if (first) this.requestKeyframe(index);
+      }
       if (this.kind === 'audio') {
         const al = ext?.[AUDIO_LEVEL_URI] as { level?: number } | undefined;
         // RFC 6464 carries -dBov (0 loud … 127 silent); keep loudness, smoothed.
         if (al?.level !== undefined) this.level = this.level * 0.8 + (127 - al.level) * 0.2;
+      } else {
+        const size = vp8KeyframeSize(rtp.payload);
+        if (size) layer.height = size.height;
       }
-      for (const s of this.sinks) s.send(rtp);
+      for (const s of this.sinks) s.send(rtp, index);
     });
-    this.unsubscribe = () => sub.unSubscribe();
-    this.requestKeyframe();
+    layer.unsubscribe = () => sub.unSubscribe();
+    this.layers.set(index, layer);
+    this.requestKeyframe(index);
+  }
+
+  /** Layers that carried packets recently, lowest first, with the height they last announced. */
+  activeLayers(): { index: number; height: number }[] {
+    const now = Date.now();
+    return [...this.layers.entries()]
+      .filter(([, l]) => now - l.lastPacketAt < LAYER_IDLE_MS)
+      .map(([index, l]) => ({ index, height: l.height }))
+      .sort((a, b) => a.index - b.index);
   }
 
   addSink(sink: RtpSink): void {
@@ -72,20 +106,24 @@ export class Producer extends Emitter<{ close: [] }> {
     this.sinks.delete(sink);
   }
 
-  /** Asks the publisher for a keyframe (a new subscriber, a lost picture), rate limited. */
-  requestKeyframe(): void {
+  /** Asks the publisher for a keyframe on one layer (default: all), rate limited per layer. */
+  requestKeyframe(index?: number): void {
     if (this.kind !== 'video' || this._closed) return;
     const now = Date.now();
-    const ssrc = this.track?.ssrc;
-    if (ssrc === undefined || now - this.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    this.lastKeyframeRequest = now;
-    void this.transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+    for (const [i, l] of this.layers) {
+      if (index !== undefined && i !== index) continue;
+      const ssrc = l.ssrc;
+      if (ssrc === undefined || now - l.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) continue;
+      l.lastKeyframeRequest = now;
+      void this.transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+    }
   }
 
   close(): void {
     if (this._closed) return;
     this._closed = true;
-    this.unsubscribe?.();
+    for (const l of this.layers.values()) l.unsubscribe();
+    this.layers.clear();
     this.sinks.clear();
     this.emit('close');
     this.removeAllListeners();

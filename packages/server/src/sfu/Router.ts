@@ -54,6 +54,7 @@ export class Router {
       t.on('close', () => {
         if (this.senders.get(participantId) === t) this.senders.delete(participantId);
       });
+      // One event per incoming track: a simulcast camera sends one per layer.
       t.pc.onTrack.subscribe((track) => {
         const transceiver = t.pc.getTransceivers().find((x) => x.receiver.tracks.includes(track));
         const producer = [...(this.producers.get(participantId)?.values() ?? [])].find(
@@ -88,8 +89,7 @@ export class Router {
           this.changed();
         });
         mine.set(source, p);
-        const known = transceiver.receiver.tracks[0];
-        if (known) p.attach(known);
+        for (const known of transceiver.receiver.tracks) p.attach(known);
       }
       keep.add(p);
     }
@@ -103,7 +103,12 @@ export class Router {
   /** Starts (or keeps) sending the others' media to this participant. */
   subscribe(participantId: string): void {
     if (this._closed || this.subscribers.has(participantId)) return;
-    const s = new Subscriber(participantId, this.config, (offer) => this.signals.subscribeOffer(participantId, offer));
+    const s = new Subscriber(
+      participantId,
+      this.config,
+      (offer) => this.signals.subscribeOffer(participantId, offer),
+      () => this.preferences.get(participantId) ?? [],
+    );
     this.subscribers.set(participantId, s);
     s.sync(this.producersFor(participantId));
   }

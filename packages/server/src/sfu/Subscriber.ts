@@ -1,12 +1,15 @@
 import { SOURCE_KIND, type RemoteTrack } from '@kaigi/protocol';
 import { MediaStreamTrack } from 'werift';
 import { Consumer } from './Consumer.js';
+import { LayerSelector, type TilePreference } from './LayerSelector.js';
 import type { MediaConfig } from './MediaConfig.js';
 import type { Producer } from './Producer.js';
 import { Transport } from './Transport.js';
 
 /** A browser that does not answer an offer in this time gets a new transport and offer. */
 const ANSWER_TIMEOUT_MS = 15_000;
+/** How often simulcast layers are reconsidered. */
+const ADAPT_INTERVAL_MS = 500;
 
 export interface OfferSink {
   (offer: { sdp: string; tracks: RemoteTrack[] }): void;
@@ -24,13 +27,17 @@ export class Subscriber {
   private dirty = false;
   private awaitingAnswer: ((sdp: string) => void) | null = null;
   private _closed = false;
+  readonly layers = new LayerSelector();
+  private readonly adapter: NodeJS.Timeout;
 
   constructor(
     readonly participantId: string,
     private readonly config: MediaConfig,
     private readonly sendOffer: OfferSink,
+    private readonly preferences: () => readonly TilePreference[],
   ) {
     this.transport = this.newTransport();
+    this.adapter = setInterval(() => this.layers.update(this.consumers.values(), this.preferences()), ADAPT_INTERVAL_MS).unref();
   }
 
   /** Makes the set of consumed producers equal to `producers`. */
@@ -92,6 +99,7 @@ export class Subscriber {
   close(): void {
     if (this._closed) return;
     this._closed = true;
+    clearInterval(this.adapter);
     for (const c of this.consumers.values()) c.close();
     this.consumers.clear();
     this.transport.close();

@@ -1,0 +1,65 @@
+import type { MediaSource } from '@kaigi/protocol';
+import type { Consumer } from './Consumer.js';
+
+export interface TilePreference {
+  participantId: string;
+  source: MediaSource;
+  maxHeight: number;
+}
+
+/** Loss or backlog past these marks means the subscriber's downlink is congested. */
+const LOSS_CONGESTED = 0.05;
+const BACKLOG_CONGESTED = 400;
+const STEP_DOWN_HOLD_MS = 2_000;
+const STEP_UP_AFTER_MS = 8_000;
+const MAX_LAYER = 2;
+
+/**
+ * Picks, for each of one subscriber's video consumers, the simulcast layer it gets: the smallest
+ * layer that fills the tile the subscriber shows, capped by what its downlink carries. The cap
+ * drops one layer when the receiver reports loss or falls behind, and climbs back one layer
+ * after a quiet period (A6).
+ */
+export class LayerSelector {
+  private cap = MAX_LAYER;
+  private lastChange = 0;
+  private lastCongestion = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  get bandwidthCap(): number {
+    return this.cap;
+  }
+
+  update(consumers: Iterable<Consumer>, preferences: readonly TilePreference[]): void {
+    const video = [...consumers].filter((c) => !c.closed && c.producer.kind === 'video');
+    const t = this.now();
+    const congested = video.some((c) => {
+      const d = c.delivery();
+      return d.fractionLost > LOSS_CONGESTED || d.backlog > BACKLOG_CONGESTED;
+    });
+    if (congested) {
+      this.lastCongestion = t;
+      if (this.cap > 0 && t - this.lastChange > STEP_DOWN_HOLD_MS) {
+        this.cap--;
+        this.lastChange = t;
+      }
+    } else if (this.cap < MAX_LAYER && t - this.lastCongestion > STEP_UP_AFTER_MS && t - this.lastChange > STEP_UP_AFTER_MS) {
+      this.cap++;
+      this.lastChange = t;
+    }
+    for (const c of video) {
+      const layers = c.producer.activeLayers();
+      if (layers.length === 0) continue;
+      const pref = preferences.find((p) => p.participantId === c.producer.participantId && p.source === c.producer.source);
+      let wanted = layers[layers.length - 1]!.index;
+      if (pref) {
+        const fits = layers.find((l) => l.height >= pref.maxHeight);
+        wanted = fits ? fits.index : wanted;
+      }
+      const limit = Math.min(wanted, this.cap);
+      const chosen = [...layers].reverse().find((l) => l.index <= limit) ?? layers[0]!;
+      c.setTarget(chosen.index);
+    }
+  }
+}
