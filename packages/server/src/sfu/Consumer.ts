@@ -62,9 +62,11 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     return this.transceiver.mid;
   }
 
-  /** Chooses the layer to forward; the switch happens at the next keyframe of that layer. */
+  /**
+   * Chooses the layer to forward; the switch happens at the next keyframe of that layer, which
+   * is asked for again on every call until it comes (the producer rate-limits the requests).
+   */
   setTarget(layer: number): void {
-    if (layer === this.target) return;
     this.target = layer;
     if (layer !== this.current) this.producer.requestKeyframe(layer);
   }

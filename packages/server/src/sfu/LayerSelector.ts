@@ -11,7 +11,9 @@ export interface TilePreference {
 const LOSS_CONGESTED = 0.05;
 const BACKLOG_CONGESTED = 400;
 const STEP_DOWN_HOLD_MS = 2_000;
+/** Quiet time before trying a higher layer; doubles each time the try fails. */
 const STEP_UP_AFTER_MS = 8_000;
+const STEP_UP_MAX_MS = 64_000;
 const MAX_LAYER = 2;
 
 /**
@@ -24,6 +26,8 @@ export class LayerSelector {
   private cap = MAX_LAYER;
   private lastChange = 0;
   private lastCongestion = 0;
+  private lastStepUp = -Infinity;
+  private upDelay = STEP_UP_AFTER_MS;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -41,12 +45,17 @@ export class LayerSelector {
     if (congested) {
       this.lastCongestion = t;
       if (this.cap > 0 && t - this.lastChange > STEP_DOWN_HOLD_MS) {
+        // A step up that congests soon after was a failed try: wait longer before the next.
+        if (t - this.lastStepUp < 2 * STEP_DOWN_HOLD_MS + this.upDelay / 4) this.upDelay = Math.min(STEP_UP_MAX_MS, this.upDelay * 2);
         this.cap--;
         this.lastChange = t;
       }
-    } else if (this.cap < MAX_LAYER && t - this.lastCongestion > STEP_UP_AFTER_MS && t - this.lastChange > STEP_UP_AFTER_MS) {
+    } else if (this.cap < MAX_LAYER && t - this.lastCongestion > this.upDelay && t - this.lastChange > this.upDelay) {
       this.cap++;
       this.lastChange = t;
+      this.lastStepUp = t;
+    } else if (t - this.lastCongestion > STEP_UP_MAX_MS) {
+      this.upDelay = STEP_UP_AFTER_MS;
     }
     for (const c of video) {
       const layers = c.producer.activeLayers();

@@ -68,7 +68,8 @@ export class Producer extends Emitter<{ close: [] }> {
     const layer: Layer = { track, ssrc: track.ssrc, lastPacketAt: 0, lastKeyframeRequest: 0, height: 0, unsubscribe: () => undefined };
     const sub = track.onReceiveRtp.subscribe((rtp, ext) => {
       this.packets++;
-      layer.lastPacketAt = Date.now();
+      // Padding-only packets (bandwidth probes) keep no layer alive: a paused layer may send them.
+      if (rtp.payload.length > 0) layer.lastPacketAt = Date.now();
       if (layer.ssrc !== rtp.header.ssrc) {
         const first = layer.ssrc === undefined;
         layer.ssrc = rtp.header.ssrc;

@@ -1,5 +1,6 @@
 import { RTCPeerConnection } from 'werift';
 import { randomUUID } from 'node:crypto';
+import { attachTwccFeedback, type TwccAttachment } from './congestion/attachTwccFeedback.js';
 import { Emitter } from './Emitter.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
 
@@ -14,6 +15,7 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   readonly id: string = randomUUID();
   readonly pc: RTCPeerConnection;
   private _closed = false;
+  private readonly twcc: TwccAttachment | null;
 
   constructor(
     readonly participantId: string,
@@ -22,6 +24,8 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   ) {
     super();
     this.pc = new RTCPeerConnection(peerConfig(config));
+    // The browser's congestion controller needs correct transport-cc feedback for what it sends.
+    this.twcc = direction === 'send' ? attachTwccFeedback(this.pc) : null;
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') {
         if (state === 'failed') this.emit('failed');
@@ -73,6 +77,7 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     this._closed = true;
     this.emit('close');
     this.removeAllListeners();
+    this.twcc?.stop();
     void this.pc.close().catch(() => undefined);
   }
 }
