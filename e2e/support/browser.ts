@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { busyCameraFile } from './fakeVideo.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.KAIGI_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,9 +24,10 @@ const FLAGS = [
  * One Chromium process (Playwright gives each launch a fresh temporary profile); each
  * participant gets its own context, so its own cookies and device key.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(opts: { busyCamera?: boolean } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run the README's test command, which installs it`);
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  const args = opts.busyCamera ? [...FLAGS, `--use-file-for-fake-video-capture=${busyCameraFile()}`] : FLAGS;
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
 export async function newParticipant(browser: Browser, locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
