@@ -1,0 +1,57 @@
+// A bot process: any number of participants, each joined through the SFU's adapter, publishing
+// (@roamhq/wrtc, publisher.ts) and/or receiving (node-datachannel, subscribers.ts). The fan-out
+// runs the publisher and the subscribers in two processes (their CPU apart); the mesh runs every
+// participant in one, since each both publishes and receives on the same participant.
+// IPC (lib/proc ask/serve):
+//   join    {signal, names, hostName?} -> ok         (participants, the host first)
+//   publish {names}                    -> publisher ids
+//   receive {specs: [{name, from}]}    -> receiving connections up
+//   totals                             -> receive counters (subscribers.ts)
+//   sent                               -> publishers' sent packets
+import { serve } from '../lib/proc.js';
+import { signalFor, type SfuPeer, type SfuSignal, type SignalConfig } from '../sfu/adapter.js';
+import { closePublishers, publishersConnected, publisherStats, startPublisher } from './publisher.js';
+import { closeReceivers, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
+
+let signal: SfuSignal | undefined;
+const peers = new Map<string, SfuPeer>();
+
+/** Runs `f` over `items`, `width` at a time: quick without a herd of DTLS handshakes on 2 cores. */
+async function inBatches<T, R>(items: T[], width: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width) out.push(...(await Promise.all(items.slice(i, i + width).map(f))));
+  return out;
+}
+
+function peer(name: string): SfuPeer {
+  const p = peers.get(name);
+  if (!p) throw new Error(`no participant ${name}`);
+  return p;
+}
+
+serve(
+  {
+    async join(m: { signal: SignalConfig; names: string[]; hostName?: string }) {
+      signal ??= await signalFor(m.signal);
+      if (m.hostName && !peers.has(m.hostName)) peers.set(m.hostName, await signal.join(m.hostName, true));
+      const guests = m.names.filter((n) => n !== m.hostName);
+      await inBatches(guests, 5, async (n) => void peers.set(n, await signal!.join(n, false)));
+      return true;
+    },
+    async publish(m: { names: string[] }) {
+      const ids = await inBatches(m.names, 4, (n) => startPublisher(peer(n)));
+      await publishersConnected();
+      return ids;
+    },
+    async receive(m: { specs: { name: string; from: string[] }[] }) {
+      await inBatches(m.specs, 5, (s) => startReceiver(peer(s.name), s.name, s.from));
+      return receiversConnected();
+    },
+    totals: () => receiverTotals(),
+    sent: () => publisherStats(),
+  },
+  () => {
+    closePublishers();
+    closeReceivers();
+  },
+);

@@ -1,0 +1,143 @@
+// The two loads run against each SFU under test:
+//  fan-out: one publisher, N subscribers, N stepped up on the same SFU (nobody leaves, so no stale
+//           subscriber is ever counted);
+//  mesh:    P participants, each publishing and subscribing to the P-1 others, a fresh SFU per P,
+//           P raised until loss >= 1 %, the SFU or the machine saturates, or time runs out.
+import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import type { SubTotals } from './bots/subscribers.js';
+import { ask, cpuMeter, forkTs, round, sleep, stopChild } from './lib/proc.js';
+import type { SfuUnderTest } from './sfu/adapter.js';
+
+export interface Sample {
+  sfu: string;
+  mode: 'fanout' | 'mesh';
+  n: number; // subscribers (fan-out) or participants (mesh)
+  streamsExpected: number; // audio+video streams the subscribers should be receiving
+  streamsSeen: number;
+  connected: string; // connected / wanted subscriber connections
+  windowS: number;
+  rtpPps: number; // RTP packets/s the subscribers received = what the SFU forwarded
+  mbps: number;
+  lossPct: number | null;
+  sfuCpuPct: number; // of one core (all the SFU's threads)
+  perCpuS: number | null; // forwarded RTP packets per SFU CPU-second
+  botsCpuPct: number; // publisher + subscriber bot processes, of one core
+  hostBusyPct: number; // both cores, 100 = all
+  otherCpuPct: number; // of one core: busy time not spent by SFU or bots (other work on the machine)
+}
+
+const WARMUP_PUB_MS = 8000; // encoder reaches its bitrate
+const WARMUP_SUB_MS = 4000; // subscribers receive steadily (keyframe requested on join)
+
+async function measure(pid: number, bots: ChildProcess[], subs: ChildProcess, windowS: number) {
+  const a = await ask<SubTotals>(subs, { cmd: 'totals' });
+  const meter = cpuMeter({ sfu: pid, ...Object.fromEntries(bots.map((b, i) => [`bot${i}`, b.pid])) });
+  await sleep(windowS * 1000);
+  const m = meter();
+  const b = await ask<SubTotals>(subs, { cmd: 'totals' });
+  const dt = (b.t - a.t) / 1000;
+  const rx = b.pkts - a.pkts;
+  const expected = b.expected - a.expected;
+  const sfuCpu = m.pct.sfu ?? 0;
+  const botsCpu = round(bots.reduce((x, _, i) => x + (m.pct[`bot${i}`] ?? 0), 0), 1);
+  return {
+    b,
+    windowS: round(dt, 1),
+    rtpPps: Math.round(rx / dt),
+    mbps: round((8 * (b.bytes - a.bytes)) / dt / 1e6, 1),
+    lossPct: expected > 0 ? round(Math.max(0, (100 * (expected - rx)) / expected), 2) : null,
+    sfuCpuPct: sfuCpu,
+    perCpuS: sfuCpu > 0 && rx > 0 ? Math.round(rx / dt / (sfuCpu / 100)) : null,
+    botsCpuPct: botsCpu,
+    hostBusyPct: m.hostBusyPct,
+    // The machine is shared: show how much CPU went to things outside this measurement.
+    otherCpuPct: round(Math.max(0, os.availableParallelism() * m.hostBusyPct - sfuCpu - botsCpu), 0),
+  };
+}
+
+export async function fanout(sfu: SfuUnderTest, ns: number[], windowS: number, log: (s: string) => void): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const { pid, signal } = await sfu.start();
+  const pub = forkTs('bots/main.ts', [], `${sfu.name}-fanout-pub`);
+  const subs = forkTs('bots/main.ts', [], `${sfu.name}-fanout-subs`);
+  try {
+    // The publisher is the meeting's host (Kaigi admits the subscribers through it).
+    await ask(pub, { cmd: 'join', signal, names: ['pub-0'], hostName: 'pub-0' });
+    const [pubId] = await ask<string[]>(pub, { cmd: 'publish', names: ['pub-0'] }, 60_000);
+    await sleep(WARMUP_PUB_MS);
+    let have = 0;
+    for (const n of ns) {
+      const names = Array.from({ length: n - have }, (_, i) => `sub-${have + i}`);
+      await ask(subs, { cmd: 'join', signal, names }, 120_000);
+      const connected = await ask<number>(subs, { cmd: 'receive', specs: names.map((name) => ({ name, from: [pubId!] })) }, 120_000);
+      have = n;
+      log(`${sfu.name} fan-out N=${n}: ${connected}/${n} connected`);
+      await sleep(WARMUP_SUB_MS);
+      const r = await measure(pid, [pub, subs], subs, windowS);
+      const { b, ...rest } = r;
+      out.push({ sfu: sfu.name, mode: 'fanout', n, streamsExpected: 2 * n, streamsSeen: b.streams, connected: `${b.connected}/${n}`, ...rest });
+    }
+    return out;
+  } finally {
+    await Promise.all([stopChild(subs), stopChild(pub)]);
+    await sfu.stop();
+  }
+}
+
+/** One mesh size on a fresh SFU. */
+async function meshOnce(sfu: SfuUnderTest, p: number, windowS: number, log: (s: string) => void): Promise<Sample> {
+  const { pid, signal } = await sfu.start();
+  const bots = forkTs('bots/main.ts', [], `${sfu.name}-mesh${p}`);
+  try {
+    const names = Array.from({ length: p }, (_, i) => `m${i}`);
+    await ask(bots, { cmd: 'join', signal, names, hostName: names[0] }, 120_000);
+    const ids = await ask<string[]>(bots, { cmd: 'publish', names }, 120_000);
+    await sleep(WARMUP_PUB_MS);
+    // Participant i receives everyone's media but its own.
+    const specs = names.map((name, i) => ({ name, from: ids.filter((_, j) => j !== i) }));
+    const connected = await ask<number>(bots, { cmd: 'receive', specs }, 120_000);
+    log(`${sfu.name} mesh P=${p}: ${connected}/${p} receiving connections`);
+    await sleep(WARMUP_SUB_MS);
+    const r = await measure(pid, [bots], bots, windowS);
+    const { b, ...rest } = r;
+    return { sfu: sfu.name, mode: 'mesh', n: p, streamsExpected: 2 * p * (p - 1), streamsSeen: b.streams, connected: `${b.connected}/${p}`, ...rest };
+  } finally {
+    await stopChild(bots);
+    await sfu.stop();
+  }
+}
+
+export interface MeshResult {
+  samples: Sample[];
+  largestOk: number | null; // largest P with loss < 1 % and every stream present
+  stoppedBecause: string;
+}
+
+export async function mesh(sfu: SfuUnderTest, ps: number[], windowS: number, deadline: number, log: (s: string) => void): Promise<MeshResult> {
+  const samples: Sample[] = [];
+  let largestOk: number | null = null;
+  let stoppedBecause = `reached the largest size tried (P=${ps[ps.length - 1]})`;
+  const stepMs = (WARMUP_PUB_MS + WARMUP_SUB_MS + windowS * 1000) * 1.6; // with setup and teardown
+  for (const p of ps) {
+    if (Date.now() + stepMs > deadline) {
+      stoppedBecause = `time budget (next step P=${p} would not fit)`;
+      break;
+    }
+    const s = await meshOnce(sfu, p, windowS, log);
+    samples.push(s);
+    const ok = s.lossPct !== null && s.lossPct < 1 && s.streamsSeen >= s.streamsExpected;
+    if (ok) largestOk = p;
+    if (!ok) {
+      stoppedBecause = `P=${p}: loss ${s.lossPct ?? '?'} %, streams ${s.streamsSeen}/${s.streamsExpected}`;
+      break;
+    }
+    // Saturated: the SFU has a whole core's work, or SFU + bots fill the machine (the bots share
+    // the 2 cores; work of other programs on the machine is shown, not counted).
+    if (s.sfuCpuPct >= 90 || s.sfuCpuPct + s.botsCpuPct >= 95 * os.availableParallelism()) {
+      stoppedBecause = `P=${p}: CPU saturated (SFU ${s.sfuCpuPct} % of a core, SFU + bots ${round(s.sfuCpuPct + s.botsCpuPct)} %)`;
+      break;
+    }
+  }
+  return { samples, largestOk, stoppedBecause };
+}
