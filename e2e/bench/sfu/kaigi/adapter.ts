@@ -88,7 +88,10 @@ class KaigiPeer implements SfuPeer {
         this.waiters.get(m.reqId)!(m);
         this.waiters.delete(m.reqId);
       }
-      if (m.type === 'admitted') (this.admitted = true), this.onAdmitted?.();
+      if (m.type === 'admitted') {
+        this.admitted = true;
+        this.onAdmitted?.();
+      }
       // The host lets every waiting bot in (one admitAll in flight at a time: the rate limit).
       if (host && m.type === 'waitingRoom' && m.entries.length && !admitting) {
         admitting = true;
