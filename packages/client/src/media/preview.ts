@@ -55,7 +55,9 @@ export class LocalPreview {
     if (!track) throw new MediaPreviewError(device, 'notFound');
     this.tracks[device] = track;
     this.stream.addTrack(track);
-    track.addEventListener('ended', () => this.turnOff(device));
+    track.addEventListener('ended', () => {
+      if (this.tracks[device] === track) this.turnOff(device);
+    });
     this.notify();
   }
 
@@ -66,6 +68,16 @@ export class LocalPreview {
     this.stream.removeTrack(track);
     delete this.tracks[device];
     this.notify();
+  }
+
+  /** Hands a live track over (to be sent in the meeting) without stopping it. */
+  release(device: DeviceKind): MediaStreamTrack | undefined {
+    const track = this.tracks[device];
+    if (!track) return undefined;
+    this.stream.removeTrack(track);
+    delete this.tracks[device];
+    this.notify();
+    return track.readyState === 'live' ? track : undefined;
   }
 
   /** Stops every device (on leaving the page). */

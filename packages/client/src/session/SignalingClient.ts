@@ -8,9 +8,31 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** Messages that expect an `ok` or `error` answer (host actions and leave). */
 export type ActionMessage = DistributiveOmit<
-  Extract<ClientMessage, { type: 'admit' | 'deny' | 'admitAll' | 'sendToWaiting' | 'remove' | 'setLocked' | 'liftBan' }>,
+  Extract<
+    ClientMessage,
+    {
+      type:
+        | 'admit'
+        | 'deny'
+        | 'admitAll'
+        | 'sendToWaiting'
+        | 'remove'
+        | 'setLocked'
+        | 'liftBan'
+        | 'setMediaPermissions'
+        | 'stopMedia';
+    }
+  >,
   'reqId'
 >;
+
+/** Media messages answered by `ok` or `error`. */
+export type MediaRequest = DistributiveOmit<
+  Extract<ClientMessage, { type: 'subscribeAnswer' | 'resubscribe' | 'videoPreferences' }>,
+  'reqId'
+>;
+
+type PublishTracks = Extract<ClientMessage, { type: 'publish' }>['tracks'];
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped';
 
@@ -68,7 +90,7 @@ export class SignalingClient {
   private nextReqId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: () => void; reject: (e: SignalingError) => void; timer: ReturnType<typeof setTimeout> }
+    { resolve: (msg: ServerMessage) => void; reject: (e: SignalingError) => void; timer: ReturnType<typeof setTimeout> }
   >();
   private readonly listeners: { [K in keyof SignalingEvents]: Set<Listener<K>> } = {
     message: new Set(),
@@ -76,6 +98,7 @@ export class SignalingClient {
     failed: new Set(),
   };
   private _state: ConnectionState = 'idle';
+  private _resumed = false;
 
   constructor(opts: SignalingClientOptions) {
     this.meetingId = opts.meetingId;
@@ -85,6 +108,11 @@ export class SignalingClient {
 
   get state(): ConnectionState {
     return this._state;
+  }
+
+  /** Whether the last `joined` answered a resume (the place was taken back), not a fresh join. */
+  get resumed(): boolean {
+    return this._resumed;
   }
 
   on<K extends keyof SignalingEvents>(event: K, fn: Listener<K>): () => void {
@@ -107,12 +135,28 @@ export class SignalingClient {
     return true;
   }
 
-  /** Sends a host action and resolves on `ok`, rejects with the server's error. */
-  request(action: ActionMessage): Promise<void> {
+  /** Sends a host action (or a media request) and resolves on `ok`, rejects with the server's error. */
+  async request(action: ActionMessage | MediaRequest): Promise<void> {
+    await this.call(action);
+  }
+
+  /** Offers the send transport; resolves with the server's answer SDP. */
+  async publish(sdp: string, tracks: PublishTracks): Promise<string> {
+    const answer = await this.call({ type: 'publish', sdp, tracks });
+    if (answer.type !== 'publishAnswer') throw new SignalingError('INVALID_MESSAGE', 'no answer');
+    return answer.sdp;
+  }
+
+  /** Closes the socket as a network drop would; the client reconnects and resumes (tests). */
+  dropConnection(): void {
+    this.ws?.close();
+  }
+
+  private call(msg: DistributiveOmit<ClientMessage, 'reqId'>): Promise<ServerMessage> {
     const reqId = this.nextReqId++;
     if (this.nextReqId > 2 ** 30) this.nextReqId = 1;
-    return new Promise<void>((resolve, reject) => {
-      if (!this.sendRaw({ ...action, reqId })) {
+    return new Promise<ServerMessage>((resolve, reject) => {
+      if (!this.sendRaw({ ...msg, reqId } as ClientMessage)) {
         reject(new SignalingError('NETWORK', 'not connected'));
         return;
       }
@@ -207,6 +251,7 @@ export class SignalingClient {
     switch (msg.type) {
       case 'joined': {
         const creds = { meetingId: this.meetingId, participantId: msg.participantId, resumeToken: msg.resumeToken };
+        this._resumed = this.attempt?.kind === 'resume';
         resumeStore.save(creds);
         this.attempt = { kind: 'resume', creds };
         this.established = true;
@@ -215,12 +260,13 @@ export class SignalingClient {
         break;
       }
       case 'ok':
+      case 'publishAnswer':
       case 'error': {
         const p = msg.reqId !== undefined ? this.pending.get(msg.reqId) : undefined;
         if (p && msg.reqId !== undefined) {
           this.pending.delete(msg.reqId);
           clearTimeout(p.timer);
-          if (msg.type === 'ok') p.resolve();
+          if (msg.type !== 'error') p.resolve(msg);
           else p.reject(new SignalingError(msg.code, msg.message, msg.retryAfterMs));
           return;
         }

@@ -123,6 +123,13 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
       return { ...s, problem: { code: msg.code, retryAfterMs: msg.retryAfterMs } };
     case 'ok':
     case 'pong':
+    // Media messages: the MediaController keeps that state.
+    case 'publishAnswer':
+    case 'subscribeOffer':
+    case 'mediaStopped':
+    case 'mediaState':
+    case 'activeSpeaker':
+    case 'connectionQuality':
       return s;
   }
 }

@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { toProblem, type Problem } from '../i18n';
+import { MediaController } from '../media/MediaController';
 import { SignalingClient, SignalingError, type ActionMessage } from './SignalingClient';
 import { initialMeetingState, meetingReducer, type MeetingState } from './meetingState';
 
 export interface MeetingSession {
   state: MeetingState;
+  /** Audio, video and screen sharing; null only before the first effect has run. */
+  media: MediaController | null;
   join: (displayName: string, password?: string) => void;
   leave: () => void;
   /** Runs a host action; failures land in `actionProblem`. */
@@ -22,10 +25,14 @@ export function useMeetingSession(
   const [state, dispatch] = useReducer(meetingReducer, initialMeetingState);
   const [actionProblem, setActionProblem] = useState<Problem | null>(null);
   const clientRef = useRef<SignalingClient | null>(null);
+  const [media, setMedia] = useState<MediaController | null>(null);
 
   useEffect(() => {
     const client = new SignalingClient({ meetingId });
     clientRef.current = client;
+    // Created before the listeners below, so it has seen a message before the UI re-renders.
+    const controller = new MediaController(client);
+    setMedia(controller);
     const offs = [
       client.on('message', (msg) => dispatch({ type: 'server', msg })),
       client.on('state', (s) => dispatch({ type: 'connection', state: s })),
@@ -42,6 +49,7 @@ export function useMeetingSession(
     }
     return () => {
       for (const off of offs) off();
+      controller.dispose();
       client.stop();
       clientRef.current = null;
     };
@@ -57,9 +65,10 @@ export function useMeetingSession(
   }, []);
 
   const leave = useCallback(() => {
+    media?.deactivate();
     clientRef.current?.leave();
     dispatch({ type: 'left' });
-  }, []);
+  }, [media]);
 
   const act = useCallback(async (action: ActionMessage) => {
     const client = clientRef.current;
@@ -77,7 +86,7 @@ export function useMeetingSession(
   const clearActionProblem = useCallback(() => setActionProblem(null), []);
 
   return useMemo(
-    () => ({ state, join, leave, act, actionProblem, clearActionProblem }),
-    [state, join, leave, act, actionProblem, clearActionProblem],
+    () => ({ state, media, join, leave, act, actionProblem, clearActionProblem }),
+    [state, media, join, leave, act, actionProblem, clearActionProblem],
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { ParticipantInfo } from '@kaigi/protocol';
+import type { MediaPermissions, MediaSource, ParticipantInfo } from '@kaigi/protocol';
+import type { StringKey } from '../../i18n/en';
 import { useI18n } from '../../i18n';
 import type { ActionMessage } from '../../session/SignalingClient';
 import type { MeetingSession } from '../../session/useMeetingSession';
@@ -19,13 +20,42 @@ function useAction(session: MeetingSession) {
   return { busy, run };
 }
 
-/** Remove / send-to-waiting buttons next to a participant in the host's roster. */
-export function ParticipantActions({ session, participant }: { session: MeetingSession; participant: ParticipantInfo }) {
+const STOP_LABELS: Record<MediaSource, { full: StringKey; short: StringKey }> = {
+  microphone: { full: 'muteParticipant', short: 'muteShort' },
+  camera: { full: 'stopVideoOf', short: 'stopVideoShort' },
+  screen: { full: 'stopScreenOf', short: 'stopScreenShort' },
+};
+
+/** Stop-media, remove and send-to-waiting buttons next to a participant in the host's roster. */
+export function ParticipantActions({
+  session,
+  participant,
+  sources,
+}: {
+  session: MeetingSession;
+  participant: ParticipantInfo;
+  /** What this participant publishes now. */
+  sources: readonly MediaSource[];
+}) {
   const { t } = useI18n();
   const { busy, run } = useAction(session);
   const name = participant.displayName;
   return (
     <span className="participant-actions">
+      {(['microphone', 'camera', 'screen'] as const)
+        .filter((source) => sources.includes(source))
+        .map((source) => (
+          <button
+            key={source}
+            type="button"
+            className="small-button"
+            aria-label={t(STOP_LABELS[source].full, { name })}
+            disabled={busy}
+            onClick={() => void run({ type: 'stopMedia', participantId: participant.id, source })}
+          >
+            {t(STOP_LABELS[source].short)}
+          </button>
+        ))}
       <button
         type="button"
         className="small-button"
@@ -48,6 +78,49 @@ export function ParticipantActions({ session, participant }: { session: MeetingS
   );
 }
 
+const PERMISSION_LABELS: Record<keyof MediaPermissions, StringKey> = {
+  microphone: 'mayUnmute',
+  camera: 'mayStartVideo',
+  screen: 'mayShareScreen',
+};
+
+/** What participants (not hosts) may publish (C1, C2). */
+function MediaPermissionsControl({ session }: { session: MeetingSession }) {
+  const { t } = useI18n();
+  const { busy, run } = useAction(session);
+  // Shown at once while the change is on its way; the server's meetingState then takes over.
+  const [pending, setPending] = useState<Partial<MediaPermissions>>({});
+  const permissions = session.state.meeting?.mediaPermissions;
+  if (!permissions) return null;
+  const change = async (source: keyof MediaPermissions, value: boolean) => {
+    setPending((p) => ({ ...p, [source]: value }));
+    try {
+      await run({ type: 'setMediaPermissions', permissions: { [source]: value } });
+    } finally {
+      setPending((p) => {
+        const { [source]: _done, ...rest } = p;
+        return rest;
+      });
+    }
+  };
+  return (
+    <fieldset className="card permissions">
+      <legend>{t('participantPermissions')}</legend>
+      {(['microphone', 'camera', 'screen'] as const).map((source) => (
+        <label key={source} className="checkbox">
+          <input
+            type="checkbox"
+            checked={pending[source] ?? permissions[source]}
+            disabled={busy}
+            onChange={(e) => void change(source, e.target.checked)}
+          />{' '}
+          {t(PERMISSION_LABELS[source])}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 export function HostControls({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
   const { state } = session;
@@ -56,6 +129,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
 
   return (
     <div className="host-controls stack">
+      <MediaPermissionsControl session={session} />
       <div className="card lock-row">
         <p className="muted">{locked ? t('lockedHint') : ''}</p>
         <button type="button" disabled={busy} onClick={() => void run({ type: 'setLocked', locked: !locked })}>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { LIMITS, paths } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import { LocalPreview } from '../../media/preview';
@@ -43,6 +43,18 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
 
   useEffect(() => () => preview.stopAll(), [preview]);
 
+  // On entering the meeting, what was turned on in the preview is sent (if allowed); every
+  // other source starts off (C1, H5).
+  const wasInMeeting = useRef(false);
+  const media = session.media;
+  useEffect(() => {
+    const inMeeting = state.phase === 'inMeeting';
+    if (inMeeting && !wasInMeeting.current && media) {
+      media.adopt({ microphone: preview.release('mic'), camera: preview.release('camera') });
+    }
+    wasInMeeting.current = inMeeting;
+  }, [state.phase, media, preview]);
+
   useEffect(() => {
     if (state.left && asHost) navigate(paths.dashboard);
   }, [state.left, asHost]);
@@ -65,7 +77,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
   };
 
   if (state.phase === 'inMeeting') {
-    return <MeetingView session={session} preview={preview} onLeave={leave} />;
+    return <MeetingView session={session} onLeave={leave} />;
   }
 
   if (state.phase === 'connecting') {

@@ -1,0 +1,78 @@
+import { DEFAULT_MEDIA_PERMISSIONS, type MediaPermissions, type MediaSource, type Role } from '@kaigi/protocol';
+import { NO_DEVICES, type DeviceList } from './devices';
+import type { Quality } from './quality';
+import type { RemoteMedia } from './Subscription';
+
+export type { RemoteMedia } from './Subscription';
+export type { Quality } from './quality';
+
+export type NoticeKind =
+  /** The host stopped one of our sources. */
+  | 'host'
+  /** The host withdrew the participants' permission for a source. */
+  | 'permission'
+  /** The server refused a source we offered. */
+  | 'forbidden'
+  | 'denied'
+  | 'notFound'
+  | 'failed'
+  | 'unsupported';
+
+export interface MediaNotice {
+  id: number;
+  kind: NoticeKind;
+  source: MediaSource;
+}
+
+/** Everything the meeting view shows about media; replaced (never mutated) on each change. */
+export interface MediaSnapshot {
+  active: boolean;
+  selfId: string | null;
+  role: Role | null;
+  permissions: MediaPermissions;
+  /** Sources we send now. */
+  local: Readonly<Record<MediaSource, boolean>>;
+  /** A source being turned on (capture under way). */
+  busy: MediaSource | null;
+  selfCamera: MediaStream | null;
+  selfScreen: MediaStream | null;
+  remote: readonly RemoteMedia[];
+  /** Who publishes what, from the server. */
+  publishing: ReadonlyMap<string, readonly MediaSource[]>;
+  activeSpeaker: string | null;
+  quality: ReadonlyMap<string, Quality>;
+  notice: MediaNotice | null;
+  devices: DeviceList;
+  selected: { microphone: string; camera: string };
+}
+
+export interface VideoTile {
+  participantId: string;
+  source: MediaSource;
+  maxHeight: number;
+}
+
+export const INITIAL_MEDIA: MediaSnapshot = {
+  active: false,
+  selfId: null,
+  role: null,
+  permissions: DEFAULT_MEDIA_PERMISSIONS,
+  local: { microphone: false, camera: false, screen: false },
+  busy: null,
+  selfCamera: null,
+  selfScreen: null,
+  remote: [],
+  publishing: new Map(),
+  activeSpeaker: null,
+  quality: new Map(),
+  notice: null,
+  devices: NO_DEVICES,
+  selected: { microphone: '', camera: '' },
+};
+
+/** The tests' debug hook: the two connections, and a simulated network drop. */
+declare global {
+  interface Window {
+    __kaigi?: { pcs(): { send: RTCPeerConnection | null; recv: RTCPeerConnection | null }; cutMedia(): void };
+  }
+}
