@@ -64,6 +64,7 @@ export class Router {
       });
       transport = t;
     }
+    await transport.whenConnected();
     await transport.pc.setRemoteDescription({ type: 'offer', sdp: req.sdp });
     transport.preferDtlsServer();
     const listed = new Map(req.tracks.map((t) => [t.mid, t.source]));
@@ -95,6 +96,7 @@ export class Router {
     }
     for (const p of [...mine.values()]) if (!keep.has(p)) p.close();
     await transport.pc.setLocalDescription(await transport.pc.createAnswer());
+    transport.pinTransceivers();
     const answer = await transport.localSdp();
     this.changed();
     return answer;

@@ -134,6 +134,8 @@ export class Subscriber {
   private async runNegotiation(): Promise<void> {
     const transport = this.transport;
     try {
+      await transport.whenConnected();
+      if (transport !== this.transport || this._closed) return;
       await transport.pc.setLocalDescription(await transport.pc.createOffer());
       if (transport !== this.transport || this._closed) return;
       const answer = new Promise<string>((resolve, reject) => {

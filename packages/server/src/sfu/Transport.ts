@@ -48,6 +48,35 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     }
   }
 
+  /**
+   * Stops werift from recycling an m-line the browser set inactive for a new one it offers:
+   * werift gives the new transceiver the old mid, and the next answer then fails.
+   */
+  pinTransceivers(): void {
+    for (const t of this.pc.getTransceivers()) t.usedForSender = true;
+  }
+
+  /**
+   * Resolves once ICE and DTLS are up (or after `timeoutMs`, or on close). A renegotiation
+   * applied while DTLS is still being set up leaves werift's transport stuck.
+   */
+  whenConnected(timeoutMs = 5_000): Promise<void> {
+    if (this._closed || this.pc.connectionState === 'connected' || !this.pc.remoteDescription) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const sub = this.pc.connectionStateChange.subscribe((state) => {
+        if (state === 'connected' || state === 'failed' || state === 'closed') done();
+      });
+      const off = this.on('close', done);
+      function done() {
+        clearTimeout(timer);
+        sub.unSubscribe();
+        off();
+        resolve();
+      }
+    });
+  }
+
   /** The ICE username fragment the browser used in its last description. */
   remoteUfrag(): string | null {
     const sdp = this.pc.remoteDescription?.sdp;

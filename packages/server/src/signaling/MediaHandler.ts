@@ -1,4 +1,5 @@
 import { AuditKind, ErrorCode, type ClientMessage, type MediaSource } from '@kaigi/protocol';
+import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
 import { MediaRefusal } from '../sfu/Router.js';
@@ -30,6 +31,7 @@ export class MediaHandler {
     private readonly hub: MeetingHub,
     private readonly store: MeetingStore,
     private readonly audit: AuditLog,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   async handle(seat: Seat, peer: Peer, msg: MediaMsg): Promise<void> {
@@ -55,6 +57,7 @@ export class MediaHandler {
           const sdp = await live.router.publish(pid, { sdp: msg.sdp, tracks: msg.tracks });
           peer.send({ type: 'publishAnswer', reqId: msg.reqId, sdp });
         } catch (err) {
+          if (!(err instanceof MediaRefusal)) this.log.warn({ err }, 'publish offer failed');
           throw new MeetingError(ErrorCode.INVALID_MESSAGE, err instanceof MediaRefusal ? err.message : 'The offer could not be used.');
         }
         return;

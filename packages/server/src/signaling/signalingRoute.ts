@@ -15,7 +15,7 @@ const MAX_CONNECTIONS_PER_ADDRESS = 64;
 /** GET /ws: one Session per WebSocket. Cross-site pages cannot open it (Origin check). */
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
-  const media = new MediaHandler(services.hub, services.meetings, services.audit);
+  const media = new MediaHandler(services.hub, services.meetings, services.audit, app.log);
 
   app.get(
     '/ws',
