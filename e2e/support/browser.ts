@@ -30,8 +30,12 @@ export async function launchBrowser(opts: { busyCamera?: boolean } = {}): Promis
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
-export async function newParticipant(browser: Browser, locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale });
+export async function newParticipant(
+  browser: Browser,
+  locale = 'en-US',
+  viewport = { width: 1280, height: 720 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale, viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return { context, page };

@@ -6,7 +6,7 @@ import path from 'node:path';
 // 0.7 Mbit/s even at 720p. Tests of bitrate need a camera that gives the encoder real work: this
 // writes a looping Y4M clip (a gradient with moving noise blocks) for
 // --use-file-for-fake-video-capture.
-export function busyCameraFile(width = 640, height = 360, frames = 60): string {
+export function busyCameraFile(width = 1280, height = 720, frames = 40): string {
   const file = path.join(os.tmpdir(), `kaigi-busy-camera-${width}x${height}-${frames}.y4m`);
   if (fs.existsSync(file)) return file;
   const ySize = width * height;

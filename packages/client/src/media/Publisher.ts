@@ -6,13 +6,13 @@ import { PC_CONFIG, watchConnection } from './rtc';
 // made while one is under way are folded into the next offer, which always lists every source
 // being sent.
 
-/** Simulcast for the camera. Off until the SFU picks layers. */
-export const SIMULCAST = false;
+/** Simulcast for the camera: the SFU picks each subscriber's layer by tile size and downlink. */
+export const SIMULCAST = true;
 
 const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
   { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { rid: 'f', maxBitrate: 1_500_000 },
+  { rid: 'f', maxBitrate: 2_000_000 },
 ];
 
 export interface PublishTransport {

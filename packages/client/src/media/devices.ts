@@ -47,6 +47,9 @@ function failureOf(e: unknown): CaptureFailure {
   return 'failed';
 }
 
+/** 720p when the camera has it: the top simulcast layer; the SFU sends smaller ones as needed. */
+export const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+
 /** One live track of a source; `deviceId` picks the microphone or camera. */
 export async function capture(source: MediaSource, deviceId?: string): Promise<MediaStreamTrack> {
   const md = navigator.mediaDevices;
@@ -57,8 +60,8 @@ export async function capture(source: MediaSource, deviceId?: string): Promise<M
       stream = await md.getDisplayMedia({ video: true, audio: false });
     } else {
       if (!md?.getUserMedia) throw new CaptureError(source, 'unsupported');
-      const constraint: MediaTrackConstraints | boolean = deviceId ? { deviceId: { exact: deviceId } } : true;
-      stream = await md.getUserMedia(source === 'microphone' ? { audio: constraint } : { video: constraint });
+      const pick: MediaTrackConstraints = deviceId ? { deviceId: { exact: deviceId } } : {};
+      stream = await md.getUserMedia(source === 'microphone' ? { audio: pick } : { video: { ...CAMERA_CONSTRAINTS, ...pick } });
     }
   } catch (e) {
     if (e instanceof CaptureError) throw e;

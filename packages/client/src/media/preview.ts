@@ -1,6 +1,8 @@
 // Local camera/microphone preview (H5). Nothing is captured until the user asks for it, and
 // nothing here is sent anywhere: the stream only feeds the local <video> preview.
 
+import { CAMERA_CONSTRAINTS } from './devices';
+
 export type DeviceKind = 'camera' | 'mic';
 export type MediaFailure = 'denied' | 'notFound' | 'unsupported' | 'failed';
 
@@ -39,7 +41,7 @@ export class LocalPreview {
     let got: MediaStream;
     try {
       got = await navigator.mediaDevices.getUserMedia(
-        device === 'camera' ? { video: true, audio: false } : { audio: true, video: false },
+        device === 'camera' ? { video: CAMERA_CONSTRAINTS, audio: false } : { audio: true, video: false },
       );
     } catch (e) {
       const name = e instanceof DOMException ? e.name : '';

@@ -121,9 +121,9 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
       return outside({ code: msg.code });
     case 'error':
       return { ...s, problem: { code: msg.code, retryAfterMs: msg.retryAfterMs } };
+    // Media messages: the MediaController keeps that state.
     case 'ok':
     case 'pong':
-    // Media messages: the MediaController keeps that state.
     case 'publishAnswer':
     case 'subscribeOffer':
     case 'mediaStopped':
