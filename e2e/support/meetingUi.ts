@@ -78,3 +78,16 @@ export async function videoBytesSent(page: Page): Promise<number> {
     return n;
   })()`);
 }
+
+/** What the browser's send connection negotiated: SRTP profile, DTLS cipher and version. */
+export async function sendTransportSecurity(page: Page): Promise<{ srtpCipher?: string; dtlsCipher?: string; tlsVersion?: string; dtlsRole?: string }> {
+  return page.evaluate(`(async () => {
+    const pcs = window.__kaigi && window.__kaigi.pcs();
+    let out = {};
+    if (!pcs || !pcs.send) return out;
+    (await pcs.send.getStats()).forEach((s) => {
+      if (s.type === 'transport') out = { srtpCipher: s.srtpCipher, dtlsCipher: s.dtlsCipher, tlsVersion: s.tlsVersion, dtlsRole: s.dtlsRole };
+    });
+    return out;
+  })()`);
+}
