@@ -48,7 +48,9 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
     KAIGI_ALLOW_ROOT: '1',
     ...env,
   };
-  const proc = spawn(process.execPath, [MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // KAIGI_TEST_NODE_ARGS passes flags to the server's node (e.g. --cpu-prof for profiling).
+  const nodeArgs = (process.env.KAIGI_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));

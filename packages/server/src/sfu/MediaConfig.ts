@@ -1,4 +1,6 @@
 import {
+  NamedCurveAlgorithm,
+  NamedCurveAlgorithmList,
   RTCRtpCodecParameters,
   useAbsSendTime,
   useAudioLevelIndication,
@@ -13,6 +15,13 @@ export interface MediaConfig {
   /** The one address the SFU binds and announces as its ICE candidate. */
   ip: string;
   portRange?: [number, number];
+}
+
+// D5: X25519 is not on the CRYPTREC lists. werift, as DTLS server, takes the first curve of
+// the browser's list that it knows (Chromium puts X25519 first), so its list is cut down to
+// P-256 once, for the whole process. werift's cipher suites are already ECDHE with AES-128-GCM.
+for (let i = NamedCurveAlgorithmList.length - 1; i >= 0; i--) {
+  if (NamedCurveAlgorithmList[i] !== NamedCurveAlgorithm.secp256r1_23) NamedCurveAlgorithmList.splice(i, 1);
 }
 
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
