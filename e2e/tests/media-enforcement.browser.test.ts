@@ -3,43 +3,23 @@
 // stops their media at everyone within a second.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { createMeeting, hostSession } from '../support/fixtures.js';
-import { rawClient, until, waitAdmitted, type RawMediaClient } from '../support/rawMedia.js';
-import { startServer, type RunningServer } from '../support/server.js';
-import { WsClient } from '../support/ws.js';
+import { until, type RawMediaClient } from '../support/rawMedia.js';
+import { rawMeeting, type RawMeeting } from '../support/rawMeeting.js';
+import type { WsClient } from '../support/ws.js';
 
-let server: RunningServer;
-let browser: Browser;
+let room: RawMeeting;
 let hostWs: WsClient;
-let meeting: { id: string; password: string };
 
 before(async () => {
-  server = await startServer();
-  const host = await hostSession(server);
-  meeting = await createMeeting(host, 'Media rules');
-  hostWs = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
-  await hostWs.request({ type: 'join', meetingId: meeting.id, displayName: 'Host' });
-  // The host admits everyone who waits.
-  hostWs.socket.on('message', (d) => {
-    const m = JSON.parse(d.toString());
-    if (m.type === 'waitingRoom') for (const e of m.entries) hostWs.send({ type: 'admit', participantId: e.id });
-  });
-  browser = await launchBrowser();
+  room = await rawMeeting('Media rules');
+  hostWs = room.hostWs;
 });
 
 after(async () => {
-  hostWs?.close();
-  await browser?.close();
-  await server?.stop();
+  await room?.close();
 });
 
-async function join(name: string): Promise<RawMediaClient> {
-  const c = await rawClient(browser, server.url, meeting.id, name, meeting.password);
-  await waitAdmitted(c);
-  return c;
-}
+const join = (name: string) => room.join(name);
 
 const from = (list: Awaited<ReturnType<RawMediaClient['inbound']>>, pid: string, kind: string) =>
   list.filter((s) => s.participantId === pid && s.kind === kind);

@@ -2,43 +2,21 @@
 // keeps decoding; an unlimited one keeps the high layer.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { createMeeting, hostSession } from '../support/fixtures.js';
-import { rawClient, until, waitAdmitted, type RawMediaClient } from '../support/rawMedia.js';
+import { until, type RawMediaClient } from '../support/rawMedia.js';
+import { rawMeeting, type RawMeeting } from '../support/rawMeeting.js';
 import { limitPort } from '../support/shaping.js';
-import { startServer, type RunningServer } from '../support/server.js';
-import { WsClient } from '../support/ws.js';
 
-let server: RunningServer;
-let browser: Browser;
-let hostWs: WsClient;
-let meeting: { id: string; password: string };
+let room: RawMeeting;
 
 before(async () => {
-  server = await startServer();
-  const host = await hostSession(server);
-  meeting = await createMeeting(host, 'Simulcast');
-  hostWs = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
-  await hostWs.request({ type: 'join', meetingId: meeting.id, displayName: 'Host' });
-  hostWs.socket.on('message', (d) => {
-    const m = JSON.parse(d.toString());
-    if (m.type === 'waitingRoom') for (const e of m.entries) hostWs.send({ type: 'admit', participantId: e.id });
-  });
-  browser = await launchBrowser();
+  room = await rawMeeting('Simulcast');
 });
 
 after(async () => {
-  hostWs?.close();
-  await browser?.close();
-  await server?.stop();
+  await room?.close();
 });
 
-async function join(name: string): Promise<RawMediaClient> {
-  const c = await rawClient(browser, server.url, meeting.id, name, meeting.password);
-  await waitAdmitted(c);
-  return c;
-}
+const join = (name: string) => room.join(name);
 
 describe('simulcast layer choice (A6)', () => {
   it('moves a bandwidth-limited subscriber to a lower layer, and it keeps decoding', async () => {
@@ -58,17 +36,11 @@ describe('simulcast layer choice (A6)', () => {
       const t0 = Date.now();
       const low = await until(() => video(limited), (s) => s.frameWidth > 0 && s.frameWidth <= 320, 30_000, 'the limited subscriber on the lowest layer');
       console.log(`limited subscriber switched to ${low.frameWidth} px wide after ${Date.now() - t0} ms`);
-      // Give the congested queue a moment to drain, then count decoded frames.
-      for (let i = 0; i < 4; i++) {
-        const before = (await video(limited)).framesDecoded;
-        await new Promise((r) => setTimeout(r, 2000));
-        const s = await video(limited);
-        console.log(`  window ${i}: ${s.framesDecoded - before} frames in 2 s at ${s.frameWidth} px`);
-      }
+      // It keeps decoding: 30 more frames within 8 s (the SFU may try a higher layer now and
+      // then, which costs a moment; a frozen picture fails).
       const before = (await video(limited)).framesDecoded;
-      await new Promise((r) => setTimeout(r, 3000));
-      const afterFrames = (await video(limited)).framesDecoded;
-      assert.ok(afterFrames - before > 20, `keeps decoding (${afterFrames - before} frames in 3 s)`);
+      const later = await until(() => video(limited), (v) => v.framesDecoded >= before + 30, 8_000, 'the limited subscriber to keep decoding');
+      console.log(`limited subscriber decoded ${later.framesDecoded - before} frames after the switch`);
       assert.ok((await video(free)).frameWidth >= 640, 'the free subscriber keeps its layer');
     } finally {
       unlimit();

@@ -67,4 +67,14 @@ describe('LayerSelector', () => {
     tick(9000);
     assert.equal(c.target, 1);
   });
+
+  it('drops straight to the lowest layer under severe loss', () => {
+    let now = 10_000;
+    const sel = new LayerSelector(() => now);
+    const c = fakeConsumer({ backlog: 0, fractionLost: 0.5 });
+    sel.update([c as unknown as Consumer], []);
+    assert.equal(c.target, 0);
+    assert.equal(sel.bandwidthCap, 0);
+    now += 100;
+  });
 });

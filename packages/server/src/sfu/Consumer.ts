@@ -109,6 +109,9 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
   }
 
   private switchTo(layer: number, rtp: RtpPacket): void {
+    // Retransmitting the old layer's packets to a subscriber that left it (often because its
+    // link is congested) only delays the new layer: werift's retransmission history is dropped.
+    if (this.current >= 0) (this.transceiver.sender as unknown as { rtpCache: unknown[] }).rtpCache = [];
     if (this.lastSeq >= 0) {
       // Continue right after the last packet sent, in sequence and (roughly) in time.
       this.seqOffset = (this.lastSeq + 1 - rtp.header.sequenceNumber) & 0xffff;

@@ -9,6 +9,8 @@ export interface TilePreference {
 
 /** Loss or backlog past these marks means the subscriber's downlink is congested. */
 const LOSS_CONGESTED = 0.05;
+/** Loss this heavy means the downlink carries far less than the current layer: go to the lowest. */
+const LOSS_SEVERE = 0.2;
 const BACKLOG_CONGESTED = 400;
 const STEP_DOWN_HOLD_MS = 2_000;
 /** Quiet time before trying a higher layer; doubles each time the try fails. */
@@ -38,11 +40,20 @@ export class LayerSelector {
   update(consumers: Iterable<Consumer>, preferences: readonly TilePreference[]): void {
     const video = [...consumers].filter((c) => !c.closed && c.producer.kind === 'video');
     const t = this.now();
-    const congested = video.some((c) => {
+    let congested = false;
+    let severe = false;
+    for (const c of video) {
       const d = c.delivery();
-      return d.fractionLost > LOSS_CONGESTED || d.backlog > BACKLOG_CONGESTED;
-    });
-    if (congested) {
+      if (d.fractionLost > LOSS_CONGESTED || d.backlog > BACKLOG_CONGESTED) congested = true;
+      if (d.fresh && d.fractionLost > LOSS_SEVERE) severe = true;
+    }
+    if (severe && this.cap > 0) {
+      // Waiting a step at a time would keep the link flooded (and full of retransmissions).
+      this.lastCongestion = t;
+      if (t - this.lastStepUp < 2 * STEP_DOWN_HOLD_MS + this.upDelay / 4) this.upDelay = Math.min(STEP_UP_MAX_MS, this.upDelay * 2);
+      this.cap = 0;
+      this.lastChange = t;
+    } else if (congested) {
       this.lastCongestion = t;
       if (this.cap > 0 && t - this.lastChange > STEP_DOWN_HOLD_MS) {
         // A step up that congests soon after was a failed try: wait longer before the next.
