@@ -70,6 +70,21 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
 
+/** Messages that act on the meeting or on another participant: the server's permission table decides who may. */
+export const HOST_ACTIONS = [
+  'admit',
+  'deny',
+  'admitAll',
+  'sendToWaiting',
+  'remove',
+  'setLocked',
+  'liftBan',
+  'setMediaPermissions',
+  'stopMedia',
+] as const satisfies readonly ClientMessageType[];
+export type HostActionType = (typeof HOST_ACTIONS)[number];
+export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>;
+
 // ---- server to client -------------------------------------------------------------------
 
 export const Role = z.enum(['host', 'participant']);

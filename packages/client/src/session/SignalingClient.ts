@@ -1,4 +1,4 @@
-import { ClientMessage, CloseCode, ServerMessage, type ErrorCode } from '@kaigi/protocol';
+import { ClientMessage, CloseCode, ServerMessage, type ErrorCode, type HostActionMessage } from '@kaigi/protocol';
 import { resumeStore, type ResumeCredentials } from './resumeStore';
 
 // The WebSocket signalling client: joins or resumes, keeps the connection alive, reconnects with
@@ -7,24 +7,7 @@ import { resumeStore, type ResumeCredentials } from './resumeStore';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Messages that expect an `ok` or `error` answer (host actions and leave). */
-export type ActionMessage = DistributiveOmit<
-  Extract<
-    ClientMessage,
-    {
-      type:
-        | 'admit'
-        | 'deny'
-        | 'admitAll'
-        | 'sendToWaiting'
-        | 'remove'
-        | 'setLocked'
-        | 'liftBan'
-        | 'setMediaPermissions'
-        | 'stopMedia';
-    }
-  >,
-  'reqId'
->;
+export type ActionMessage = DistributiveOmit<HostActionMessage, 'reqId'>;
 
 /** Media messages answered by `ok` or `error`. */
 export type MediaRequest = DistributiveOmit<

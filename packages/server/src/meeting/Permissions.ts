@@ -1,20 +1,11 @@
-import type { Role } from '@kaigi/protocol';
+import { HOST_ACTIONS, type HostActionType, type Role } from '@kaigi/protocol';
 
 /** Everything one participant may do to the meeting or to another participant. */
-export type Action =
-  | 'admit'
-  | 'deny'
-  | 'admitAll'
-  | 'sendToWaiting'
-  | 'remove'
-  | 'setLocked'
-  | 'liftBan'
-  | 'setMediaPermissions'
-  | 'stopMedia';
+export type Action = HostActionType;
 
 // The one permission table. Later roles (co-host, verifier) are rows here, not branches elsewhere.
 const TABLE: Record<Role, ReadonlySet<Action>> = {
-  host: new Set<Action>(['admit', 'deny', 'admitAll', 'sendToWaiting', 'remove', 'setLocked', 'liftBan', 'setMediaPermissions', 'stopMedia']),
+  host: new Set<Action>(HOST_ACTIONS),
   participant: new Set<Action>(),
 };
 

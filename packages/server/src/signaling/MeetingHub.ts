@@ -2,6 +2,7 @@ import {
   AuditKind,
   ErrorCode,
   type ClientMessage,
+  type HostActionMessage,
   type Role,
 } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
@@ -18,10 +19,8 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
-export type HostActionMsg = Extract<
-  ClientMessage,
-  { type: 'admit' | 'deny' | 'admitAll' | 'sendToWaiting' | 'remove' | 'setLocked' | 'liftBan' }
->;
+/** The host actions the hub applies; media ones go to the MediaHandler. */
+export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' }>;
 
 export interface Seat {
   meetingId: string;
