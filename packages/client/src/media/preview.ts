@@ -1,7 +1,7 @@
 // Local camera/microphone preview (H5). Nothing is captured until the user asks for it, and
 // nothing here is sent anywhere: the stream only feeds the local <video> preview.
 
-import { CAMERA_CONSTRAINTS } from './devices';
+import { capture, CaptureError } from './devices';
 
 export type DeviceKind = 'camera' | 'mic';
 export type MediaFailure = 'denied' | 'notFound' | 'unsupported' | 'failed';
@@ -37,24 +37,14 @@ export class LocalPreview {
 
   async turnOn(device: DeviceKind): Promise<void> {
     if (this.isOn(device)) return;
-    if (!navigator.mediaDevices?.getUserMedia) throw new MediaPreviewError(device, 'unsupported');
-    let got: MediaStream;
+    let track: MediaStreamTrack;
     try {
-      got = await navigator.mediaDevices.getUserMedia(
-        device === 'camera' ? { video: CAMERA_CONSTRAINTS, audio: false } : { audio: true, video: false },
-      );
+      track = await capture(device === 'camera' ? 'camera' : 'microphone');
     } catch (e) {
-      const name = e instanceof DOMException ? e.name : '';
-      const reason: MediaFailure =
-        name === 'NotAllowedError' || name === 'SecurityError'
-          ? 'denied'
-          : name === 'NotFoundError' || name === 'OverconstrainedError'
-            ? 'notFound'
-            : 'failed';
+      // The preview has no "cancelled": closing a permission prompt is a failure to show here.
+      const reason = e instanceof CaptureError && e.reason !== 'cancelled' ? e.reason : 'failed';
       throw new MediaPreviewError(device, reason);
     }
-    const track = device === 'camera' ? got.getVideoTracks()[0] : got.getAudioTracks()[0];
-    if (!track) throw new MediaPreviewError(device, 'notFound');
     this.tracks[device] = track;
     this.stream.addTrack(track);
     track.addEventListener('ended', () => {
