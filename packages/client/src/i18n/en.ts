@@ -39,6 +39,10 @@ const strings = {
   delete: 'Delete',
   createdAt: 'Created {date}',
   lockedBadge: 'Locked',
+  e2eeOption: 'End-to-end encryption',
+  e2eeOptionHint:
+    'Audio, video and chat are encrypted in the browsers, and the server cannot read them. Everyone needs a current Chrome, Edge or Chromium; server recording is not available.',
+  e2eeBadge: 'End-to-end encrypted',
 
   // join page
   joinTitle: 'Join a meeting',
@@ -158,6 +162,49 @@ const strings = {
   mayUnmute: 'Participants may unmute',
   mayStartVideo: 'Participants may start video',
   mayShareScreen: 'Participants may share screen',
+  mayChat: 'Participants may chat',
+
+  // encryption mode (D3, D4)
+  modeE2ee: 'End-to-end encrypted',
+  modeTransport: 'Encrypted in transit (server can decrypt)',
+  modeE2eeExplain: 'Audio, video and chat are encrypted on each device. The server passes them on but cannot read them.',
+  modeTransportExplain:
+    'Audio, video and chat are encrypted between each device and the server, which decrypts them to pass them on.',
+  recordingUnavailable:
+    'Server recording is not available in end-to-end encrypted meetings: it would need the server to decrypt.',
+  e2eeJoining: 'Setting up end-to-end encryption…',
+  e2eeFailed: 'End-to-end encryption could not be set up, so you cannot see, hear or chat with the others. Reload the page to try again.',
+  e2eeUnsupportedHere:
+    'This meeting is end-to-end encrypted and this browser cannot take part. Use a current Chrome, Edge or Chromium.',
+  modeChangedToE2ee: 'This meeting is now end-to-end encrypted.',
+  modeChangedToTransport: 'This meeting is no longer end-to-end encrypted: the server can now decrypt audio, video and chat.',
+
+  // safety code (B7)
+  safetyCode: 'Safety code',
+  keyEpoch: 'Key epoch {epoch}',
+  safetyCodeReading: 'Read aloud: {reading}',
+  safetyCodeHint:
+    'Compare this code with each person by voice or video before marking them verified; if it differs, do not trust the meeting.',
+  safetyCodePending: 'The code appears once end-to-end encryption is set up.',
+  verified: 'Verified',
+  verifiedTitle: 'Verified by {name} with the safety code of key epoch {epoch}.',
+  verifyAgain: 'Verify again',
+  verifyAgainTitle:
+    'Verified by {name} in key epoch {epoch}, but the safety code has changed since. Compare the new code.',
+  markVerified: 'Mark {name} verified',
+  markVerifiedShort: 'Mark verified',
+
+  // chat (A3, D2, H4)
+  chat: 'Chat',
+  chatMessages: 'Chat messages',
+  chatEmpty: 'No messages yet.',
+  chatMessage: 'Chat message',
+  send: 'Send',
+  chatUndecryptable: '(could not decrypt: sent before you joined)',
+  chatEncrypted: 'encrypted',
+  chatEncryptedTitle: 'End-to-end encrypted: only the people in the meeting can read it.',
+  chatOff: 'The host has turned chat off for participants.',
+  chatWaitingForE2ee: 'Chat opens once end-to-end encryption is set up.',
 } as const;
 
 export type StringKey = keyof typeof strings;
@@ -192,6 +239,13 @@ export const en: Dictionary = {
     NOT_FOUND: 'Not found.',
     VALIDATION: 'Some of the input is not valid.',
     INTERNAL: 'Something went wrong on the server.',
+    E2EE_UNSUPPORTED:
+      'This meeting is end-to-end encrypted and this browser cannot take part. Use a current Chrome, Edge or Chromium.',
+    E2EE_PLAINTEXT_REFUSED: 'This meeting is end-to-end encrypted: unencrypted messages are refused.',
+    E2EE_NOT_ENABLED: 'This meeting is not end-to-end encrypted.',
+    MLS_EPOCH_MISMATCH: 'The encryption keys changed at the same moment. Please try again.',
+    CHAT_DISABLED: 'The host has turned chat off for participants.',
+    MEETING_IN_PROGRESS: 'This cannot be changed while people are in the meeting.',
     NETWORK: 'The server cannot be reached. Check your connection and try again.',
     TIMEOUT: 'The server did not answer in time.',
     UNKNOWN: 'Something went wrong.',

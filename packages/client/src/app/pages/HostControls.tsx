@@ -82,9 +82,10 @@ const PERMISSION_LABELS: Record<keyof MediaPermissions, StringKey> = {
   microphone: 'mayUnmute',
   camera: 'mayStartVideo',
   screen: 'mayShareScreen',
+  chat: 'mayChat',
 };
 
-/** What participants (not hosts) may publish (C1, C2). */
+/** What participants (not hosts) may publish, and whether they may chat (C1, C2). */
 function MediaPermissionsControl({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
   const { busy, run } = useAction(session);
@@ -106,7 +107,7 @@ function MediaPermissionsControl({ session }: { session: MeetingSession }) {
   return (
     <fieldset className="card permissions">
       <legend>{t('participantPermissions')}</legend>
-      {(['microphone', 'camera', 'screen'] as const).map((source) => (
+      {(['microphone', 'camera', 'screen', 'chat'] as const).map((source) => (
         <label key={source} className="checkbox">
           <input
             type="checkbox"
