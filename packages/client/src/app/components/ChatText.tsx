@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { Fragment, useMemo } from 'react';
 import { linkify } from './linkify';
 
 /**
@@ -15,7 +15,7 @@ export function ChatText({ text }: { text: string }) {
             {s.text}
           </a>
         ) : (
-          <span key={i}>{s.text}</span>
+          <Fragment key={i}>{s.text}</Fragment>
         ),
       )}
     </>

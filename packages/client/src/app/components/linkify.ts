@@ -11,7 +11,7 @@ export type Segment = { type: 'text'; text: string } | { type: 'link'; text: str
 // Not preceded by a letter (bar the scripts written without spaces), digit or URL punctuation,
 // so "file:http://x" or "view-source:http://" never yields a link from its tail.
 const CANDIDATE =
-  /(?<!(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{N}\p{M}/\\:.@_+\-])https?:\/\/(?![/\\])[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/giu;
+  /(?<!(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{N}\p{M}/\\:.@_+-])https?:\/\/(?![/\\])[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/giu;
 
 /** Punctuation that ends a sentence rather than a URL: "see https://example.com." */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '*']);
