@@ -37,6 +37,8 @@ export const CreateMeetingRequest = z
     title: MeetingTitle,
     /** Omit to have the server generate a random password (the default, B1). */
     password: MeetingPassword.optional(),
+    /** End-to-end encryption: media and chat are encrypted in the browsers; the server cannot read them. */
+    e2ee: z.boolean().optional(),
   })
   .strict();
 export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
@@ -46,6 +48,8 @@ export const UpdateMeetingRequest = z
     title: MeetingTitle.optional(),
     password: MeetingPassword.optional(),
     locked: z.boolean().optional(),
+    /** Only while nobody is in the meeting: a running meeting never changes mode under its participants. */
+    e2ee: z.boolean().optional(),
   })
   .strict()
   .refine((o) => Object.keys(o).length > 0, 'nothing to update');
@@ -60,6 +64,7 @@ export const MeetingResource = z.object({
   /** Link the host opens to run the meeting. */
   hostUrl: z.string(),
   locked: z.boolean(),
+  e2ee: z.boolean(),
   createdAt: z.string(),
 });
 export type MeetingResource = z.infer<typeof MeetingResource>;

@@ -23,6 +23,12 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   VALIDATION: 'VALIDATION',
   INTERNAL: 'INTERNAL',
+  E2EE_UNSUPPORTED: 'E2EE_UNSUPPORTED',
+  E2EE_PLAINTEXT_REFUSED: 'E2EE_PLAINTEXT_REFUSED',
+  E2EE_NOT_ENABLED: 'E2EE_NOT_ENABLED',
+  MLS_EPOCH_MISMATCH: 'MLS_EPOCH_MISMATCH',
+  CHAT_DISABLED: 'CHAT_DISABLED',
+  MEETING_IN_PROGRESS: 'MEETING_IN_PROGRESS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -49,6 +55,13 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   NOT_FOUND: 'Not found.',
   VALIDATION: 'The request is not valid.',
   INTERNAL: 'Something went wrong on the server.',
+  E2EE_UNSUPPORTED:
+    'This meeting is end-to-end encrypted, and this browser cannot encrypt media end to end. Use a current Chromium, Chrome, Edge or Safari.',
+  E2EE_PLAINTEXT_REFUSED: 'This meeting is end-to-end encrypted: the server accepts only encrypted messages.',
+  E2EE_NOT_ENABLED: 'This meeting is not end-to-end encrypted.',
+  MLS_EPOCH_MISMATCH: 'Another change to the encryption group came first; apply it and try again.',
+  CHAT_DISABLED: 'The host has turned chat off for participants.',
+  MEETING_IN_PROGRESS: 'This cannot change while people are in the meeting.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

@@ -16,4 +16,9 @@ export const LIMITS = {
   /** Signalling messages per second, sustained, per connection. */
   signalingRatePerSecond: 20,
   signalingBurst: 60,
+  /** Longest MLS message (base64 characters): a Welcome with the ratchet tree for ~200 members. */
+  mlsMessageChars: 120_000,
+  /** Longest chat message, in characters, and its MLS ciphertext in base64 characters. */
+  chatTextMax: 4000,
+  chatCiphertextChars: 24_000,
 } as const;

@@ -18,17 +18,18 @@ export const SOURCE_KIND: Record<MediaSource, 'audio' | 'video'> = {
 export const Sdp = z.string().min(10).max(64 * 1024);
 export const Mid = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/);
 
-/** What participants (not hosts) may publish; hosts always may (C1, C2). */
+/** What participants (not hosts) may do: publish each source, and chat; hosts always may (C1, C2). */
 export const MediaPermissions = z
   .object({
     microphone: z.boolean(),
     camera: z.boolean(),
     screen: z.boolean(),
+    chat: z.boolean(),
   })
   .strict();
 export type MediaPermissions = z.infer<typeof MediaPermissions>;
 
-export const DEFAULT_MEDIA_PERMISSIONS: MediaPermissions = { microphone: true, camera: true, screen: false };
+export const DEFAULT_MEDIA_PERMISSIONS: MediaPermissions = { microphone: true, camera: true, screen: false, chat: true };
 
 export const PublishedTrack = z.object({ mid: Mid, source: MediaSource }).strict();
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { BanId, MeetingId, ParticipantId, ResumeToken } from './ids.js';
 import { DisplayName } from './text.js';
 import { ErrorCode } from './errors.js';
+import { ChatText, GroupStateInfo, KeyPackageRef, MlsBytes, MlsEpoch, Verification } from './e2ee.js';
+import { LIMITS } from './limits.js';
 import { ConnectionQuality, MediaPermissions, MediaSource, PublishedTrack, RemoteTrack, Sdp } from './media.js';
 
 // One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
@@ -16,6 +18,8 @@ export const JoinMessage = msg('join', {
   displayName: DisplayName,
   // Absent for the meeting's host, who is recognised by the signed-in session, never by a claim.
   password: z.string().max(256).optional(),
+  /** The browser can encrypt media end to end (SFrame in a worker). An E2EE meeting refuses it otherwise. */
+  e2ee: z.boolean().optional(),
 });
 export const ResumeMessage = msg('resume', {
   meetingId: MeetingId,
@@ -48,6 +52,24 @@ export const VideoPreferencesMessage = msg('videoPreferences', {
     .max(256),
 });
 
+// E2EE: the MLS delivery service. Every payload is opaque to the server apart from the
+// public MLSMessage framing (wire format, epoch), which it reads to order commits.
+/** An admitted member's KeyPackage, so that the group can add it. */
+export const MlsKeyPackageMessage = msg('mlsKeyPackage', { keyPackage: MlsBytes });
+/** A commit for the current epoch, with the Welcome for those it adds. The first commit per epoch wins. */
+export const MlsCommitMessage = msg('mlsCommit', { commit: MlsBytes, welcome: MlsBytes.optional() });
+/** "I am at this epoch": after a reconnect, the server resends the commits missed since. */
+export const MlsSyncMessage = msg('mlsSync', { epoch: MlsEpoch });
+/** The member lost or cannot use its group state; the server removes and re-adds it. */
+export const MlsFailedMessage = msg('mlsFailed', { reason: z.string().max(200) });
+/** Chat: text in meetings without E2EE, an MLS application message in E2EE meetings; never both. */
+export const ChatMessage = msg('chat', {
+  text: ChatText.optional(),
+  ciphertext: z.string().max(LIMITS.chatCiphertextChars).regex(/^[A-Za-z0-9+/]*={0,2}$/).optional(),
+});
+/** A host marks a participant verified after comparing the safety code of the current epoch (B7). */
+export const VerifyMessage = msg('verify', { participantId: ParticipantId, epoch: MlsEpoch });
+
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
   ResumeMessage,
@@ -66,6 +88,12 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetMediaPermissionsMessage,
   StopMediaMessage,
   VideoPreferencesMessage,
+  MlsKeyPackageMessage,
+  MlsCommitMessage,
+  MlsSyncMessage,
+  MlsFailedMessage,
+  ChatMessage,
+  VerifyMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -81,6 +109,7 @@ export const HOST_ACTIONS = [
   'liftBan',
   'setMediaPermissions',
   'stopMedia',
+  'verify',
 ] as const satisfies readonly ClientMessageType[];
 export type HostActionType = (typeof HOST_ACTIONS)[number];
 export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>;
@@ -100,6 +129,8 @@ export const ParticipantInfo = z.object({
   role: Role,
   entry: EntryKind,
   joinedAt: z.number(),
+  /** In an E2EE meeting: who compared the safety code with this person, and in which epoch. */
+  verification: Verification.nullable(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -124,6 +155,8 @@ export const MeetingSummary = z.object({
   locked: z.boolean(),
   /** What participants may publish (C1, C2); hosts may always. */
   mediaPermissions: MediaPermissions,
+  /** End-to-end encrypted: the server cannot decrypt media or chat (D3). */
+  e2ee: z.boolean(),
 });
 export type MeetingSummary = z.infer<typeof MeetingSummary>;
 
@@ -176,6 +209,36 @@ export const ServerMessage = z.discriminatedUnion('type', [
     participants: z.array(z.object({ id: ParticipantId, sources: z.array(MediaSource) })),
   }),
   z.object({ type: z.literal('activeSpeaker'), participantId: ParticipantId.nullable() }),
+  // E2EE delivery service to members.
+  /** You are the first member: create the MLS group with this group ID (epoch 0). */
+  z.object({ type: z.literal('mlsCreate'), groupId: MlsBytes }),
+  /** Commit these changes for `epoch` (adds, removes, or a key update when both are empty). */
+  z.object({
+    type: z.literal('mlsCommitRequest'),
+    epoch: MlsEpoch,
+    adds: z.array(KeyPackageRef),
+    removes: z.array(ParticipantId),
+  }),
+  /** The accepted commit for `epoch`; applying it moves the group to epoch + 1. */
+  z.object({ type: z.literal('mlsCommit'), epoch: MlsEpoch, commit: MlsBytes, from: ParticipantId }),
+  /** You were added: join the group from this Welcome (it carries the ratchet tree). */
+  z.object({ type: z.literal('mlsWelcome'), epoch: MlsEpoch, welcome: MlsBytes }),
+  /** Your commit for `epoch` was not accepted (another came first, or it was stale). */
+  z.object({ type: z.literal('mlsRejected'), epoch: MlsEpoch, reason: z.string() }),
+  /** Your group state cannot be brought up to date: send a fresh KeyPackage. */
+  z.object({ type: z.literal('mlsRejoin') }),
+  /** Group epoch and members as the delivery service sees them. */
+  z.object({ type: z.literal('groupState'), group: GroupStateInfo }),
+  /** A chat message, in the order the server received them (seq). */
+  z.object({
+    type: z.literal('chat'),
+    seq: z.number().int().nonnegative(),
+    from: ParticipantId,
+    fromName: z.string(),
+    at: z.number(),
+    text: z.string().optional(),
+    ciphertext: z.string().optional(),
+  }),
   z.object({
     type: z.literal('connectionQuality'),
     participants: z.array(z.object({ id: ParticipantId, quality: ConnectionQuality })),

@@ -20,6 +20,10 @@ export interface Config {
   /** The address the SFU binds and announces (its only ICE candidate), and its UDP ports. */
   mediaIp: string;
   mediaPorts: [number, number] | null;
+  /** E2EE: seconds between requested MLS key updates, which bound how long a stolen epoch key works. */
+  e2eeUpdateSeconds: number;
+  /** Tests only: a file that receives every forwarded RTP payload (see sfu/RtpTap.ts). */
+  rtpTapPath: string | null;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -74,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
     mediaIp,
     mediaPorts,
+    e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
+    rtpTapPath: env.KAIGI_TEST_RTP_TAP || null,
   };
 }

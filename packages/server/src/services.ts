@@ -26,6 +26,7 @@ export async function openServices(config: Config): Promise<Services> {
   const hub = new MeetingHub(meetings, audit, {
     failuresPerAddress: config.joinFailuresPerAddress,
     failuresPerMeeting: config.joinFailuresPerMeeting,
+    e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });

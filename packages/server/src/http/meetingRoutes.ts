@@ -31,6 +31,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       joinUrl: `${config.publicUrl}${paths.join(m.id)}#pwd=${encodeURIComponent(password)}`,
       hostUrl: `${config.publicUrl}${paths.host(m.id)}`,
       locked: m.locked,
+      e2ee: m.e2ee,
       createdAt: m.createdAt,
     };
   };
@@ -59,8 +60,14 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       title: body.title,
       passwordHash: await hashPassword(password),
       passwordSealed: sealer.seal(password, `meeting:${id}`),
+      e2ee: body.e2ee ?? false,
     });
-    await audit.append({ kind: AuditKind.MEETING_CREATED, actor: user.id, meetingId: id, data: { generatedPassword: body.password === undefined } });
+    await audit.append({
+      kind: AuditKind.MEETING_CREATED,
+      actor: user.id,
+      meetingId: id,
+      data: { generatedPassword: body.password === undefined, e2ee: m.e2ee },
+    });
     reply.code(201);
     return resource(m);
   });
@@ -74,7 +81,12 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     const m = await own(user.id, req.params.id);
     const body = parseBody(UpdateMeetingRequest, req.body);
+    // Switching E2EE under people who are in the meeting would silently change what protects them.
+    if (body.e2ee !== undefined && body.e2ee !== m.e2ee && hub.isLive(m.id)) {
+      throw new HttpError(409, ErrorCode.MEETING_IN_PROGRESS, 'End-to-end encryption can be switched only while nobody is in the meeting.');
+    }
     await meetings.update(m.id, {
+      ...(body.e2ee !== undefined && { e2ee: body.e2ee }),
       ...(body.title !== undefined && { title: body.title }),
       ...(body.locked !== undefined && { locked: body.locked }),
       ...(body.password !== undefined && {

@@ -1,4 +1,4 @@
-import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, type BanInfo, type MediaPermissions, type MediaSource, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, MediaSource, type BanInfo, type MediaPermissions, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
 import { BanList, type Ban } from './BanList.js';
 import { MeetingError } from './MeetingError.js';
 import { can, type Action } from './Permissions.js';
@@ -31,6 +31,8 @@ export class Meeting {
     public locked: boolean,
     readonly bans: BanList = new BanList(),
     public mediaPermissions: MediaPermissions = { ...DEFAULT_MEDIA_PERMISSIONS },
+    /** End-to-end encrypted: fixed for as long as the meeting is loaded. */
+    readonly e2ee = false,
   ) {}
 
   /** A person with the right password (or the host) arrives. Hosts are admitted at once. */
@@ -50,6 +52,7 @@ export class Meeting {
       arrivedAt: a.now,
       state: a.role === 'host' ? 'admitted' : 'waiting',
       admittedAt: a.role === 'host' ? a.now : null,
+      verification: null,
     };
     this.participants.set(p.id, p);
     return p;
@@ -99,6 +102,7 @@ export class Meeting {
     this.assertNotHost(t);
     t.state = 'waiting';
     t.admittedAt = null;
+    t.verification = null;
     return t;
   }
 
@@ -133,12 +137,29 @@ export class Meeting {
     return p.role === 'host' || this.mediaPermissions[source];
   }
 
-  /** Changes what participants may publish; returns the sources that were withdrawn. */
+  /** Whether this participant may send chat messages now (A3, C1). Hosts always may. */
+  canChat(participantId: string): boolean {
+    const p = this.participants.get(participantId);
+    if (!p || p.state !== 'admitted') return false;
+    return p.role === 'host' || this.mediaPermissions.chat;
+  }
+
+  /** Changes what participants may do; returns the media sources that were withdrawn. */
   setMediaPermissions(actorId: string, patch: Partial<MediaPermissions>): MediaSource[] {
     this.authorize(actorId, 'setMediaPermissions');
     const before = this.mediaPermissions;
     this.mediaPermissions = { ...before, ...patch };
-    return (Object.keys(patch) as MediaSource[]).filter((k) => before[k] && !this.mediaPermissions[k]);
+    return MediaSource.options.filter((k) => k in patch && before[k] && !this.mediaPermissions[k]);
+  }
+
+  /** A host records that it compared the safety code of `epoch` with this participant (B7). */
+  verify(actorId: string, targetId: string, epoch: number, now: number): Participant {
+    const actor = this.authorize(actorId, 'verify');
+    if (!this.e2ee) throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'Safety codes exist only in end-to-end encrypted meetings.');
+    const t = this.target(targetId, 'admitted');
+    if (t.id === actor.id) throw new MeetingError(ErrorCode.FORBIDDEN, 'You cannot verify yourself.');
+    t.verification = { byId: actor.id, byName: actor.displayName, epoch, at: now };
+    return t;
   }
 
   /** The host stops one participant's source; returns the target. */
@@ -186,7 +207,13 @@ export class Meeting {
   }
 
   summary(): MeetingSummary {
-    return { id: this.id, title: this.title, locked: this.locked, mediaPermissions: { ...this.mediaPermissions } };
+    return {
+      id: this.id,
+      title: this.title,
+      locked: this.locked,
+      mediaPermissions: { ...this.mediaPermissions },
+      e2ee: this.e2ee,
+    };
   }
 
   private target(id: string, state?: Participant['state']): Participant {

@@ -1,4 +1,4 @@
-import type { EntryKind, ParticipantInfo, Role, WaitingEntry } from '@kaigi/protocol';
+import type { EntryKind, ParticipantInfo, Role, Verification, WaitingEntry } from '@kaigi/protocol';
 
 export type AdmissionState = 'waiting' | 'admitted';
 
@@ -14,6 +14,8 @@ export interface Participant {
   readonly arrivedAt: number;
   state: AdmissionState;
   admittedAt: number | null;
+  /** Safety-code check by a host, with the MLS epoch it was made in (B7). */
+  verification: Verification | null;
 }
 
 export const toInfo = (p: Participant): ParticipantInfo => ({
@@ -22,6 +24,7 @@ export const toInfo = (p: Participant): ParticipantInfo => ({
   role: p.role,
   entry: p.entry,
   joinedAt: p.admittedAt ?? p.arrivedAt,
+  verification: p.verification,
 });
 
 export const toWaitingEntry = (p: Participant): WaitingEntry => ({

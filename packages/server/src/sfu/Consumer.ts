@@ -2,6 +2,7 @@ import { RtcpRrPacket, RtcpSrPacket, type RTCRtpTransceiver, type RtpPacket } fr
 import { Emitter } from './Emitter.js';
 import type { Producer, RtpSink } from './Producer.js';
 import { isVp8KeyframeStart } from './vp8.js';
+import { RtpTap } from './RtpTap.js';
 
 /** What the subscriber's receiver reports lately, for layer selection. */
 export interface DeliveryReport {
@@ -36,6 +37,7 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
   constructor(
     readonly producer: Producer,
     readonly transceiver: RTCRtpTransceiver,
+    readonly subscriberId = '',
   ) {
     super();
     producer.addSink(this);
@@ -87,6 +89,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     this.lastSeq = h.sequenceNumber;
     this.lastTs = h.timestamp;
     this.lastSentAt = Date.now();
+    if (RtpTap.on) {
+      const p = this.producer;
+      RtpTap.write({ from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber }, copy.payload);
+    }
     void this.transceiver.sender.sendRtp(copy).catch(() => undefined);
   }
 

@@ -4,6 +4,14 @@ import { toInfo } from '../meeting/Participant.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
+import { DeliveryService, type EpochChange } from '../e2ee/DeliveryService.js';
+
+export interface LiveMeetingOptions {
+  media: MediaConfig;
+  e2eeUpdateIntervalMs: number;
+  /** The E2EE group moved to a new epoch (audited by the hub). */
+  onEpoch(meetingId: string, change: EpochChange): void;
+}
 
 /** How often the active speaker and connection quality are worked out. */
 const SPEAKER_INTERVAL_MS = 400;
@@ -13,6 +21,10 @@ export class LiveMeeting {
   readonly peers = new Map<string, Peer>();
   readonly graceTimers = new Map<string, NodeJS.Timeout>();
   readonly router: Router;
+  /** The MLS delivery service, in end-to-end encrypted meetings only. */
+  readonly ds: DeliveryService | null;
+  /** Chat order: every message gets the next number, so all members show the same order. */
+  chatSeq = 0;
   /** Joins under way (password checked, not yet arrived): the meeting stays loaded for them. */
   pending = 0;
   private activeSpeaker: string | null = null;
@@ -20,9 +32,22 @@ export class LiveMeeting {
 
   constructor(
     readonly meeting: Meeting,
-    media: MediaConfig,
+    opts: LiveMeetingOptions,
   ) {
-    this.router = new Router(media, {
+    this.ds = meeting.e2ee
+      ? new DeliveryService(
+          {
+            send: (pid, msg) => this.peers.get(pid)?.send(msg),
+            connected: (pid) => this.peers.has(pid),
+            epochChanged: (change) => {
+              this.toAdmitted({ type: 'groupState', group: this.ds?.state() ?? { epoch: change.epoch, members: [] } });
+              opts.onEpoch(meeting.id, change);
+            },
+          },
+          { updateIntervalMs: opts.e2eeUpdateIntervalMs },
+        )
+      : null;
+    this.router = new Router(opts.media, {
       subscribeOffer: (pid, offer) => this.peers.get(pid)?.send({ type: 'subscribeOffer', ...offer }),
       producersChanged: () => this.publishMedia(),
     });
@@ -47,7 +72,7 @@ export class LiveMeeting {
     }
   }
 
-  private toAdmitted(msg: Parameters<Peer['send']>[0]): void {
+  toAdmitted(msg: Parameters<Peer['send']>[0]): void {
     for (const p of this.meeting.all()) {
       if (p.state === 'admitted') this.peers.get(p.id)?.send(msg);
     }
@@ -84,9 +109,16 @@ export class LiveMeeting {
     const peer = this.peers.get(participantId);
     if (!p || !peer || p.state !== 'admitted') return;
     peer.send({ type: 'admitted', meeting: this.meeting.summary(), self: toInfo(p) });
+    if (this.ds) peer.send({ type: 'groupState', group: this.ds.state() });
     // Only admitted participants receive media.
     this.router.subscribe(participantId);
     this.publishMedia();
+  }
+
+  /** The participant is out of the meeting proper (left, removed, denied, sent back): no media, no keys. */
+  departed(participantId: string): void {
+    this.router.closeParticipant(participantId);
+    this.ds?.gone(participantId);
   }
 
   broadcastState(): void {
@@ -102,6 +134,7 @@ export class LiveMeeting {
   close(): void {
     clearInterval(this.ticker);
     this.router.close();
+    this.ds?.close();
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
     this.peers.clear();

@@ -20,7 +20,7 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
 /** The host actions the hub applies; media ones go to the MediaHandler. */
-export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' }>;
+export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' | 'verify' }>;
 
 export interface Seat {
   meetingId: string;
@@ -32,6 +32,7 @@ export interface HubOptions {
   failuresPerMeeting: number;
   resumeGraceMs: number;
   media: MediaConfig;
+  e2eeUpdateIntervalMs: number;
 }
 
 /**
@@ -91,6 +92,18 @@ export class MeetingHub {
     }
     const live = await this.load(meetingId);
     if (!live) throw new MeetingError(ErrorCode.WRONG_PASSWORD);
+    // An E2EE meeting never falls back to encryption in transit only (D3, D4).
+    if (live.meeting.e2ee && msg.e2ee !== true) {
+      live.pending--;
+      this.unloadIfIdle(live);
+      await this.audit.append({
+        kind: AuditKind.JOIN_REFUSED,
+        actor: `address:${ctx.ip}`,
+        meetingId,
+        data: { reason: ErrorCode.E2EE_UNSUPPORTED, displayName: msg.displayName, userId: ctx.user?.id ?? null },
+      });
+      throw new MeetingError(ErrorCode.E2EE_UNSUPPORTED);
+    }
     const role: Role = isHost ? 'host' : 'participant';
     const resumeToken = newSecret();
     let participant;
@@ -208,7 +221,7 @@ export class MeetingHub {
       }
       case 'deny': {
         const t = m.deny(actor, msg.participantId);
-        live.router.closeParticipant(t.id);
+        live.departed(t.id);
         this.detach(live, t.id)?.end(ErrorCode.DENIED);
         live.publish();
         await audit(AuditKind.DENIED, { participantId: t.id, displayName: t.displayName });
@@ -217,7 +230,7 @@ export class MeetingHub {
       case 'sendToWaiting': {
         const t = m.sendToWaiting(actor, msg.participantId);
         // Back in the waiting room: no media either way.
-        live.router.closeParticipant(t.id);
+        live.departed(t.id);
         live.peers.get(t.id)?.send({ type: 'sentToWaiting' });
         live.publish();
         await audit(AuditKind.SENT_TO_WAITING, { participantId: t.id, displayName: t.displayName });
@@ -226,7 +239,7 @@ export class MeetingHub {
       case 'remove': {
         const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now);
         // Their media stops at everyone before anything else happens.
-        live.router.closeParticipant(t.id);
+        live.departed(t.id);
         // The ban is in force in memory at once; it is persisted before anyone is told.
         await this.store.insertBan({
           id: ban.id,
@@ -268,7 +281,7 @@ export class MeetingHub {
     live.peers.delete(seat.participantId);
     const p = live.meeting.leave(seat.participantId);
     if (!p) return;
-    live.router.closeParticipant(p.id);
+    live.departed(p.id);
     live.publish();
     this.unloadIfIdle(live);
     await this.audit.append({
@@ -308,6 +321,11 @@ export class MeetingHub {
     const peers = [...live.peers.values()];
     live.close();
     for (const peer of peers) peer.end(ErrorCode.MEETING_ENDED);
+  }
+
+  /** Whether anyone is in (or joining) the meeting now. */
+  isLive(meetingId: string): boolean {
+    return this.live.has(meetingId);
   }
 
   /** The live meeting of a seat, for the media handler. */
@@ -356,8 +374,16 @@ export class MeetingHub {
           record.locked,
           new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
           record.mediaPermissions,
+          record.e2ee,
         );
-        const live = new LiveMeeting(meeting, this.opts.media);
+        const live = new LiveMeeting(meeting, {
+          media: this.opts.media,
+          e2eeUpdateIntervalMs: this.opts.e2eeUpdateIntervalMs,
+          onEpoch: (id, change) =>
+            void this.audit
+              .append({ kind: AuditKind.E2EE_EPOCH, actor: change.committer, meetingId: id, data: { ...change } })
+              .catch(() => undefined),
+        });
         this.live.set(meetingId, live);
         return live;
       })().finally(() => this.loading.delete(meetingId));

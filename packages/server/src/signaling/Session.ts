@@ -15,6 +15,17 @@ import type { HostActionMsg, MeetingHub, Seat } from './MeetingHub.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import { TokenBucket } from './TokenBucket.js';
 import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
+import { E2EE_TYPES, type E2eeHandler, type E2eeMsg } from './E2eeHandler.js';
+import type { ChatHandler } from './ChatHandler.js';
+
+export interface Handlers {
+  media: MediaHandler;
+  e2ee: E2eeHandler;
+  chat: ChatHandler;
+}
+
+/** Messages of an admitted participant that may exceed the small size limit (SDP, MLS). */
+const LARGE_TYPES: ReadonlySet<string> = new Set([...MEDIA_TYPES, 'mlsKeyPackage', 'mlsCommit', 'chat']);
 
 /** Rejections audited per connection; the rest are counted and summed up at close. */
 const AUDITED_REJECTIONS = 20;
@@ -38,7 +49,7 @@ export class Session implements Peer {
     private readonly socket: WebSocket,
     private readonly ctx: ConnectionContext,
     private readonly hub: MeetingHub,
-    private readonly media: MediaHandler,
+    private readonly handlers: Handlers,
     private readonly audit: AuditLog,
     private readonly log: Logger,
   ) {
@@ -71,7 +82,7 @@ export class Session implements Peer {
     }
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (isBinary) return this.reject(undefined, ErrorCode.INVALID_MESSAGE, 'Binary frames are not accepted.');
-    // Only an admitted participant's media messages (they carry SDP) may exceed the small limit.
+    // Only an admitted participant's media and MLS messages may exceed the small limit.
     const limit = this.seat ? LIMITS.mediaMessageBytes : LIMITS.signalingMessageBytes;
     if (bytes > limit) {
       return this.reject(undefined, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${limit} bytes.`);
@@ -93,7 +104,7 @@ export class Session implements Peer {
       return this.reject(Number.isInteger(reqId) ? reqId : undefined, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
     }
     const msg = parsed.data;
-    if (bytes > LIMITS.signalingMessageBytes && !MEDIA_TYPES.has(msg.type)) {
+    if (bytes > LIMITS.signalingMessageBytes && !LARGE_TYPES.has(msg.type)) {
       return this.reject(msg.reqId, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${LIMITS.signalingMessageBytes} bytes.`);
     }
     this.chain = this.chain.then(() => this.handle(msg)).catch((err: unknown) => this.fail(msg.reqId, err));
@@ -126,8 +137,10 @@ export class Session implements Peer {
       }
       default: {
         const seat = this.requireSeat();
-        if (MEDIA_TYPES.has(msg.type)) return this.media.handle(seat, this, msg as MediaMsg);
-        await this.hub.act(seat, msg as HostActionMsg);
+        if (MEDIA_TYPES.has(msg.type)) return this.handlers.media.handle(seat, this, msg as MediaMsg);
+        if (E2EE_TYPES.has(msg.type)) await this.handlers.e2ee.handle(seat, msg as E2eeMsg);
+        else if (msg.type === 'chat') this.handlers.chat.handle(seat, msg);
+        else await this.hub.act(seat, msg as HostActionMsg);
         this.send({ type: 'ok', reqId: msg.reqId });
       }
     }

@@ -8,6 +8,8 @@ import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
 import { HttpError } from '../http/HttpError.js';
 import { sameOrigin } from '../http/origin.js';
 import { MediaHandler } from './MediaHandler.js';
+import { E2eeHandler } from './E2eeHandler.js';
+import { ChatHandler } from './ChatHandler.js';
 import { Session } from './Session.js';
 
 const MAX_CONNECTIONS_PER_ADDRESS = 64;
@@ -15,7 +17,11 @@ const MAX_CONNECTIONS_PER_ADDRESS = 64;
 /** GET /ws: one Session per WebSocket. Cross-site pages cannot open it (Origin check). */
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
-  const media = new MediaHandler(services.hub, services.meetings, services.audit, app.log);
+  const handlers = {
+    media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
+    e2ee: new E2eeHandler(services.hub, services.audit),
+    chat: new ChatHandler(services.hub),
+  };
 
   app.get(
     '/ws',
@@ -45,7 +51,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
         socket,
         { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username } : null },
         services.hub,
-        media,
+        handlers,
         services.audit,
         req.log,
       );

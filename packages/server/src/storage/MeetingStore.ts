@@ -11,6 +11,7 @@ export interface MeetingRecord {
   passwordSealed: string;
   locked: boolean;
   mediaPermissions: MediaPermissions;
+  e2ee: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,7 +28,8 @@ export interface BanRecord {
 
 function parsePermissions(json: string | null): MediaPermissions {
   if (json === null) return { ...DEFAULT_MEDIA_PERMISSIONS };
-  const r = MediaPermissions.safeParse(JSON.parse(json));
+  // Rows written before a permission existed take its default.
+  const r = MediaPermissions.safeParse({ ...DEFAULT_MEDIA_PERMISSIONS, ...(JSON.parse(json) as object) });
   return r.success ? r.data : { ...DEFAULT_MEDIA_PERMISSIONS };
 }
 
@@ -39,6 +41,7 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   passwordSealed: r.password_sealed,
   locked: r.locked === 1,
   mediaPermissions: parsePermissions(r.media_permissions),
+  e2ee: r.e2ee === 1,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -57,6 +60,7 @@ export class MeetingStore {
       password_sealed: m.passwordSealed,
       locked: 0,
       media_permissions: null,
+      e2ee: m.e2ee ? 1 : 0,
       created_at: now,
       updated_at: now,
     };
@@ -81,7 +85,7 @@ export class MeetingStore {
 
   async update(
     id: string,
-    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions'>>,
+    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions' | 'e2ee'>>,
   ): Promise<void> {
     await this.db
       .updateTable('meetings')
@@ -91,6 +95,7 @@ export class MeetingStore {
         ...(patch.passwordSealed !== undefined && { password_sealed: patch.passwordSealed }),
         ...(patch.locked !== undefined && { locked: patch.locked ? 1 : 0 }),
         ...(patch.mediaPermissions !== undefined && { media_permissions: JSON.stringify(patch.mediaPermissions) }),
+        ...(patch.e2ee !== undefined && { e2ee: patch.e2ee ? 1 : 0 }),
         updated_at: nowIso(),
       })
       .where('id', '=', id)

@@ -78,6 +78,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('meetings').addColumn('media_permissions', 'text').execute();
     },
   },
+  '0003_e2ee': {
+    async up(db: Kysely<unknown>) {
+      // 1 when the meeting is end-to-end encrypted (MLS + SFrame); fixed while people are in it.
+      await db.schema.alterTable('meetings').addColumn('e2ee', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

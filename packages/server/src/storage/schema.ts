@@ -38,6 +38,7 @@ export interface MeetingsTable {
   locked: number;
   /** JSON of MediaPermissions, null for the defaults. */
   media_permissions: string | null;
+  e2ee: number;
   created_at: string;
   updated_at: string;
 }
