@@ -155,6 +155,15 @@ test('two commits for one epoch: the one the server accepts wins and the loser f
   ];
   assertAgree(next, 4);
   assert.ok(fromC.commit.length > 0);
+  // Asked twice before an answer, a member adopts whichever of its commits the server accepted.
+  const firstTry = await b.commit({ epoch: 4, adds: [], removes: [] });
+  const secondTry = await b.commit({ epoch: 4, adds: [], removes: [] });
+  assert.notEqual(hex(firstTry.commit), hex(secondTry.commit));
+  assertAgree([
+    await a.applyCommit(4, firstTry.commit, b.participantId),
+    await b.applyCommit(4, firstTry.commit, b.participantId),
+    await c.applyCommit(4, firstTry.commit, b.participantId),
+  ], 5);
   // And the group keeps working afterwards.
   const msg = await c.encryptApplication(text('ok'));
   assert.equal((await b.decryptApplication(msg)).senderId, c.participantId);

@@ -173,7 +173,9 @@ function wipeKeySchedule(state: ClientState): void {
 
 export class KeyManager {
   private state: ClientState | null = null;
-  private pending: PendingCommit | null = null;
+  // Commits built for the current epoch and not yet answered. Usually one; more if the server
+  // asked again before answering, and then whichever it accepted is adopted.
+  private pending: PendingCommit[] = [];
   private keyPackages: OwnKeyPackage[] = [];
   // ts-mls states are immutable snapshots: two interleaved operations would each start from the
   // same snapshot and one result would be lost, so every operation runs in turn.
@@ -270,10 +272,10 @@ export class KeyManager {
         throw new KeyManagerError('invalid-message', `cannot build the commit: ${(e as Error).message}`);
       }
       const bytes = encodeMlsMessage(result.commit);
-      this.dropPending();
       // `consumed` includes this epoch's init secret, which is still needed if another commit
-      // wins: it is wiped only when this commit is adopted.
-      this.pending = { epoch: current, bytes, result };
+      // wins: it is wiped only when this commit is adopted. A second commit in the same epoch
+      // reuses the handshake key with a fresh random reuse_guard (RFC 9420 §6.3.1).
+      this.pending.push({ epoch: current, bytes, result });
       const welcome = result.welcome
         ? encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome })
         : undefined;
@@ -301,9 +303,10 @@ export class KeyManager {
       ) {
         throw new KeyManagerError('invalid-message', 'not a commit for this group and epoch');
       }
-      const pending = this.pending;
-      if (pending && pending.epoch === epoch && bytesEqual(pending.bytes, commit)) {
-        this.pending = null;
+      const pending = this.pending.find((p) => p.epoch === epoch && bytesEqual(p.bytes, commit));
+      if (pending) {
+        this.pending = this.pending.filter((p) => p !== pending);
+        this.dropPending();
         // Application messages may have moved the state on since the commit was built: keep
         // their receive keys rather than the snapshot's.
         const [historicalReceiverData] = addHistoricalReceiverData(state);
@@ -337,7 +340,7 @@ export class KeyManager {
     });
   }
 
-  /** Forget our pending commit (the server chose another, or none). */
+  /** Forget our pending commits (the server chose another, or none). */
   rejectPending(): void {
     this.dropPending();
   }
@@ -461,10 +464,10 @@ export class KeyManager {
 
   private dropPending(): void {
     const pending = this.pending;
-    this.pending = null;
-    // The pending epoch's key schedule is fresh and was never used; its `consumed` list is not
-    // wiped because it holds the current epoch's secrets, still needed to process the winner.
-    if (pending) Object.values(pending.result.newState.keySchedule).forEach(zeroOutUint8Array);
+    this.pending = [];
+    // Their key schedules are fresh and were never used; their `consumed` lists are not wiped,
+    // as they hold the current epoch's secrets, still needed to process the winner.
+    for (const p of pending) Object.values(p.result.newState.keySchedule).forEach(zeroOutUint8Array);
   }
 
   private async info(state: ClientState): Promise<EpochInfo> {
