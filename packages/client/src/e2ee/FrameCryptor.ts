@@ -1,0 +1,285 @@
+// Per-frame SFrame encryption for E2EE meetings. A plain class (no DOM/Worker APIs) so the worker
+// only routes frames to it and Node tests drive it directly.
+//
+// Frame layout: clearPrefix || SFrameHeader || ciphertext+tag. The clear prefix holds the codec
+// bytes the SFU and the depacketizer need (VP8 key frame: 10, VP8 delta: 3, Opus TOC: 1); it is
+// authenticated as SFrame metadata, so the SFU can read but not alter it. A frame no longer than
+// its prefix has nothing to hide but cannot be laid out so the receiver parses it unambiguously;
+// such frames are malformed for VP8 (tag + key header) and carry no audio for Opus (TOC only), so
+// they are dropped (counted in `tooShort`) rather than sent in clear.
+import { decodeHeader, deriveKeySalt, importBaseKey, open, seal, type SFrameKey } from './sframe/SFrame.js';
+import { epochLowBits, mlsKid, splitMlsKid } from './sframe/mls.js';
+
+export type FrameKind = 'audio' | 'video';
+export interface CryptorFrame {
+  data: ArrayBuffer;
+  kind: FrameKind;
+  keyFrame: boolean;
+}
+export interface CryptorStats {
+  epoch: number | null;
+  encrypted: number;
+  decrypted: number;
+  failed: number;
+  noKey: number;
+  tooShort: number;
+  markerSeen: number;
+  lastDecryptEpochBySender: Record<number, number>;
+}
+export interface DecryptedFrame {
+  data: ArrayBuffer;
+  epoch: number;
+  senderIndex: number;
+}
+
+export const CLEAR_BYTES = { vp8Key: 10, vp8Delta: 3, opus: 1 } as const;
+/** A receiver derives keys for at most this many senders per epoch (bounds work a forged KID can cause). */
+const MAX_SENDERS_PER_EPOCH = 1024;
+
+export function clearPrefixLength(kind: FrameKind, keyFrame: boolean): number {
+  if (kind === 'audio') return CLEAR_BYTES.opus;
+  return keyFrame ? CLEAR_BYTES.vp8Key : CLEAR_BYTES.vp8Delta;
+}
+
+/** VP8 frame tag: bit 0 of the first byte is 0 on key frames (RFC 6386 §9.1). */
+export function vp8IsKeyFrame(data: Uint8Array): boolean {
+  return data.length > 0 && ((data[0] ?? 1) & 1) === 0;
+}
+
+interface EpochKeys {
+  epoch: number;
+  base: CryptoKey;
+  recv: Map<number, Promise<SFrameKey>>;
+  /** When the keys are dropped; null while this is the current epoch. */
+  expiresAt: number | null;
+}
+
+export class FrameCryptor {
+  private readonly retainMs: number;
+  private readonly now: () => number;
+  /** Keyed by the low epoch bits carried in the KID: a new epoch with the same bits replaces the
+   * old one (RFC 9605 §5.2). */
+  private readonly epochs = new Map<number, EpochKeys>();
+  private current: { epoch: number; selfIndex: number; key: SFrameKey } | null = null;
+  // One counter for every stream this cryptor encrypts, never reset (not even by clear()): audio,
+  // video, simulcast layers and screen share share one KID per epoch, and the same epoch secret
+  // handed over twice must still never repeat a (key, nonce) pair.
+  private ctr = 0n;
+  private generation = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private marker: Uint8Array | null = null;
+  private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, markerSeen: 0 };
+  private lastEpochBySender: Record<number, number> = {};
+
+  constructor(opts?: { retainPreviousEpochMs?: number; now?: () => number }) {
+    this.retainMs = opts?.retainPreviousEpochMs ?? 3000;
+    this.now = opts?.now ?? (() => Date.now());
+  }
+
+  /** New epoch from MLS: exporter output (16 bytes, zeroed here) and own leaf index. Encryption
+   * switches at once; earlier epochs still decrypt for retainPreviousEpochMs. */
+  setEpoch(epoch: number, epochSecret: Uint8Array, selfIndex: number): Promise<void> {
+    const gen = this.generation;
+    // Import now so the caller's copy of the secret is zeroed synchronously.
+    const base = importBaseKey(epochSecret);
+    base.catch(() => undefined); // rejection is reported through `next`, not as unhandled
+    const run = async (): Promise<void> => {
+      const baseKey = await base;
+      const key = await deriveKeySalt(baseKey, mlsKid(selfIndex, epoch), 'encrypt');
+      if (gen !== this.generation) return; // clear() happened meanwhile
+      const now = this.now();
+      for (const e of this.epochs.values()) if (e.expiresAt === null) e.expiresAt = now + this.retainMs;
+      this.epochs.set(epochLowBits(epoch), { epoch, base: baseKey, recv: new Map(), expiresAt: null });
+      this.current = { epoch, selfIndex, key };
+      this.prune();
+    };
+    // Serialize so overlapping calls take effect in call order.
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Forget all keys (left or removed from the meeting). */
+  clear(): void {
+    this.generation++;
+    this.epochs.clear();
+    this.current = null;
+  }
+
+  /** Drops epochs whose retention window has passed. */
+  prune(): void {
+    const now = this.now();
+    for (const [bits, e] of this.epochs) if (e.expiresAt !== null && e.expiresAt <= now) this.epochs.delete(bits);
+  }
+
+  /** TEST HOOK: appended to each plaintext before encryption; stripped (and counted) after decryption. */
+  setMarker(marker: Uint8Array | null): void {
+    this.marker = marker && marker.length > 0 ? new Uint8Array(marker) : null;
+  }
+
+  get epoch(): number | null {
+    return this.current?.epoch ?? null;
+  }
+
+  /** null: no key yet or frame too short; the caller drops the frame. */
+  async encrypt(frame: CryptorFrame): Promise<ArrayBuffer | null> {
+    const cur = this.current;
+    if (!cur) {
+      this.counts.noKey++;
+      return null;
+    }
+    const data = new Uint8Array(frame.data);
+    const p = clearPrefixLength(frame.kind, frame.keyFrame);
+    if (data.length <= p) {
+      this.counts.tooShort++;
+      return null;
+    }
+    let plaintext = data.subarray(p);
+    if (this.marker) {
+      const m = new Uint8Array(plaintext.length + this.marker.length);
+      m.set(plaintext);
+      m.set(this.marker, plaintext.length);
+      plaintext = m;
+    }
+    const ctr = this.ctr++;
+    const { header, ciphertext } = await seal(cur.key, ctr, data.subarray(0, p), plaintext);
+    const out = new Uint8Array(p + header.length + ciphertext.length);
+    out.set(data.subarray(0, p));
+    out.set(header, p);
+    out.set(ciphertext, p + header.length);
+    this.counts.encrypted++;
+    return out.buffer;
+  }
+
+  /** null: no key for the frame's epoch, or it fails to authenticate; the caller drops it. */
+  async decrypt(frame: CryptorFrame): Promise<DecryptedFrame | null> {
+    const data = new Uint8Array(frame.data);
+    const parsed = parseAt(data, clearPrefixLength(frame.kind, frame.keyFrame));
+    if (!parsed) {
+      this.counts.failed++;
+      return null;
+    }
+    this.prune();
+    const keys = this.epochs.get(parsed.epochBits);
+    const key = keys ? this.recvKey(keys, parsed.senderIndex) : null;
+    if (!keys || !key) {
+      this.counts.noKey++;
+      return null;
+    }
+    const { prefix: p, header: h } = parsed;
+    let pt: Uint8Array;
+    try {
+      pt = new Uint8Array(await open(await key, data.subarray(p, p + h.length), h.ctr, data.subarray(0, p), data.subarray(p + h.length)));
+    } catch {
+      this.counts.failed++;
+      return null;
+    }
+    const m = this.marker;
+    if (m && pt.length >= m.length && m.every((b, i) => pt[pt.length - m.length + i] === b)) {
+      pt = pt.subarray(0, pt.length - m.length);
+      this.counts.markerSeen++;
+    }
+    const out = new Uint8Array(p + pt.length);
+    out.set(data.subarray(0, p));
+    out.set(pt, p);
+    this.counts.decrypted++;
+    this.lastEpochBySender[parsed.senderIndex] = keys.epoch;
+    return { data: out.buffer, epoch: keys.epoch, senderIndex: parsed.senderIndex };
+  }
+
+  stats(): CryptorStats {
+    this.prune();
+    return { epoch: this.epoch, ...this.counts, lastDecryptEpochBySender: { ...this.lastEpochBySender } };
+  }
+
+  private recvKey(e: EpochKeys, senderIndex: number): Promise<SFrameKey> | null {
+    let k = e.recv.get(senderIndex);
+    if (!k) {
+      if (e.recv.size >= MAX_SENDERS_PER_EPOCH) return null;
+      k = deriveKeySalt(e.base, mlsKid(senderIndex, e.epoch), 'decrypt');
+      e.recv.set(senderIndex, k);
+    }
+    return k;
+  }
+}
+
+interface ParsedAt {
+  prefix: number;
+  header: { kid: bigint; ctr: bigint; length: number };
+  senderIndex: number;
+  epochBits: number;
+}
+
+function parseAt(data: Uint8Array, prefix: number): ParsedAt | null {
+  const header = decodeHeader(data, prefix);
+  if (!header) return null;
+  if (header.kid > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return { prefix, header, ...splitMlsKid(header.kid) };
+}
+
+export interface SFramePayloadInfo {
+  kid: number;
+  ctr: number;
+  epochBits: number;
+  senderIndex: number;
+  prefixLength: number;
+  headerLength: number;
+}
+
+/**
+ * Reads the SFrame header of an encrypted frame, e.g. for a server-side tap checking which epoch
+ * each forwarded frame used. Needs only the start of the frame (clear prefix + header), so the
+ * first RTP packet's payload (after the VP8 payload descriptor) is enough. For video, keyFrame
+ * defaults to the VP8 frame tag, which stays in clear.
+ */
+export function parseSFramePayload(data: ArrayBuffer | Uint8Array, kind: FrameKind, keyFrame?: boolean): SFramePayloadInfo | null {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const kf = keyFrame ?? (kind === 'video' && vp8IsKeyFrame(bytes));
+  const p = parseAt(bytes, clearPrefixLength(kind, kf));
+  if (!p || p.header.ctr > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return {
+    kid: Number(p.header.kid),
+    ctr: Number(p.header.ctr),
+    epochBits: p.epochBits,
+    senderIndex: p.senderIndex,
+    prefixLength: p.prefix,
+    headerLength: p.header.length,
+  };
+}
+
+/**
+ * Decrypts one frame with an MLS exporter secret, for Node tests that are members of the group.
+ * The secret is copied (the caller keeps theirs). Returns the plaintext frame (clear prefix
+ * included, any test marker still attached) or null.
+ */
+export async function decryptSFrame(
+  epochSecret: Uint8Array,
+  epoch: number,
+  data: ArrayBuffer | Uint8Array,
+  kind: FrameKind,
+  keyFrame?: boolean,
+): Promise<DecryptedFrame | null> {
+  const bytes = data instanceof Uint8Array ? data.slice() : new Uint8Array(data.slice(0));
+  const c = new FrameCryptor();
+  // Own index is irrelevant here: this cryptor never encrypts.
+  await c.setEpoch(epoch, new Uint8Array(epochSecret), 0);
+  const kf = keyFrame ?? (kind === 'video' && vp8IsKeyFrame(bytes));
+  return c.decrypt({ data: bytes.buffer, kind, keyFrame: kf });
+}
+
+/** At most one key frame request per interval (a receiver without the key would flood the sender). */
+export class KeyFrameRequestLimiter {
+  private last = Number.NEGATIVE_INFINITY;
+  constructor(
+    private readonly intervalMs = 500,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** True when a request may go out now; records it. */
+  tryAcquire(): boolean {
+    const t = this.now();
+    if (t - this.last < this.intervalMs) return false;
+    this.last = t;
+    return true;
+  }
+}
