@@ -4,36 +4,14 @@
 // committer included. Nothing here talks to the network; it runs in Node tests and in a worker.
 
 import {
-  createApplicationMessage,
-  createCommit,
-  createGroup as mlsCreateGroup,
-  decodeMlsMessage,
-  defaultCapabilities,
-  defaultKeyPackageEqualityConfig,
-  defaultLifetime,
-  defaultLifetimeConfig,
-  defaultPaddingConfig,
-  emptyPskIndex,
-  encodeMlsMessage,
-  generateKeyPackage,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-  joinGroup,
-  mlsExporter,
-  processMessage,
-  processPrivateMessage,
-  zeroOutUint8Array,
-  type CiphersuiteImpl,
-  type ClientConfig,
-  type ClientState,
-  type CreateCommitResult,
-  type Credential,
-  type IncomingMessageCallback,
-  type KeyPackage,
-  type MLSMessage,
-  type PrivateKeyPackage,
-  type Proposal,
-  type RatchetTree,
+  createApplicationMessage, createCommit, createGroup as mlsCreateGroup, decodeMlsMessage,
+  defaultCapabilities, defaultKeyPackageEqualityConfig, defaultLifetime, defaultLifetimeConfig,
+  defaultPaddingConfig, emptyPskIndex, encodeMlsMessage, generateKeyPackage, getCiphersuiteFromName,
+  getCiphersuiteImpl, joinGroup, mlsExporter, processMessage, processPrivateMessage, zeroOutUint8Array,
+} from 'ts-mls';
+import type {
+  CiphersuiteImpl, ClientConfig, ClientState, CreateCommitResult, Credential, IncomingMessageCallback,
+  KeyPackage, MLSMessage, PrivateKeyPackage, Proposal, RatchetTree,
 } from 'ts-mls';
 // Not re-exported from the package root; pinned by ts-mls's "./*.js" export map.
 import { addHistoricalReceiverData } from 'ts-mls/clientState.js';
