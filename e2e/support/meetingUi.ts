@@ -6,13 +6,20 @@ import { HOST_PASSWORD } from './fixtures.js';
 // A large window: tiles tall enough that the SFU sends the 360p layer or better.
 const BIG = { width: 1920, height: 1400 };
 
-export async function hostOpensMeeting(browser: Browser, base: string, username: string, title: string): Promise<{ page: Page; joinUrl: string }> {
+export async function hostOpensMeeting(
+  browser: Browser,
+  base: string,
+  username: string,
+  title: string,
+  opts: { e2ee?: boolean } = {},
+): Promise<{ page: Page; joinUrl: string }> {
   const { page } = await newParticipant(browser, 'en-US', BIG);
   await page.goto(`${base}/signin`);
   await page.getByRole('textbox', { name: 'Username' }).fill(username);
   await page.getByRole('textbox', { name: 'Password' }).fill(HOST_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('textbox', { name: 'Meeting title' }).fill(title);
+  if (opts.e2ee) await page.getByRole('checkbox', { name: 'End-to-end encryption' }).check();
   await page.getByRole('button', { name: 'Create meeting' }).click();
   const joinUrl = await page.getByRole('textbox', { name: 'Join URL' }).first().inputValue();
   await page.getByRole('link', { name: 'Open host view' }).first().click();

@@ -35,7 +35,7 @@ const SCRIPT = String.raw`
     };
   });
   k.request = (m) => new Promise((resolve) => { const reqId = rid++; waiters.set(reqId, resolve); k.ws.send(JSON.stringify({ ...m, reqId })); });
-  k.join = (meetingId, displayName, password) => k.request({ type: 'join', meetingId, displayName, password });
+  k.join = (meetingId, displayName, password, e2ee) => k.request({ type: 'join', meetingId, displayName, password, e2ee });
   k.admitted = () => new Promise((resolve) => { const t = setInterval(() => { if (k.messages.some((m) => m.type === 'admitted')) { clearInterval(t); resolve(true); } }, 50); });
   // Publishes the fake devices; labels maps kind -> the source the client claims (null: unlisted).
   k.publish = async (labels, simulcast) => {
@@ -106,12 +106,13 @@ export interface RawMediaClient {
 }
 
 /** Opens a page on the server's origin (cookies, CSP) and joins through the raw client. */
-export async function rawClient(browser: Browser, base: string, meetingId: string, name: string, password: string): Promise<RawMediaClient> {
+/** `claimE2ee`: the client says it can do E2EE (and then does not: it holds no group key). */
+export async function rawClient(browser: Browser, base: string, meetingId: string, name: string, password: string, claimE2ee = false): Promise<RawMediaClient> {
   const { page } = await newParticipant(browser);
   await page.goto(`${base}/signin`);
   await page.evaluate(SCRIPT);
   await page.evaluate(() => (window as any).__raw.connect());
-  const joined = await page.evaluate(([id, n, pw]) => (window as any).__raw.join(id, n, pw), [meetingId, name, password] as const);
+  const joined = await page.evaluate(([id, n, pw, e]) => (window as any).__raw.join(id, n, pw, e), [meetingId, name, password, claimE2ee] as const);
   if (joined.type !== 'joined') throw new Error(`join failed: ${JSON.stringify(joined)}`);
   return {
     page,
