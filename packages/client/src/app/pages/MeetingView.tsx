@@ -3,10 +3,13 @@ import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot, Quality } from '../../media/mediaTypes';
 import type { MeetingSession } from '../../session/useMeetingSession';
+import { ChatPanel } from '../components/ChatPanel';
 import { DeviceSettings } from '../components/DeviceSettings';
+import { E2eeBanner, isE2eeMeeting, useE2eeSnapshot } from '../components/E2eeBanner';
 import { MediaNotice } from '../components/MediaNotice';
 import { MediaToolbar } from '../components/MediaToolbar';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { SafetyCodePanel } from '../components/SafetyCodePanel';
 import { useMediaSnapshot } from '../components/useMedia';
 import { VideoGrid } from '../components/VideoGrid';
 import { HostControls, ParticipantActions } from './HostControls';
@@ -14,27 +17,71 @@ import { HostControls, ParticipantActions } from './HostControls';
 const QUALITY_KEY = { good: 'connectionGood', fair: 'connectionFair', poor: 'connectionPoor' } as const;
 const NO_SOURCES: readonly MediaSource[] = [];
 
+/** The encryption group as the roster needs it: null in meetings without E2EE. */
+interface GroupView {
+  /** The epoch this browser is in; null until it has joined the group. */
+  epoch: number | null;
+  members: readonly string[];
+}
+
+/** Whether someone compared the safety code with this person, and whether that still holds (B7). */
+function VerificationBadge({ p, group }: { p: ParticipantInfo; group: GroupView }) {
+  const { t } = useI18n();
+  const v = p.verification;
+  if (!v || group.epoch === null) return null;
+  const vars = { name: v.byName, epoch: v.epoch };
+  if (v.epoch === group.epoch) {
+    return (
+      <span className="badge badge-ok" title={t('verifiedTitle', vars)}>
+        {t('verified')}
+      </span>
+    );
+  }
+  if (v.epoch > group.epoch) return null; // we are behind: wait for the commit
+  return (
+    <span className="badge badge-warn" title={t('verifyAgainTitle', vars)}>
+      {t('verifyAgain')}
+    </span>
+  );
+}
+
 function ParticipantItem({
   p,
   isSelf,
   hostActions,
   sources,
   quality,
+  group,
 }: {
   p: ParticipantInfo;
   isSelf: boolean;
   hostActions: MeetingSession | null;
   sources: readonly MediaSource[];
   quality: Quality | undefined;
+  group: GroupView | null;
 }) {
   const { t } = useI18n();
+  const epoch = group?.epoch ?? null;
+  const canVerify =
+    hostActions !== null && !isSelf && epoch !== null && group?.members.includes(p.id) && p.verification?.epoch !== epoch;
   return (
     <li className="participant">
       <span className="participant-name">{p.displayName}</span>{' '}
       {isSelf && <span className="you">{t('you')}</span>}{' '}
       {p.role === 'host' && <span className="badge badge-host">{t('roleHost')}</span>}{' '}
       <span className="badge">{p.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>{' '}
+      {group && <VerificationBadge p={p} group={group} />}{' '}
       {quality && <span className={`quality quality-${quality}`}>{t(QUALITY_KEY[quality])}</span>}{' '}
+      {canVerify && (
+        <button
+          type="button"
+          className="small-button"
+          aria-label={t('markVerified', { name: p.displayName })}
+          onClick={() => void hostActions.act({ type: 'verify', participantId: p.id, epoch })}
+        >
+          {t('markVerifiedShort')}
+        </button>
+      )}{' '}
       {hostActions && !isSelf && <ParticipantActions session={hostActions} participant={p} sources={sources} />}
     </li>
   );
@@ -75,6 +122,8 @@ function ParticipantList({
   const { t } = useI18n();
   const { state } = session;
   const isHost = state.role === 'host';
+  const e2ee = useE2eeSnapshot(session);
+  const group: GroupView | null = isE2eeMeeting(session, e2ee) ? { epoch: e2ee.epoch, members: e2ee.members } : null;
   return (
     <div className="card stack">
       <h2 id="participants-heading">
@@ -89,6 +138,7 @@ function ParticipantList({
             hostActions={isHost ? session : null}
             sources={snap?.publishing.get(p.id) ?? NO_SOURCES}
             quality={snap?.quality.get(p.id)}
+            group={group}
           />
         ))}
       </ul>
@@ -117,6 +167,7 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
           {t('leaveMeeting')}
         </button>
       </div>
+      <E2eeBanner session={session} />
 
       {state.connection === 'reconnecting' && (
         <p className="notice" aria-live="polite">
@@ -130,6 +181,11 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
       ) : (
         <ParticipantList session={session} snap={null} participants={participants} />
       )}
+
+      <div className="two-col">
+        <ChatPanel session={session} />
+        <SafetyCodePanel session={session} />
+      </div>
 
       {isHost && <HostControls session={session} />}
     </div>
