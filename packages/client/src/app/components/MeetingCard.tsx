@@ -43,6 +43,7 @@ export function MeetingCard({
     <li className="card meeting" aria-labelledby={`${idBase}-title`}>
       <div className="meeting-head">
         <h3 id={`${idBase}-title`}>{meeting.title}</h3>
+        {meeting.e2ee && <span className="badge badge-ok">{t('e2eeBadge')}</span>}
         {meeting.locked && <span className="badge badge-warn">{t('lockedBadge')}</span>}
       </div>
       {!Number.isNaN(created.getTime()) && (

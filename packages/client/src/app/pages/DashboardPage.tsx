@@ -21,6 +21,7 @@ export function DashboardPage() {
   const auth = useAuth();
   const [meetings, setMeetings] = useState<MeetingResource[] | null>(null);
   const [title, setTitle] = useState('');
+  const [e2ee, setE2ee] = useState(false);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -57,9 +58,10 @@ export function DashboardPage() {
     setCreating(true);
     setProblem(null);
     try {
-      const m = await api.createMeeting({ title: title.trim() });
+      const m = await api.createMeeting({ title: title.trim(), ...(e2ee && { e2ee: true }) });
       setMeetings((prev) => newestFirst([m, ...(prev ?? []).filter((x) => x.id !== m.id)]));
       setTitle('');
+      setE2ee(false);
     } catch (err) {
       handleAuthError(err);
     } finally {
@@ -101,19 +103,33 @@ export function DashboardPage() {
         <h2 id="new-meeting-heading">{t('newMeeting')}</h2>
         <div className="field">
           <label htmlFor="new-meeting-title">{t('meetingTitle')}</label>
-          <div className="input-row">
+          <input
+            id="new-meeting-title"
+            type="text"
+            required
+            maxLength={LIMITS.meetingTitleMax}
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label className="checkbox">
             <input
-              id="new-meeting-title"
-              type="text"
-              required
-              maxLength={LIMITS.meetingTitleMax}
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-            <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
-              {t('createMeeting')}
-            </button>
-          </div>
+              type="checkbox"
+              checked={e2ee}
+              aria-describedby="new-meeting-e2ee-hint"
+              onChange={(e) => setE2ee(e.target.checked)}
+            />{' '}
+            {t('e2eeOption')}
+          </label>
+          <p id="new-meeting-e2ee-hint" className="muted small">
+            {t('e2eeOptionHint')}
+          </p>
+        </div>
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
+            {t('createMeeting')}
+          </button>
         </div>
       </form>
 
