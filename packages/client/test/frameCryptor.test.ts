@@ -44,14 +44,21 @@ test('round trip for VP8 key/delta and Opus frames; clear prefix kept, layout an
     const enc = await alice.encrypt(f);
     assert.ok(enc);
     const e = bytes(enc);
-    assert.deepEqual(e.subarray(0, prefix), plain.subarray(0, prefix), 'codec bytes stay in clear');
+    if (kind === 'video') {
+      // The key-frame bit, start code and dimensions stay in clear; the partition size is masked.
+      assert.equal(e[0]! & 0x1f, plain[0]! & 0x1f, 'key-frame, version and show-frame bits in clear');
+      assert.deepEqual([e[0]! & 0xe0, e[1], e[2]], [0xe0, 0xff, 0xff], 'first-partition size masked');
+      assert.deepEqual(e.subarray(3, prefix), plain.subarray(3, prefix), 'start code and dimensions in clear');
+    } else {
+      assert.deepEqual(e.subarray(0, prefix), plain.subarray(0, prefix), 'codec bytes stay in clear');
+    }
     const info = parseSFramePayload(enc, kind, keyFrame)!;
     assert.equal(info.prefixLength, prefix);
     assert.equal(info.senderIndex, 2);
     assert.equal(info.epochBits, 7);
-    assert.equal(e.length, len + info.headerLength + 16, 'overhead = header + 16-byte tag');
-    const body = e.subarray(prefix + info.headerLength, prefix + info.headerLength + 32);
-    assert.notDeepEqual(body, plain.subarray(prefix, prefix + 32), 'payload is not in clear');
+    const hidden = kind === 'video' ? 3 : 0;
+    assert.equal(e.length, len + hidden + info.headerLength + 16, 'overhead = header + 16-byte tag (+ the 3-byte VP8 tag, encrypted)');
+    assert.equal(Buffer.from(e).includes(Buffer.from(plain.subarray(prefix, prefix + 16))), false, 'payload is not in clear');
     const dec = await bob.decrypt({ data: enc, kind, keyFrame });
     assert.ok(dec);
     assert.deepEqual(bytes(dec.data), plain);
@@ -170,7 +177,7 @@ test('test marker: appended by the sender, stripped and counted by the receiver'
   const f = frame(300, 'video', false);
   const plain = bytes(f.data).slice();
   const enc = await alice.encrypt(f);
-  assert.equal(enc!.byteLength, 300 + marker.length + parseSFramePayload(enc!, 'video')!.headerLength + 16);
+  assert.equal(enc!.byteLength, 300 + 3 + marker.length + parseSFramePayload(enc!, 'video')!.headerLength + 16);
   const dec = await bob.decrypt({ data: enc!, kind: 'video', keyFrame: false });
   assert.deepEqual(bytes(dec!.data), plain);
   assert.equal(bob.stats().markerSeen, 1);

@@ -54,6 +54,24 @@ interface EpochKeys {
   expiresAt: number | null;
 }
 
+/** The VP8 frame tag: key-frame bit, version, show-frame and the 19-bit first-partition size. */
+const VP8_TAG_BYTES = 3;
+
+/** Sets the first-partition size to its maximum, keeping the key-frame, version and show bits. */
+function maskVp8Tag(prefix: Uint8Array): void {
+  if (prefix.length < VP8_TAG_BYTES) return;
+  prefix[0] = (prefix[0] ?? 0) | 0xe0;
+  prefix[1] = 0xff;
+  prefix[2] = 0xff;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 export class FrameCryptor {
   private readonly retainMs: number;
   private readonly now: () => number;
@@ -134,7 +152,14 @@ export class FrameCryptor {
       this.counts.tooShort++;
       return null;
     }
-    let plaintext = data.subarray(p);
+    // VP8: the frame tag's first-partition size travels encrypted, and the clear copy says "all
+    // of it and more", so a decoder without the keys rejects the frame instead of decoding the
+    // ciphertext as noise. The SFU and the depacketizer read only the key-frame bit, the start
+    // code and the dimensions, which stay in clear.
+    const hidden = frame.kind === 'video' ? VP8_TAG_BYTES : 0;
+    const wirePrefix = data.slice(0, p);
+    if (hidden) maskVp8Tag(wirePrefix);
+    let plaintext: Uint8Array<ArrayBuffer> = hidden ? concat(data.subarray(0, hidden), data.subarray(p)) : data.subarray(p);
     if (this.marker) {
       const m = new Uint8Array(plaintext.length + this.marker.length);
       m.set(plaintext);
@@ -142,9 +167,9 @@ export class FrameCryptor {
       plaintext = m;
     }
     const ctr = this.ctr++;
-    const { header, ciphertext } = await seal(cur.key, ctr, data.subarray(0, p), plaintext);
+    const { header, ciphertext } = await seal(cur.key, ctr, wirePrefix, plaintext);
     const out = new Uint8Array(p + header.length + ciphertext.length);
-    out.set(data.subarray(0, p));
+    out.set(wirePrefix);
     out.set(header, p);
     out.set(ciphertext, p + header.length);
     this.counts.encrypted++;
@@ -179,9 +204,16 @@ export class FrameCryptor {
       pt = pt.subarray(0, pt.length - m.length);
       this.counts.markerSeen++;
     }
-    const out = new Uint8Array(p + pt.length);
+    const hidden = frame.kind === 'video' ? VP8_TAG_BYTES : 0;
+    if (pt.length < hidden) {
+      this.counts.failed++;
+      return null;
+    }
+    // The real frame tag comes out of the ciphertext; the rest of the prefix is as sent.
+    const out = new Uint8Array(p + pt.length - hidden);
     out.set(data.subarray(0, p));
-    out.set(pt, p);
+    out.set(pt.subarray(0, hidden));
+    out.set(pt.subarray(hidden), p);
     this.counts.decrypted++;
     this.lastEpochBySender[parsed.senderIndex] = keys.epoch;
     return { data: out.buffer, epoch: keys.epoch, senderIndex: parsed.senderIndex };
@@ -259,7 +291,8 @@ export async function decryptSFrame(
   kind: FrameKind,
   keyFrame?: boolean,
 ): Promise<DecryptedFrame | null> {
-  const bytes = data instanceof Uint8Array ? data.slice() : new Uint8Array(data.slice(0));
+  // A copy of exactly these bytes (a Node Buffer's slice() would share its pool).
+  const bytes = new Uint8Array(data instanceof Uint8Array ? data : new Uint8Array(data));
   const c = new FrameCryptor();
   // Own index is irrelevant here: this cryptor never encrypts.
   await c.setEpoch(epoch, new Uint8Array(epochSecret), 0);
