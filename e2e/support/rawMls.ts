@@ -20,6 +20,7 @@ export class RawMlsMember {
   readonly chat: { seq: number; from: string; ciphertext?: string; text?: string; plaintext: string | null }[] = [];
   /** Every MLS payload the server relayed to this member, as it arrived. */
   readonly relayed: string[] = [];
+  readonly relayedKinds = new Map<string, 'commit' | 'welcome'>();
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -76,10 +77,12 @@ export class RawMlsMember {
       }
       case 'mlsCommit':
         this.relayed.push(m.commit);
+        this.relayedKinds.set(m.commit, 'commit');
         this.epochs.push(await this.keys.applyCommit(m.epoch, unb64(m.commit), m.from));
         return;
       case 'mlsWelcome':
         this.relayed.push(m.welcome);
+        this.relayedKinds.set(m.welcome, 'welcome');
         this.epochs.push(await this.keys.joinFromWelcome(unb64(m.welcome)));
         return;
       case 'mlsRejected':

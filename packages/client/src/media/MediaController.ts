@@ -7,6 +7,7 @@ import { QualityMeter, uplinkQuality, type Quality } from './quality';
 import { Store } from './Store';
 import { Subscription } from './Subscription';
 import { VideoPreferences } from './VideoPreferences';
+import type { FrameTransformSource } from './frameTransform';
 
 // Ties the send and receive transports to the signalling connection: follows admission,
 // resumes and server pushes, keeps one snapshot for the UI. No React in here.
@@ -30,7 +31,11 @@ export class MediaController extends Store<MediaSnapshot> {
   private lastRepublish = 0;
   private hook: Window['__kaigi'];
 
-  constructor(private readonly client: SignalingClient) {
+  constructor(
+    private readonly client: SignalingClient,
+    /** End-to-end encryption's frame transform, in E2EE meetings. */
+    private readonly transform: FrameTransformSource = () => null,
+  ) {
     super(INITIAL_MEDIA);
     this.offs.push(client.on('message', (m) => this.onMessage(m)));
     const refresh = () => void this.refreshDevices();
@@ -213,6 +218,7 @@ export class MediaController extends Store<MediaSnapshot> {
           this.publisher?.rebuild();
         },
       },
+      this.transform,
     );
     this.subscription = new Subscription(
       (sdp) => this.client.request({ type: 'subscribeAnswer', sdp }),
@@ -220,6 +226,7 @@ export class MediaController extends Store<MediaSnapshot> {
         changed: (remote) => this.update({ remote }),
         failed: () => this.resubscribe(),
       },
+      this.transform,
     );
     this.meter = new QualityMeter();
     this.qualityTimer = setInterval(() => void this.measure(), QUALITY_INTERVAL_MS);

@@ -1,5 +1,6 @@
 import type { MediaSource } from '@kaigi/protocol';
 import { PC_CONFIG, watchConnection } from './rtc';
+import type { FrameTransformSource } from './frameTransform';
 
 // The send transport: one RTCPeerConnection the browser offers on, one transceiver per source
 // ever published (reused when the source comes back). Negotiations run one at a time; changes
@@ -50,6 +51,7 @@ export class Publisher {
   constructor(
     private readonly transport: PublishTransport,
     private readonly events: PublisherEvents,
+    private readonly transform: FrameTransformSource = () => null,
   ) {}
 
   get connection(): RTCPeerConnection | null {
@@ -127,7 +129,7 @@ export class Publisher {
   private ensurePc(): RTCPeerConnection {
     if (this.pc && this.pc.signalingState !== 'closed') return this.pc;
     this.dropPc();
-    const pc = new RTCPeerConnection(PC_CONFIG);
+    const pc = new RTCPeerConnection({ ...PC_CONFIG, ...this.transform()?.pcConfig });
     watchConnection(pc, () => {
       if (pc === this.pc) this.events.failed();
     });
@@ -145,7 +147,10 @@ export class Publisher {
   private addTransceiver(pc: RTCPeerConnection, source: MediaSource, track: MediaStreamTrack): void {
     const init: RTCRtpTransceiverInit = { direction: 'sendonly' };
     if (source === 'camera' && SIMULCAST) init.sendEncodings = CAMERA_ENCODINGS;
-    this.transceivers.set(source, pc.addTransceiver(track, init));
+    const tr = pc.addTransceiver(track, init);
+    // Before negotiation, so no frame leaves unencrypted in an E2EE meeting.
+    this.transform()?.sender(tr.sender, track.kind === 'audio' ? 'audio' : 'video');
+    this.transceivers.set(source, tr);
   }
 
   private negotiate(): void {

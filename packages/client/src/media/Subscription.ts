@@ -1,5 +1,6 @@
 import type { MediaSource, RemoteTrack } from '@kaigi/protocol';
 import { PC_CONFIG, iceUfrag, watchConnection } from './rtc';
+import type { FrameTransformSource } from './frameTransform';
 
 // The receive transport: the SFU offers, the browser answers. Each offer lists which mid carries
 // whose source; m-lines left out of the list are inactive (their tracks stopped at the SFU).
@@ -36,10 +37,12 @@ export class Subscription {
   private media: RemoteMedia[] = [];
   private readonly streams = new Map<string, MediaStream>();
   private closed = false;
+  private readonly transformed = new WeakSet<RTCRtpReceiver>();
 
   constructor(
     private readonly sendAnswer: (sdp: string) => Promise<void>,
     private readonly events: SubscriptionEvents,
+    private readonly transform: FrameTransformSource = () => null,
   ) {}
 
   get connection(): RTCPeerConnection | null {
@@ -109,7 +112,7 @@ export class Subscription {
   // ---- internals ------------------------------------------------------------------------
 
   private newPc(): RTCPeerConnection {
-    const pc = new RTCPeerConnection(PC_CONFIG);
+    const pc = new RTCPeerConnection({ ...PC_CONFIG, ...this.transform()?.pcConfig });
     watchConnection(pc, () => {
       if (pc === this.pc) this.events.failed();
     });
@@ -129,6 +132,7 @@ export class Subscription {
     let answer: string | undefined;
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
+      this.attachReceivers(pc);
       await pc.setLocalDescription(await pc.createAnswer());
       answer = pc.localDescription?.sdp;
     } catch {
@@ -142,6 +146,17 @@ export class Subscription {
     }
     this.update(pc, tracks);
     await this.sendAnswer(answer).catch(() => undefined);
+  }
+
+  /** Every new receiver gets the frame transform before its first frame is decoded. */
+  private attachReceivers(pc: RTCPeerConnection): void {
+    const t = this.transform();
+    if (!t) return;
+    for (const tr of pc.getTransceivers()) {
+      if (this.transformed.has(tr.receiver)) continue;
+      this.transformed.add(tr.receiver);
+      t.receiver(tr.receiver, tr.receiver.track.kind === 'audio' ? 'audio' : 'video');
+    }
   }
 
   private update(pc: RTCPeerConnection, tracks: RemoteTrack[]): void {

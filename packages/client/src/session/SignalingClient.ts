@@ -15,6 +15,12 @@ export type MediaRequest = DistributiveOmit<
   'reqId'
 >;
 
+/** E2EE delivery-service and chat messages, answered by `ok` or `error`. */
+export type E2eeRequest = DistributiveOmit<
+  Extract<ClientMessage, { type: 'mlsKeyPackage' | 'mlsCommit' | 'mlsSync' | 'mlsFailed' | 'chat' }>,
+  'reqId'
+>;
+
 type PublishTracks = Extract<ClientMessage, { type: 'publish' }>['tracks'];
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped';
@@ -58,11 +64,14 @@ export interface SignalingClientOptions {
   meetingId: string;
   /** Defaults to wss://<location.host>/ws. */
   url?: string;
+  /** This browser can encrypt media end to end; E2EE meetings refuse it otherwise. */
+  e2ee?: boolean;
 }
 
 export class SignalingClient {
   readonly meetingId: string;
   private readonly url: string;
+  private readonly e2ee: boolean;
   private ws: WebSocket | null = null;
   private attempt: Attempt | null = null;
   private established = false;
@@ -85,6 +94,7 @@ export class SignalingClient {
 
   constructor(opts: SignalingClientOptions) {
     this.meetingId = opts.meetingId;
+    this.e2ee = opts.e2ee ?? false;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.url = opts.url ?? `${scheme}://${location.host}/ws`;
   }
@@ -121,6 +131,11 @@ export class SignalingClient {
   /** Sends a host action (or a media request) and resolves on `ok`, rejects with the server's error. */
   async request(action: ActionMessage | MediaRequest): Promise<void> {
     await this.call(action);
+  }
+
+  /** Sends a message that expects `ok` or `error` (E2EE delivery, chat). */
+  async send(msg: E2eeRequest): Promise<void> {
+    await this.call(msg);
   }
 
   /** Offers the send transport; resolves with the server's answer SDP. */
@@ -210,7 +225,7 @@ export class SignalingClient {
     const a = this.attempt;
     if (!a) return;
     if (a.kind === 'join') {
-      const msg: ClientMessage = { type: 'join', meetingId: this.meetingId, displayName: a.displayName };
+      const msg: ClientMessage = { type: 'join', meetingId: this.meetingId, displayName: a.displayName, e2ee: this.e2ee };
       if (a.password !== undefined) msg.password = a.password;
       this.sendRaw(msg);
     } else {

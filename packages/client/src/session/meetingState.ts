@@ -130,6 +130,16 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
     case 'mediaState':
     case 'activeSpeaker':
     case 'connectionQuality':
+    // E2EE and chat messages: their controllers keep that state.
+    // falls through
+    case 'groupState':
+    case 'chat':
+    case 'mlsCreate':
+    case 'mlsCommitRequest':
+    case 'mlsCommit':
+    case 'mlsWelcome':
+    case 'mlsRejected':
+    case 'mlsRejoin':
       return s;
   }
 }

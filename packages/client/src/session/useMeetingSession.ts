@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { toProblem, type Problem } from '../i18n';
 import { MediaController } from '../media/MediaController';
+import { E2eeWorkerClient } from '../e2ee/E2eeWorkerClient';
+import { ChatController } from './ChatController';
+import { E2eeController } from './E2eeController';
 import { SignalingClient, SignalingError, type ActionMessage } from './SignalingClient';
 import { initialMeetingState, meetingReducer, type MeetingState } from './meetingState';
 
@@ -8,6 +11,9 @@ export interface MeetingSession {
   state: MeetingState;
   /** Audio, video and screen sharing; null only before the first effect has run. */
   media: MediaController | null;
+  /** End-to-end encryption: mode, group epoch, safety code. */
+  e2ee: E2eeController | null;
+  chat: ChatController | null;
   join: (displayName: string, password?: string) => void;
   leave: () => void;
   /** Runs a host action; failures land in `actionProblem`. */
@@ -26,13 +32,27 @@ export function useMeetingSession(
   const [actionProblem, setActionProblem] = useState<Problem | null>(null);
   const clientRef = useRef<SignalingClient | null>(null);
   const [media, setMedia] = useState<MediaController | null>(null);
+  const [e2ee, setE2ee] = useState<E2eeController | null>(null);
+  const [chat, setChat] = useState<ChatController | null>(null);
 
   useEffect(() => {
-    const client = new SignalingClient({ meetingId });
+    const client = new SignalingClient({ meetingId, e2ee: E2eeWorkerClient.supported() });
     clientRef.current = client;
-    // Created before the listeners below, so it has seen a message before the UI re-renders.
-    const controller = new MediaController(client);
+    // Created before the listeners below, so they have seen a message before the UI re-renders;
+    // E2EE before media, so its worker exists when the media transports are built.
+    const e2eeController = new E2eeController(client);
+    const controller = new MediaController(client, e2eeController.transform);
+    const chatController = new ChatController(client, e2eeController);
+    setE2ee(e2eeController);
+    setChat(chatController);
     setMedia(controller);
+    if (window.__kaigi) {
+      window.__kaigi.e2ee = {
+        snapshot: () => e2eeController.getSnapshot(),
+        stats: () => e2eeController.workerClient?.stats() ?? Promise.resolve(null),
+        setMarker: (hex: string | null) => e2eeController.workerClient?.setMarker(hex === null ? null : hexBytes(hex)),
+      };
+    }
     const offs = [
       client.on('message', (msg) => dispatch({ type: 'server', msg })),
       client.on('state', (s) => dispatch({ type: 'connection', state: s })),
@@ -50,6 +70,8 @@ export function useMeetingSession(
     return () => {
       for (const off of offs) off();
       controller.dispose();
+      chatController.dispose();
+      e2eeController.dispose();
       client.stop();
       clientRef.current = null;
     };
@@ -86,7 +108,11 @@ export function useMeetingSession(
   const clearActionProblem = useCallback(() => setActionProblem(null), []);
 
   return useMemo(
-    () => ({ state, media, join, leave, act, actionProblem, clearActionProblem }),
-    [state, media, join, leave, act, actionProblem, clearActionProblem],
+    () => ({ state, media, e2ee, chat, join, leave, act, actionProblem, clearActionProblem }),
+    [state, media, e2ee, chat, join, leave, act, actionProblem, clearActionProblem],
   );
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
