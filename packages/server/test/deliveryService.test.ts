@@ -198,6 +198,26 @@ describe('MLS delivery service', () => {
     sim.ds.failed(b);
     await sim.pump();
     sim.assertAgree([a, b, c]);
+
+    // A reloaded page resumes its place with no group state and just sends a new KeyPackage.
+    const fresh = await KeyManager.create({ participantId: c });
+    sim.member(c).km = fresh;
+    sim.member(c).info = null;
+    sim.ds.keyPackage(c, b64(await fresh.keyPackage()));
+    await sim.pump();
+    sim.assertAgree([a, b, c]);
+    sim.ds.close();
+  });
+
+  it('lets a lone member who reloaded found the group again', async () => {
+    const sim = new Sim();
+    const a = await sim.add('alice');
+    const fresh = await KeyManager.create({ participantId: a });
+    sim.member(a).km = fresh;
+    sim.ds.keyPackage(a, b64(await fresh.keyPackage()));
+    await sim.pump();
+    const b = await sim.add('bob');
+    sim.assertAgree([a, b]);
     sim.ds.close();
   });
 

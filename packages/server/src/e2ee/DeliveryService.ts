@@ -80,14 +80,17 @@ export class DeliveryService {
 
   /** An admitted participant's KeyPackage: it founds the group if there is none, else it is added. */
   keyPackage(participantId: string, keyPackage: string): void {
-    if (this.members.includes(participantId) && !this.pendingRemoves.has(participantId)) {
-      throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'You are already in the encryption group.');
-    }
     const bytes = Buffer.from(keyPackage, 'base64');
     if (keyPackageIdentity(bytes) !== participantId) {
       throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'The KeyPackage is not valid or not in your name.');
     }
-    if (this.epoch === null && this.members.length === 0 && this.pendingRemoves.size === 0) {
+    // A member sending a new KeyPackage has lost its state (a reloaded page resuming its place):
+    // its old leaf goes and the new one comes in the same commit.
+    if (this.members.includes(participantId)) this.pendingRemoves.add(participantId);
+    if (this.epoch === null || this.members.every((m) => this.pendingRemoves.has(m))) {
+      // No one left who could add it: it founds a new group.
+      this.keyPackages.delete(participantId);
+      this.reset();
       this.found(participantId);
       return;
     }
