@@ -228,6 +228,22 @@ describe('end-to-end encrypted meeting (D1–D5, B7)', () => {
     assert.notEqual(codesAfter[0], codesBefore[0], 'the safety code changed with membership');
     await host.page.getByRole('list', { name: 'Participants' }).getByText('Verify again').waitFor();
 
+    // Bob's network drops while someone joins: he misses that commit, resumes his place, gets
+    // the commit replayed, and decodes again in the same epoch as everyone else.
+    await bob.evaluate('window.__kaigi.cutMedia()');
+    const dave = await RawMlsMember.join(server, meetingId, password, 'Dave');
+    await host.page.getByRole('region', { name: 'Waiting room' }).getByRole('button', { name: 'Admit Dave' }).click();
+    await until(async () => dave.current()?.epoch ?? -1, (e) => e === epochAfter + 1, 10_000, 'Dave added in the next epoch');
+    const missedAt = Date.now();
+    for (const [name, page] of Object.entries(pages)) {
+      await until(() => snapshot(page), (s) => s.epoch === epochAfter + 1 && s.members.length === 4, 20_000, `${name} in Dave's epoch`);
+    }
+    const framesNow = await framesFrom(bob, ids.hana ?? '');
+    await until(() => framesFrom(bob, ids.hana ?? ''), (n) => n > framesNow + 20, 20_000, 'Bob decodes hana again after the drop');
+    t.diagnostic(`Bob caught up with the missed commit and decodes again ${Date.now() - missedAt} ms after Dave's epoch`);
+    const codesDave = await Promise.all(Object.values(pages).map(safetyCodeOf));
+    assert.deepEqual(new Set(codesDave), new Set([dave.current()?.safetyCode]), 'one safety code after the catch-up');
+
     const audit = await server.cli(['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stderr);
     const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
