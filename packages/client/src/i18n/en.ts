@@ -177,6 +177,8 @@ const strings = {
   e2eeUnsupportedHere:
     'This meeting is end-to-end encrypted and this browser cannot take part. Use a current Chrome, Edge or Chromium.',
   modeChangedToE2ee: 'This meeting is now end-to-end encrypted.',
+  e2eeStrangers:
+    'The encryption group holds keys for {count} member(s) who are not in the participant list. They could decrypt this meeting. Tell the host.',
   modeChangedToTransport: 'This meeting is no longer end-to-end encrypted: the server can now decrypt audio, video and chat.',
 
   // safety code (B7)

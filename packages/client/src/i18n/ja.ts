@@ -163,6 +163,8 @@ export const ja: Dictionary = {
   e2eeUnsupportedHere:
     'この会議はエンドツーエンド暗号化されており、このブラウザーでは参加できません。最新の Chrome、Edge または Chromium をお使いください。',
   modeChangedToE2ee: 'この会議はエンドツーエンド暗号化に切り替わりました。',
+  e2eeStrangers:
+    '参加者一覧にいない{count}人が暗号化グループの鍵を持っています。この会議を復号できる可能性があります。主催者に知らせてください。',
   modeChangedToTransport: 'この会議はエンドツーエンド暗号化ではなくなりました。サーバーが音声・ビデオ・チャットを復号できます。',
 
   safetyCode: '安全確認コード',

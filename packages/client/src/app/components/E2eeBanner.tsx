@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useI18n } from '../../i18n';
 import type { E2eeSnapshot } from '../../session/E2eeController';
 import type { MeetingSession } from '../../session/useMeetingSession';
@@ -28,6 +28,25 @@ export function isE2eeMeeting(session: MeetingSession, snap: E2eeSnapshot): bool
   return session.state.meeting?.e2ee ?? snap.enabled;
 }
 
+/** How long a key holder may be missing from the roster before we warn (a removal takes a commit). */
+const STRANGER_GRACE_MS = 4000;
+
+/**
+ * Members of the MLS group, read from the group's own credentials, who are not in the roster the
+ * server sends: the one check against a server that adds someone to the keys behind our back.
+ */
+function useStrangers(session: MeetingSession, snap: E2eeSnapshot): number {
+  const roster = new Set(session.state.participants.map((p) => p.id));
+  const strangers = snap.members.filter((id) => !roster.has(id)).sort().join(',');
+  const [shown, setShown] = useState('');
+  useEffect(() => {
+    if (!strangers) return setShown('');
+    const timer = setTimeout(() => setShown(strangers), STRANGER_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [strangers]);
+  return shown && shown === strangers ? shown.split(',').length : 0;
+}
+
 /**
  * Which mode the meeting is in, always in view (D3), what that means, which server features are
  * unavailable because of it (D4), and how setting up the encryption group is going.
@@ -35,6 +54,7 @@ export function isE2eeMeeting(session: MeetingSession, snap: E2eeSnapshot): bool
 export function E2eeBanner({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
   const snap = useE2eeSnapshot(session);
+  const strangers = useStrangers(session, snap);
   if (!session.state.meeting) return null;
   const e2ee = isE2eeMeeting(session, snap);
 
@@ -56,6 +76,11 @@ export function E2eeBanner({ session }: { session: MeetingSession }) {
       {e2ee && snap.status === 'failed' && (
         <p className="error" role="alert">
           {snap.supported ? t('e2eeFailed') : t('e2eeUnsupportedHere')}
+        </p>
+      )}
+      {e2ee && strangers > 0 && (
+        <p className="error" role="alert">
+          {t('e2eeStrangers', { count: String(strangers) })}
         </p>
       )}
       <p className={snap.modeChangedTo === null ? 'visually-hidden' : 'notice'} aria-live="assertive">
