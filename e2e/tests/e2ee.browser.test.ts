@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { decryptSFrame, parseSFramePayload } from '../../packages/client/src/e2ee/FrameCryptor.js';
 import { KeyManager } from '../../packages/client/src/e2ee/KeyManager.js';
+import type { TapRecord } from '../../packages/server/src/sfu/RtpTap.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { guestJoins, hostOpensMeeting, inbound } from '../support/meetingUi.js';
@@ -22,15 +23,6 @@ import { RawMlsMember } from '../support/rawMls.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
 
-interface TapRecord {
-  t: number;
-  from: string;
-  to: string;
-  source: string;
-  kind: 'audio' | 'video';
-  seq: number;
-  payload: string;
-}
 
 let server: RunningServer;
 let browser: Browser;

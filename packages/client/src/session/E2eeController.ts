@@ -26,7 +26,8 @@ export interface E2eeSnapshot {
   modeChangedTo: boolean | null;
 }
 
-const INITIAL: E2eeSnapshot = {
+/** Before the meeting says anything about its mode. */
+export const INITIAL_E2EE: E2eeSnapshot = {
   enabled: false,
   supported: false,
   status: 'off',
@@ -58,7 +59,7 @@ export class E2eeController extends Store<E2eeSnapshot> {
   private everAdmitted = false;
 
   constructor(private readonly client: SignalingClient) {
-    super({ ...INITIAL, supported: E2eeWorkerClient.supported() });
+    super({ ...INITIAL_E2EE, supported: E2eeWorkerClient.supported() });
     this.offs.push(client.on('message', (m) => this.onMessage(m)));
   }
 

@@ -1,18 +1,9 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useI18n } from '../../i18n';
-import type { E2eeSnapshot } from '../../session/E2eeController';
+import { INITIAL_E2EE, type E2eeSnapshot } from '../../session/E2eeController';
 import type { MeetingSession } from '../../session/useMeetingSession';
 
-const IDLE: E2eeSnapshot = {
-  enabled: false,
-  supported: false,
-  status: 'off',
-  epoch: null,
-  safetyCode: null,
-  members: [],
-  serverEpoch: null,
-  modeChangedTo: null,
-};
+const IDLE = INITIAL_E2EE;
 const noSubscribe = () => () => undefined;
 const idle = () => IDLE;
 
