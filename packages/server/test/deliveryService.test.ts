@@ -25,7 +25,7 @@ class Sim {
   readonly ds: DeliveryService;
   epochChanges = 0;
 
-  constructor(commitTimeoutMs = 10_000) {
+  constructor(commitTimeoutMs = 10_000, updateIntervalMs = 3_600_000) {
     this.ds = new DeliveryService(
       {
         send: (id, msg) => {
@@ -35,7 +35,7 @@ class Sim {
         connected: (id) => this.members.get(id)?.connected ?? false,
         epochChanged: () => this.epochChanges++,
       },
-      { updateIntervalMs: 3_600_000, commitTimeoutMs },
+      { updateIntervalMs, commitTimeoutMs },
     );
   }
 
@@ -155,7 +155,7 @@ describe('MLS delivery service', () => {
   });
 
   it('orders two racing commits: the first wins, the late one is rejected and its author follows', async () => {
-    const sim = new Sim(30);
+    const sim = new Sim(300);
     const [a, b] = [await sim.add('alice'), await sim.add('bob')];
     sim.member(a).auto = false;
     sim.member(b).auto = false;
@@ -166,7 +166,7 @@ describe('MLS delivery service', () => {
     await sim.pump();
     const reqA = sim.member(a).held.pop();
     assert.ok(reqA, 'alice was asked first');
-    await new Promise((r) => setTimeout(r, 60)); // alice is too slow: bob is asked
+    await new Promise((r) => setTimeout(r, 400)); // alice is too slow: bob is asked
     await sim.pump();
     const reqB = sim.member(b).held.pop();
     assert.ok(reqB, 'bob was asked after the timeout');
@@ -206,6 +206,18 @@ describe('MLS delivery service', () => {
     sim.ds.keyPackage(c, b64(await fresh.keyPackage()));
     await sim.pump();
     sim.assertAgree([a, b, c]);
+    sim.ds.close();
+  });
+
+  it('asks for a key update periodically, so a stolen epoch secret stops working', async () => {
+    const sim = new Sim(10_000, 80);
+    const [a, b] = [await sim.add('alice'), await sim.add('bob')];
+    const before = { epoch: sim.ds.currentEpoch, secret: sim.member(a).info?.epochSecret.slice() };
+    await new Promise((r) => setTimeout(r, 120));
+    await sim.pump();
+    assert.ok((sim.ds.currentEpoch ?? 0) > (before.epoch ?? 0), 'an update commit');
+    sim.assertAgree([a, b]);
+    assert.notDeepEqual(sim.member(b).info?.epochSecret, before.secret, 'new secret without any membership change');
     sim.ds.close();
   });
 
