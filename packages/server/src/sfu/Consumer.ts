@@ -3,6 +3,7 @@ import { Emitter } from './Emitter.js';
 import type { Producer, RtpSink } from './Producer.js';
 import { isVp8KeyframeStart } from './vp8.js';
 import { RtpTap } from './RtpTap.js';
+import { KeyframeRequestGate } from './KeyframeRequestGate.js';
 
 /** What the subscriber's receiver reports lately, for layer selection. */
 export interface DeliveryReport {
@@ -43,7 +44,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     producer.addSink(this);
     producer.on('close', () => this.close());
     const sender = transceiver.sender;
-    const pli = sender.onPictureLossIndication.subscribe(() => producer.requestKeyframe(this.current < 0 ? this.target : this.current));
+    const gate = new KeyframeRequestGate();
+    const pli = sender.onPictureLossIndication.subscribe(() => {
+      if (gate.allow()) producer.requestKeyframe(this.current < 0 ? this.target : this.current);
+    });
     const rtcp = sender.onRtcp.subscribe((packet) => {
       if (packet.type !== RtcpRrPacket.type && packet.type !== RtcpSrPacket.type) return;
       for (const r of (packet as RtcpRrPacket).reports) {
