@@ -104,9 +104,11 @@ export class E2eeController extends Store<E2eeSnapshot> {
       case 'joined':
         this.participantId = msg.participantId;
         // Back after a dropped connection: catch up on commits missed meanwhile.
-        if (this.client.resumed && this.worker && this.snap.epoch !== null) {
-          const epoch = this.snap.epoch;
-          this.enqueue(() => this.client.send({ type: 'mlsSync', epoch }));
+        if (this.client.resumed && this.worker) {
+          // Read when it runs, after any MLS message still queued.
+          this.enqueue(async () => {
+            if (this.snap.epoch !== null) await this.client.send({ type: 'mlsSync', epoch: this.snap.epoch });
+          });
         }
         return;
       case 'admitted':
@@ -203,6 +205,8 @@ export class E2eeController extends Store<E2eeSnapshot> {
           return;
         }
         case 'mlsCommit':
+          // Replayed after a reconnect although it reached us before the drop: already applied.
+          if (this.snap.epoch !== null && msg.epoch < this.snap.epoch) return;
           this.onEpoch(await w.applyCommit(msg.epoch, unb64(msg.commit), msg.from));
           return;
         case 'mlsWelcome':
