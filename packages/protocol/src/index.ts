@@ -7,3 +7,4 @@ export * from './e2ee.js';
 export * from './signaling.js';
 export * from './api.js';
 export * from './audit.js';
+export * from './archive.js';
