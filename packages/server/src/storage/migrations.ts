@@ -84,6 +84,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('meetings').addColumn('e2ee', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0004_objects': {
+    async up(db: Kysely<unknown>) {
+      // Every stored piece of meeting data (E1, E3, E4). No foreign key to meetings: an object
+      // must only ever go through ObjectStore.delete (bytes zeroed, key destroyed, certificate),
+      // never vanish in a cascade that leaves its file behind.
+      await db.schema
+        .createTable('objects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('ciphertext_sha256', 'text', (c) => c.notNull())
+        .addColumn('protection', 'text', (c) => c.notNull())
+        .addColumn('wrapped_key', 'text')
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('node', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('purge_at', 'text')
+        .execute();
+      await db.schema.createIndex('objects_meeting').on('objects').column('meeting_id').execute();
+      await db.schema.createIndex('objects_purge_at').on('objects').column('purge_at').execute();
+      // Certificates outlive their object and its meeting: they are the proof it was destroyed.
+      await db.schema
+        .createTable('deletion_certificates')
+        .addColumn('object_id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('certificate', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('deletion_certificates_meeting').on('deletion_certificates').column('meeting_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -68,6 +68,39 @@ export interface AuditLogTable {
   mac: string;
 }
 
+export type ObjectKind = 'file' | 'recording' | 'chat' | 'waiting' | 'export';
+/** 'server': encrypted under its own key, which the server holds wrapped; 'e2ee': encrypted by a client, no key here. */
+export type ObjectProtection = 'server' | 'e2ee';
+
+export interface ObjectsTable {
+  id: string;
+  meeting_id: string;
+  kind: ObjectKind;
+  name: string;
+  /** Bytes as stored on disk. */
+  size: number;
+  /** SHA-256 (hex) of the bytes on disk. */
+  ciphertext_sha256: string;
+  protection: ObjectProtection;
+  /** base64 of the object key wrapped under the objects KEK; null for e2ee objects. */
+  wrapped_key: string | null;
+  /** Relative to the data folder. */
+  path: string;
+  node: string;
+  region: string;
+  created_by: string;
+  created_at: string;
+  purge_at: string | null;
+}
+
+export interface DeletionCertificatesTable {
+  object_id: string;
+  meeting_id: string;
+  created_at: string;
+  /** The signed certificate JSON. */
+  certificate: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -75,4 +108,6 @@ export interface DB {
   meetings: MeetingsTable;
   bans: BansTable;
   audit_log: AuditLogTable;
+  objects: ObjectsTable;
+  deletion_certificates: DeletionCertificatesTable;
 }
