@@ -1,0 +1,320 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { CertificateSigner, DeletionCertificate } from '../security/CertificateSigner.js';
+import { newId } from '../security/random.js';
+import type { Database } from './Database.js';
+import { nowIso } from './Database.js';
+import type { ObjectKind, ObjectProtection, ObjectsTable } from './schema.js';
+
+export type { ObjectKind, ObjectProtection };
+export const OBJECT_KINDS: readonly ObjectKind[] = ['file', 'recording', 'chat', 'waiting', 'export'];
+
+export interface StoredObject {
+  id: string;
+  meetingId: string;
+  kind: ObjectKind;
+  name: string;
+  /** Bytes on disk (for 'server' objects: 12-byte nonce + ciphertext + 16-byte tag). */
+  size: number;
+  ciphertextSha256: string;
+  protection: ObjectProtection;
+  /** Relative to the data folder. */
+  path: string;
+  node: string;
+  region: string;
+  createdBy: string;
+  createdAt: string;
+  purgeAt: string | null;
+}
+
+export type PutMeta = Pick<StoredObject, 'meetingId' | 'kind' | 'name' | 'createdBy' | 'purgeAt' | 'protection'>;
+
+export interface ObjectStoreOptions {
+  /** 32 bytes from serverKey(dataDir, 'objects'): kept in data/keys, apart from the database. */
+  kek: Buffer;
+  signer: CertificateSigner;
+  node: string;
+  region: string;
+}
+
+export type ObjectStoreErrorCode = 'not-found' | 'already-deleted' | 'damaged' | 'invalid' | 'wal-busy';
+
+export class ObjectStoreError extends Error {
+  override name = 'ObjectStoreError';
+  /** certificate: for 'already-deleted' and 'wal-busy', the stored one. */
+  constructor(readonly code: ObjectStoreErrorCode, message: string, readonly certificate?: DeletionCertificate) {
+    super(message);
+  }
+}
+
+const NONCE = 12;
+const TAG = 16;
+const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+
+function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+  const nonce = randomBytes(NONCE);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  return Buffer.concat([nonce, c.update(plaintext), c.final(), c.getAuthTag()]);
+}
+
+/** Throws when the tag does not match: wrong key, wrong AAD, or altered bytes. */
+function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
+  if (sealed.length < NONCE + TAG) throw new Error('too short');
+  const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE));
+  d.setAAD(Buffer.from(aad, 'utf8'));
+  d.setAuthTag(sealed.subarray(sealed.length - TAG));
+  return Buffer.concat([d.update(sealed.subarray(NONCE, sealed.length - TAG)), d.final()]);
+}
+
+/** The object key, AES-256-GCM under the KEK with the object ID as AAD, base64. */
+export const wrapObjectKey = (kek: Buffer, objectId: string, key: Buffer): string => seal(kek, key, objectId).toString('base64');
+export const unwrapObjectKey = (kek: Buffer, objectId: string, wrapped: string): Buffer =>
+  open(kek, Buffer.from(wrapped, 'base64'), objectId);
+
+const toObject = (r: ObjectsTable): StoredObject => ({
+  id: r.id,
+  meetingId: r.meeting_id,
+  kind: r.kind,
+  name: r.name,
+  size: r.size,
+  ciphertextSha256: r.ciphertext_sha256,
+  protection: r.protection,
+  path: r.path,
+  node: r.node,
+  region: r.region,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  purgeAt: r.purge_at,
+});
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Overwrites a file with zeros and fsyncs it, then unlinks it. A missing file is left at that. */
+function shredFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
+    for (let at = 0; at < size; ) at += fs.writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.unlinkSync(file);
+  fsyncDir(path.dirname(file));
+}
+
+/**
+ * Meeting data at rest (E1, E3). Each 'server' object is AES-256-GCM under its own random key,
+ * which is stored only wrapped under the objects KEK; 'e2ee' objects are stored as the client
+ * encrypted them. Deleting zeroes and unlinks the file, deletes the row (and so the wrapped key,
+ * with secure_delete on), truncates the WAL that may still hold it, and signs a certificate.
+ */
+export class ObjectStore {
+  private deletes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly dataDir: string,
+    private readonly opts: ObjectStoreOptions,
+  ) {
+    if (opts.kek.length !== 32) throw new Error('the objects KEK must be 32 bytes');
+  }
+
+  async put(meta: PutMeta, data: Buffer): Promise<StoredObject> {
+    if (!SAFE_SEGMENT.test(meta.meetingId) || !OBJECT_KINDS.includes(meta.kind) || !['server', 'e2ee'].includes(meta.protection)) {
+      throw new ObjectStoreError('invalid', 'invalid meeting ID, object kind or protection');
+    }
+    const id = newId('obj');
+    let wrapped: string | null = null;
+    let stored = data;
+    if (meta.protection === 'server') {
+      const key = randomBytes(32);
+      stored = seal(key, data, id);
+      wrapped = wrapObjectKey(this.opts.kek, id, key);
+      key.fill(0);
+    }
+    const rel = path.posix.join('objects', meta.meetingId, id);
+    const file = path.join(this.dataDir, rel);
+    this.writeFile(file, stored);
+    const row: ObjectsTable = {
+      id,
+      meeting_id: meta.meetingId,
+      kind: meta.kind,
+      name: meta.name,
+      size: stored.length,
+      ciphertext_sha256: createHash('sha256').update(stored).digest('hex'),
+      protection: meta.protection,
+      wrapped_key: wrapped,
+      path: rel,
+      node: this.opts.node,
+      region: this.opts.region,
+      created_by: meta.createdBy,
+      created_at: nowIso(),
+      purge_at: meta.purgeAt,
+    };
+    try {
+      await this.db.insertInto('objects').values(row).execute();
+    } catch (err) {
+      shredFile(file);
+      throw err;
+    }
+    return toObject(row);
+  }
+
+  /** Writes to a temporary name, fsyncs and renames, so a crash never leaves half an object. */
+  private writeFile(file: string, bytes: Buffer): void {
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      try {
+        for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      shredFile(tmp);
+      throw err;
+    }
+    fsyncDir(dir);
+  }
+
+  async get(id: string): Promise<StoredObject | undefined> {
+    const r = await this.db.selectFrom('objects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toObject(r);
+  }
+
+  async list(meetingId: string): Promise<StoredObject[]> {
+    const rows = await this.db.selectFrom('objects').selectAll().where('meeting_id', '=', meetingId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toObject);
+  }
+
+  /** Objects whose purge time has come (purge_at <= now). */
+  async due(now: string): Promise<StoredObject[]> {
+    const rows = await this.db.selectFrom('objects').selectAll().where('purge_at', '<=', now).orderBy('purge_at').execute();
+    return rows.map(toObject);
+  }
+
+  /** The plaintext of a 'server' object, or the bytes of an 'e2ee' one as the client sent them. */
+  async read(id: string): Promise<{ object: StoredObject; data: Buffer }> {
+    const row = await this.db.selectFrom('objects').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ObjectStoreError('not-found', `no object ${id}`);
+    const object = toObject(row);
+    const damaged = () => new ObjectStoreError('damaged', `object ${id} is damaged, missing or was altered on disk`);
+    let stored: Buffer;
+    try {
+      stored = fs.readFileSync(path.join(this.dataDir, row.path));
+    } catch {
+      throw damaged();
+    }
+    if (createHash('sha256').update(stored).digest('hex') !== row.ciphertext_sha256) throw damaged();
+    if (row.protection === 'e2ee') return { object, data: stored };
+    if (row.wrapped_key === null) throw damaged();
+    let key: Buffer | undefined;
+    try {
+      key = unwrapObjectKey(this.opts.kek, id, row.wrapped_key);
+      return { object, data: open(key, stored, id) };
+    } catch {
+      throw damaged();
+    } finally {
+      key?.fill(0);
+    }
+  }
+
+  /**
+   * Destroys an object beyond recovery and returns its signed certificate. Deletes run one at a
+   * time. Unknown IDs throw 'not-found'; an object deleted before throws 'already-deleted' with
+   * its certificate attached (also available from certificate(id)).
+   */
+  delete(id: string, who: { by: string; reason: string }): Promise<DeletionCertificate> {
+    const run = this.deletes.then(() => this.destroy(id, who));
+    this.deletes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async destroy(id: string, who: { by: string; reason: string }): Promise<DeletionCertificate> {
+    const row = await this.db.selectFrom('objects').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) {
+      const earlier = await this.certificate(id);
+      if (earlier) throw new ObjectStoreError('already-deleted', `object ${id} was already deleted at ${earlier.deletedAt}`, earlier);
+      throw new ObjectStoreError('not-found', `no object ${id}`);
+    }
+    // Bytes first: a crash after this leaves the row, and deleting again finishes the job.
+    shredFile(path.join(this.dataDir, row.path));
+    try {
+      fs.rmdirSync(path.dirname(path.join(this.dataDir, row.path)));
+    } catch {
+      // other objects of the meeting are still there
+    }
+    const certificate = this.opts.signer.sign({
+      objectId: row.id,
+      meetingId: row.meeting_id,
+      kind: row.kind,
+      name: row.name,
+      size: row.size,
+      ciphertextSha256: row.ciphertext_sha256,
+      protection: row.protection,
+      deletedAt: nowIso(),
+      deletedBy: who.by,
+      reason: who.reason,
+      node: this.opts.node,
+      region: this.opts.region,
+      keyDestroyed: row.wrapped_key !== null,
+      bytesDestroyed: true,
+    });
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('objects').where('id', '=', id).execute();
+      await trx
+        .insertInto('deletion_certificates')
+        .values({ object_id: id, meeting_id: row.meeting_id, created_at: certificate.deletedAt, certificate: JSON.stringify(certificate) })
+        .execute();
+    });
+    // secure_delete zeroes the row in the database file, but older WAL frames can still hold the
+    // wrapped key until a checkpoint copies them back and the WAL is truncated.
+    if (!(await this.truncateWal())) {
+      const why = 'another reader kept the database log (which may still hold its wrapped key) from being truncated';
+      throw new ObjectStoreError('wal-busy', `object ${id} is deleted and its certificate stored, but ${why}`, certificate);
+    }
+    return certificate;
+  }
+
+  /** PRAGMA wal_checkpoint(TRUNCATE); false when a reader kept it from completing. */
+  private async truncateWal(): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
+      if (rows[0]?.busy === 0) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  async certificate(objectId: string): Promise<DeletionCertificate | undefined> {
+    const r = await this.db.selectFrom('deletion_certificates').select('certificate').where('object_id', '=', objectId).executeTakeFirst();
+    return r && (JSON.parse(r.certificate) as DeletionCertificate);
+  }
+
+  async certificates(meetingId: string): Promise<DeletionCertificate[]> {
+    const rows = await this.db.selectFrom('deletion_certificates').select('certificate').where('meeting_id', '=', meetingId).orderBy('created_at').execute();
+    return rows.map((r) => JSON.parse(r.certificate) as DeletionCertificate);
+  }
+}
