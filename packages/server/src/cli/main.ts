@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import { AuditKind, LIMITS, Username } from '@kaigi/protocol';
 import { loadConfig } from '../config.js';
 import { AuditLog } from '../audit/AuditLog.js';
@@ -6,6 +7,7 @@ import { verifyChain } from '../audit/verifyChain.js';
 import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
+import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
   user add NAME [--admin]     create a local account; the password is read from stdin
@@ -16,6 +18,7 @@ const USAGE = `Usage: kaigi <command>
   token list                  list API tokens
   token revoke ID             revoke an API token
   audit verify                check the audit log's hash chain
+  certificate verify FILE     check a deletion certificate (JSON) against this server's key
 Environment: KAIGI_DATA_DIR (default ./data)`;
 
 class UsageError extends Error {}
@@ -96,6 +99,29 @@ async function run(argv: string[]): Promise<number> {
         }
         out(`audit log BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
         return 1;
+      }
+      case 'certificate verify': {
+        const file = rest[0];
+        if (!file) throw new UsageError('certificate verify needs a FILE');
+        let cert: unknown;
+        try {
+          cert = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (err) {
+          out(`INVALID: ${err instanceof SyntaxError ? 'not JSON' : `cannot read ${file}`}`);
+          return 1;
+        }
+        const pinned = readCertificatePublicKey(config.dataDir);
+        const verdict = verifyCertificate(cert, pinned ?? undefined);
+        if (!verdict.valid) {
+          out(`INVALID: ${verdict.reason}`);
+          return 1;
+        }
+        const c = verdict.certificate;
+        out(`valid: ${c.objectId} deleted ${c.deletedAt} by ${c.deletedBy}`);
+        if (!pinned) {
+          out(`note: ${certificatePublicKeyPath(config.dataDir)} is absent, so this was checked against the key inside the certificate: it was not edited, but this does not show which server signed it`);
+        }
+        return 0;
       }
       default:
         throw new UsageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
