@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeetingId, MEETING_PASSWORD_MAX_LENGTH, MEETING_PASSWORD_MIN_LENGTH } from './ids.js';
 import { MeetingTitle, Username } from './text.js';
 import { LIMITS } from './limits.js';
+import { Retention } from './meetingData.js';
 
 // HTTP API bodies. Every request body is parsed with these schemas at the boundary.
 
@@ -39,6 +40,8 @@ export const CreateMeetingRequest = z
     password: MeetingPassword.optional(),
     /** End-to-end encryption: media and chat are encrypted in the browsers; the server cannot read them. */
     e2ee: z.boolean().optional(),
+    /** How long each kind of data is kept after the meeting ends (E4); within the organisation's limits. */
+    retention: Retention.partial().optional(),
   })
   .strict();
 export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
@@ -50,6 +53,7 @@ export const UpdateMeetingRequest = z
     locked: z.boolean().optional(),
     /** Only while nobody is in the meeting: a running meeting never changes mode under its participants. */
     e2ee: z.boolean().optional(),
+    retention: Retention.partial().optional(),
   })
   .strict()
   .refine((o) => Object.keys(o).length > 0, 'nothing to update');
@@ -65,6 +69,7 @@ export const MeetingResource = z.object({
   hostUrl: z.string(),
   locked: z.boolean(),
   e2ee: z.boolean(),
+  retention: Retention,
   createdAt: z.string(),
 });
 export type MeetingResource = z.infer<typeof MeetingResource>;

@@ -29,6 +29,10 @@ export const ErrorCode = {
   MLS_EPOCH_MISMATCH: 'MLS_EPOCH_MISMATCH',
   CHAT_DISABLED: 'CHAT_DISABLED',
   MEETING_IN_PROGRESS: 'MEETING_IN_PROGRESS',
+  RECORDING_UNAVAILABLE: 'RECORDING_UNAVAILABLE',
+  FILES_DISABLED: 'FILES_DISABLED',
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  RETENTION_TOO_LONG: 'RETENTION_TOO_LONG',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,6 +66,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MLS_EPOCH_MISMATCH: 'Another change to the encryption group came first; apply it and try again.',
   CHAT_DISABLED: 'The host has turned chat off for participants.',
   MEETING_IN_PROGRESS: 'This cannot change while people are in the meeting.',
+  RECORDING_UNAVAILABLE:
+    'Server recording is not available in end-to-end encrypted meetings: it would need the server to decrypt. The host can record in the browser instead.',
+  FILES_DISABLED: 'The host has turned file sharing off for participants.',
+  FILE_TOO_LARGE: 'The file is too large to share.',
+  RETENTION_TOO_LONG: 'The retention asked for is longer than this organisation allows.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

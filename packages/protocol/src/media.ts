@@ -25,11 +25,13 @@ export const MediaPermissions = z
     camera: z.boolean(),
     screen: z.boolean(),
     chat: z.boolean(),
+    /** Share files in the meeting (A4). */
+    files: z.boolean(),
   })
   .strict();
 export type MediaPermissions = z.infer<typeof MediaPermissions>;
 
-export const DEFAULT_MEDIA_PERMISSIONS: MediaPermissions = { microphone: true, camera: true, screen: false, chat: true };
+export const DEFAULT_MEDIA_PERMISSIONS: MediaPermissions = { microphone: true, camera: true, screen: false, chat: true, files: true };
 
 export const PublishedTrack = z.object({ mid: Mid, source: MediaSource }).strict();
 

@@ -4,6 +4,7 @@ import { DisplayName } from './text.js';
 import { ErrorCode } from './errors.js';
 import { ChatText, GroupStateInfo, KeyPackageRef, MlsBytes, MlsEpoch, Verification } from './e2ee.js';
 import { LIMITS } from './limits.js';
+import { FileResource } from './meetingData.js';
 import { ConnectionQuality, MediaPermissions, MediaSource, PublishedTrack, RemoteTrack, Sdp } from './media.js';
 
 // One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
@@ -69,6 +70,10 @@ export const ChatMessage = msg('chat', {
 });
 /** A host marks a participant verified after comparing the safety code of the current epoch (B7). */
 export const VerifyMessage = msg('verify', { participantId: ParticipantId, epoch: MlsEpoch });
+/** The host starts or stops server recording (A5); refused in E2EE meetings (D4). */
+export const SetRecordingMessage = msg('setRecording', { active: z.boolean() });
+/** The host's browser records an E2EE meeting locally: everyone is told (A5, D3). */
+export const AnnounceLocalRecordingMessage = msg('announceLocalRecording', { active: z.boolean() });
 
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
@@ -94,6 +99,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   MlsFailedMessage,
   ChatMessage,
   VerifyMessage,
+  SetRecordingMessage,
+  AnnounceLocalRecordingMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -110,6 +117,8 @@ export const HOST_ACTIONS = [
   'setMediaPermissions',
   'stopMedia',
   'verify',
+  'setRecording',
+  'announceLocalRecording',
 ] as const satisfies readonly ClientMessageType[];
 export type HostActionType = (typeof HOST_ACTIONS)[number];
 export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>;
@@ -238,6 +247,16 @@ export const ServerMessage = z.discriminatedUnion('type', [
     at: z.number(),
     text: z.string().optional(),
     ciphertext: z.string().optional(),
+  }),
+  /** The files shared in the meeting (A4). */
+  z.object({ type: z.literal('files'), files: z.array(FileResource) }),
+  /** Whether the meeting is being recorded, how and by whom: everyone sees it (A5). */
+  z.object({
+    type: z.literal('recording'),
+    active: z.boolean(),
+    mode: z.enum(['server', 'local']).nullable(),
+    by: z.string().nullable(),
+    since: z.number().nullable(),
   }),
   z.object({
     type: z.literal('connectionQuality'),

@@ -163,6 +163,7 @@ const strings = {
   mayStartVideo: 'Participants may start video',
   mayShareScreen: 'Participants may share screen',
   mayChat: 'Participants may chat',
+  mayShareFiles: 'Participants may share files',
 
   // encryption mode (D3, D4)
   modeE2ee: 'End-to-end encrypted',
@@ -248,6 +249,11 @@ export const en: Dictionary = {
     MLS_EPOCH_MISMATCH: 'The encryption keys changed at the same moment. Please try again.',
     CHAT_DISABLED: 'The host has turned chat off for participants.',
     MEETING_IN_PROGRESS: 'This cannot be changed while people are in the meeting.',
+    RECORDING_UNAVAILABLE:
+      'Server recording is not available in end-to-end encrypted meetings: it would need the server to decrypt.',
+    FILES_DISABLED: 'The host has turned file sharing off for participants.',
+    FILE_TOO_LARGE: 'The file is too large to share (25 MB at most).',
+    RETENTION_TOO_LONG: 'That retention is longer than your organisation allows.',
     NETWORK: 'The server cannot be reached. Check your connection and try again.',
     TIMEOUT: 'The server did not answer in time.',
     UNKNOWN: 'Something went wrong.',

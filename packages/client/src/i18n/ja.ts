@@ -152,6 +152,7 @@ export const ja: Dictionary = {
   mayStartVideo: '参加者はビデオを開始できる',
   mayShareScreen: '参加者は画面を共有できる',
   mayChat: '参加者のチャットを許可',
+  mayShareFiles: '参加者のファイル共有を許可',
 
   modeE2ee: 'エンドツーエンド暗号化',
   modeTransport: '通信経路のみ暗号化（サーバーは復号できます）',
@@ -220,6 +221,10 @@ export const ja: Dictionary = {
     MLS_EPOCH_MISMATCH: '暗号鍵が同時に更新されました。もう一度お試しください。',
     CHAT_DISABLED: 'ホストが参加者のチャットをオフにしています。',
     MEETING_IN_PROGRESS: '会議に参加者がいる間は変更できません。',
+    RECORDING_UNAVAILABLE: 'エンドツーエンド暗号化の会議ではサーバー録画は使えません。サーバーでの復号が必要になるためです。',
+    FILES_DISABLED: '主催者が参加者のファイル共有をオフにしています。',
+    FILE_TOO_LARGE: 'ファイルが大きすぎます（最大 25 MB）。',
+    RETENTION_TOO_LONG: '組織で許可された保存期間を超えています。',
     NETWORK: 'サーバーに接続できません。接続を確認してもう一度お試しください。',
     TIMEOUT: 'サーバーから時間内に応答がありませんでした。',
     UNKNOWN: 'エラーが発生しました。',

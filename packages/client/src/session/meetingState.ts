@@ -140,6 +140,8 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
     case 'mlsWelcome':
     case 'mlsRejected':
     case 'mlsRejoin':
+    case 'files':
+    case 'recording':
       return s;
   }
 }

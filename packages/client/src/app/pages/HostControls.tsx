@@ -83,6 +83,7 @@ const PERMISSION_LABELS: Record<keyof MediaPermissions, StringKey> = {
   camera: 'mayStartVideo',
   screen: 'mayShareScreen',
   chat: 'mayChat',
+  files: 'mayShareFiles',
 };
 
 /** What participants (not hosts) may publish, and whether they may chat (C1, C2). */
