@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,8 @@ export interface Config {
   tlsKeyPath: string | null;
   clientDir: string;
   region: string;
+  /** This server node's name, shown in the data map (E1). */
+  node: string;
   logLevel: string;
   /** Join attempts: failures allowed per address before waits grow. */
   joinFailuresPerAddress: number;
@@ -24,6 +27,8 @@ export interface Config {
   e2eeUpdateSeconds: number;
   /** Tests only: a file that receives every forwarded RTP payload (see sfu/RtpTap.ts). */
   rtpTapPath: string | null;
+  /** Organisation limit on how long meeting data may be kept after a meeting ends (E4), in days. */
+  retentionMaxDays: number;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -72,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tlsKeyPath: keyPath,
     clientDir: path.resolve(env.KAIGI_CLIENT_DIR || path.join(here, '../../client/dist')),
     region: env.KAIGI_REGION || 'local',
+    node: env.KAIGI_NODE || os.hostname() || 'node-1',
     logLevel: env.KAIGI_LOG_LEVEL || 'info',
     joinFailuresPerAddress: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_ADDRESS', 5, 1, 1000),
     joinFailuresPerMeeting: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_MEETING', 20, 1, 10000),
@@ -80,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaPorts,
     e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
     rtpTapPath: env.KAIGI_TEST_RTP_TAP || null,
+    retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
   };
 }

@@ -6,6 +6,16 @@ import { serverKey } from './security/serverKey.js';
 import { openDatabase, type Database } from './storage/Database.js';
 import { MeetingStore } from './storage/MeetingStore.js';
 import { UserStore } from './storage/UserStore.js';
+import { ObjectStore } from './storage/ObjectStore.js';
+import { CertificateSigner } from './security/CertificateSigner.js';
+import { Purger } from './retention/Purger.js';
+
+/** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
+const log = {
+  error(o: { err?: unknown; [k: string]: unknown }, msg: string): void {
+    process.stderr.write(`${JSON.stringify({ level: 'error', msg, ...o, err: o.err instanceof Error ? o.err.message : String(o.err) })}\n`);
+  },
+};
 
 /** Everything the HTTP routes, the signalling and the CLI share; built once per process. */
 export interface Services {
@@ -16,6 +26,10 @@ export interface Services {
   audit: AuditLog;
   hub: MeetingHub;
   sealer: Sealer;
+  /** Meeting data at rest: files and recordings, each under its own key (E1, E3). */
+  objects: ObjectStore;
+  /** Retention: purges what falls due, with certificates (E4). */
+  purger: Purger;
   close(): Promise<void>;
 }
 
@@ -23,13 +37,25 @@ export async function openServices(config: Config): Promise<Services> {
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
   const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
+  const objects = new ObjectStore(db, config.dataDir, {
+    kek: serverKey(config.dataDir, 'objects'),
+    signer: CertificateSigner.open(config.dataDir),
+    node: config.node,
+    region: config.region,
+  });
+  // Late-bound: the hub tells the purger when a meeting ends, the purger asks the hub what is live.
+  let purger: Purger | null = null;
   const hub = new MeetingHub(meetings, audit, {
+    onMeetingEnded: (id) => void purger?.meetingEnded(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
     failuresPerAddress: config.joinFailuresPerAddress,
     failuresPerMeeting: config.joinFailuresPerMeeting,
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });
+  purger = new Purger(objects, meetings, audit, log, (id) => hub.isLive(id));
+  await purger.start();
+  const started = purger;
   let closed = false;
   return {
     config,
@@ -39,9 +65,12 @@ export async function openServices(config: Config): Promise<Services> {
     audit,
     hub,
     sealer: Sealer.open(config.dataDir),
+    objects,
+    purger: started,
     async close() {
       if (closed) return;
       closed = true;
+      started.stop();
       hub.close();
       await audit.flush();
       await db.destroy();

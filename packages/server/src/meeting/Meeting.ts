@@ -144,6 +144,13 @@ export class Meeting {
     return p.role === 'host' || this.mediaPermissions.chat;
   }
 
+  /** Whether this participant may share files now (A4, C1). Hosts always may. */
+  canShareFiles(participantId: string): boolean {
+    const p = this.participants.get(participantId);
+    if (!p || p.state !== 'admitted') return false;
+    return p.role === 'host' || this.mediaPermissions.files;
+  }
+
   /** Changes what participants may do; returns the media sources that were withdrawn. */
   setMediaPermissions(actorId: string, patch: Partial<MediaPermissions>): MediaSource[] {
     this.authorize(actorId, 'setMediaPermissions');

@@ -33,6 +33,8 @@ export interface HubOptions {
   resumeGraceMs: number;
   media: MediaConfig;
   e2eeUpdateIntervalMs: number;
+  /** The last participant left: the meeting's data starts its retention (E4). */
+  onMeetingEnded?: (meetingId: string) => void;
 }
 
 /**
@@ -323,6 +325,17 @@ export class MeetingHub {
     for (const peer of peers) peer.end(ErrorCode.MEETING_ENDED);
   }
 
+  /**
+   * An admitted participant proven by its resume token (HTTP requests made from inside a
+   * meeting: file sharing), or null. The token's hash is compared in constant time.
+   */
+  admittedBySecret(meetingId: string, participantId: string, token: string): { live: LiveMeeting; participantId: string } | null {
+    const live = this.live.get(meetingId);
+    const p = live?.meeting.get(participantId);
+    if (!live || !p || p.state !== 'admitted' || !safeEqual(p.resumeTokenHash, sha256Hex(token))) return null;
+    return { live, participantId: p.id };
+  }
+
   /** Whether anyone is in (or joining) the meeting now. */
   isLive(meetingId: string): boolean {
     return this.live.has(meetingId);
@@ -398,6 +411,7 @@ export class MeetingHub {
     if (live.pending === 0 && live.meeting.isEmpty && this.live.get(live.meeting.id) === live) {
       live.close();
       this.live.delete(live.meeting.id);
+      this.opts.onMeetingEnded?.(live.meeting.id);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MEDIA_PERMISSIONS, MediaPermissions } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, MediaPermissions, Retention } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -12,6 +12,8 @@ export interface MeetingRecord {
   locked: boolean;
   mediaPermissions: MediaPermissions;
   e2ee: boolean;
+  retention: Retention;
+  endedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +35,12 @@ function parsePermissions(json: string | null): MediaPermissions {
   return r.success ? r.data : { ...DEFAULT_MEDIA_PERMISSIONS };
 }
 
+function parseRetention(json: string | null): Retention {
+  if (json === null) return { ...DEFAULT_RETENTION };
+  const r = Retention.safeParse({ ...DEFAULT_RETENTION, ...(JSON.parse(json) as object) });
+  return r.success ? r.data : { ...DEFAULT_RETENTION };
+}
+
 const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   id: r.id,
   hostUserId: r.host_user_id,
@@ -42,6 +50,8 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   locked: r.locked === 1,
   mediaPermissions: parsePermissions(r.media_permissions),
   e2ee: r.e2ee === 1,
+  retention: parseRetention(r.retention),
+  endedAt: r.ended_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -50,7 +60,7 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
 export class MeetingStore {
   constructor(private readonly db: Database) {}
 
-  async insert(m: Omit<MeetingRecord, 'createdAt' | 'updatedAt' | 'locked' | 'mediaPermissions'>): Promise<MeetingRecord> {
+  async insert(m: Omit<MeetingRecord, 'createdAt' | 'updatedAt' | 'locked' | 'mediaPermissions' | 'endedAt'>): Promise<MeetingRecord> {
     const now = nowIso();
     const row: MeetingsTable = {
       id: m.id,
@@ -61,6 +71,8 @@ export class MeetingStore {
       locked: 0,
       media_permissions: null,
       e2ee: m.e2ee ? 1 : 0,
+      retention: JSON.stringify(m.retention),
+      ended_at: null,
       created_at: now,
       updated_at: now,
     };
@@ -85,7 +97,7 @@ export class MeetingStore {
 
   async update(
     id: string,
-    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions' | 'e2ee'>>,
+    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions' | 'e2ee' | 'retention' | 'endedAt'>>,
   ): Promise<void> {
     await this.db
       .updateTable('meetings')
@@ -96,6 +108,8 @@ export class MeetingStore {
         ...(patch.locked !== undefined && { locked: patch.locked ? 1 : 0 }),
         ...(patch.mediaPermissions !== undefined && { media_permissions: JSON.stringify(patch.mediaPermissions) }),
         ...(patch.e2ee !== undefined && { e2ee: patch.e2ee ? 1 : 0 }),
+        ...(patch.retention !== undefined && { retention: JSON.stringify(patch.retention) }),
+        ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
         updated_at: nowIso(),
       })
       .where('id', '=', id)

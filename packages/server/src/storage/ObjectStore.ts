@@ -209,6 +209,17 @@ export class ObjectStore {
     return rows.map(toObject);
   }
 
+  /** Sets when an object is purged (when its meeting ends: end + retention). */
+  async setPurgeAt(id: string, purgeAt: string): Promise<void> {
+    await this.db.updateTable('objects').set({ purge_at: purgeAt }).where('id', '=', id).execute();
+  }
+
+  /** Meetings holding objects without a purge time: running, or running when the process died. */
+  async meetingsWithoutPurgeTime(): Promise<string[]> {
+    const rows = await this.db.selectFrom('objects').select('meeting_id').distinct().where('purge_at', 'is', null).execute();
+    return rows.map((r) => r.meeting_id);
+  }
+
   /** Objects whose purge time has come (purge_at <= now). */
   async due(now: string): Promise<StoredObject[]> {
     const rows = await this.db.selectFrom('objects').selectAll().where('purge_at', '<=', now).orderBy('purge_at').execute();

@@ -119,6 +119,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('deletion_certificates_meeting').on('deletion_certificates').column('meeting_id').execute();
     },
   },
+  '0005_retention': {
+    async up(db: Kysely<unknown>) {
+      // JSON of Retention (seconds per kind after the meeting ends); null means the defaults.
+      await db.schema.alterTable('meetings').addColumn('retention', 'text').execute();
+      // When the meeting last ended: what fell due while the server was down is purged at start.
+      await db.schema.alterTable('meetings').addColumn('ended_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -39,6 +39,9 @@ export interface MeetingsTable {
   /** JSON of MediaPermissions, null for the defaults. */
   media_permissions: string | null;
   e2ee: number;
+  /** JSON of Retention, null for the defaults. */
+  retention: string | null;
+  ended_at: string | null;
   created_at: string;
   updated_at: string;
 }
