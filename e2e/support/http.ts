@@ -9,6 +9,11 @@ export class HttpClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /** Cookie and CSRF headers, for requests made with fetch directly (binary bodies and answers). */
+  authHeaders(): Record<string, string> {
+    return { cookie: this.cookieHeader(), ...(this.csrf && { 'x-csrf-token': this.csrf }) };
+  }
+
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
     const h: Record<string, string> = { ...headers };
     if (this.cookies.size) h.cookie = this.cookieHeader();

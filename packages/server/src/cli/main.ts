@@ -7,6 +7,7 @@ import { verifyChain } from '../audit/verifyChain.js';
 import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
+import { openExportCommand } from './exportCommand.js';
 import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
@@ -19,6 +20,7 @@ const USAGE = `Usage: kaigi <command>
   token revoke ID             revoke an API token
   audit verify                check the audit log's hash chain
   certificate verify FILE     check a deletion certificate (JSON) against this server's key
+  export open FILE --out DIR  decrypt an export archive into DIR; the passphrase is read from stdin
 Environment: KAIGI_DATA_DIR (default ./data)`;
 
 class UsageError extends Error {}
@@ -123,6 +125,8 @@ async function run(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'export open':
+        return await openExportCommand(rest);
       default:
         throw new UsageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
     }

@@ -12,6 +12,7 @@ import { authRoutes } from './authRoutes.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceValue, secureCookie } from './cookies.js';
 import { HttpError } from './HttpError.js';
 import { meetingRoutes } from './meetingRoutes.js';
+import { meetingDataRoutes } from './meetingDataRoutes.js';
 import { openApiDocument } from './openapi.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 import { tlsOptions } from './tls.js';
@@ -66,6 +67,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   app.get('/api/openapi.json', async () => openApiDocument(config.publicUrl));
   authRoutes(app, services);
   meetingRoutes(app, services);
+  meetingDataRoutes(app, services);
   signalingRoute(app, services);
 
   const indexFile = path.join(config.clientDir, 'index.html');

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import {
   AuditKind,
   CreateMeetingRequest,
+  DEFAULT_RETENTION,
+  type Retention,
   ErrorCode,
   MeetingId,
   UpdateMeetingRequest,
@@ -32,8 +34,19 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       hostUrl: `${config.publicUrl}${paths.host(m.id)}`,
       locked: m.locked,
       e2ee: m.e2ee,
+      retention: m.retention,
       createdAt: m.createdAt,
     };
+  };
+
+  /** Retention within the organisation's limit, or a clear refusal (E4, F2). */
+  const withinPolicy = (r: Retention): Retention => {
+    const max = config.retentionMaxDays * 86400;
+    const over = (Object.keys(r) as (keyof Retention)[]).filter((k) => r[k] > max);
+    if (over.length > 0) {
+      throw new HttpError(422, ErrorCode.RETENTION_TOO_LONG, `Retention of ${over.join(', ')} exceeds the organisation's limit of ${config.retentionMaxDays} days.`);
+    }
+    return r;
   };
 
   /** The caller's own meeting, or 404 whether it exists or not: nothing leaks about others'. */
@@ -61,6 +74,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       passwordHash: await hashPassword(password),
       passwordSealed: sealer.seal(password, `meeting:${id}`),
       e2ee: body.e2ee ?? false,
+      retention: withinPolicy({ ...DEFAULT_RETENTION, ...body.retention }),
     });
     await audit.append({
       kind: AuditKind.MEETING_CREATED,
@@ -87,6 +101,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     }
     await meetings.update(m.id, {
       ...(body.e2ee !== undefined && { e2ee: body.e2ee }),
+      ...(body.retention !== undefined && { retention: withinPolicy({ ...m.retention, ...body.retention }) }),
       ...(body.title !== undefined && { title: body.title }),
       ...(body.locked !== undefined && { locked: body.locked }),
       ...(body.password !== undefined && {
@@ -111,6 +126,8 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     const m = await own(user.id, req.params.id);
     hub.end(m.id);
+    // Nothing the meeting stored outlives it: each object is destroyed with a certificate.
+    for (const o of await services.objects.list(m.id)) await services.purger.remove(o, user.id, 'meeting deleted');
     await meetings.delete(m.id);
     await audit.append({ kind: AuditKind.MEETING_DELETED, actor: user.id, meetingId: m.id, data: {} });
     return reply.code(204).send();

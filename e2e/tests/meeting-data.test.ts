@@ -1,0 +1,238 @@
+// A4, E1, E3, E4, E5 through the API as a host and raw participants see it: files shared in a
+// meeting are encrypted at rest, deletion destroys key and bytes with a certificate that the CLI
+// verifies, retention 0 purges at the meeting's end, a purge that fell due while the server was
+// killed happens at its next start, and the export archive opens only with its passphrase.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
+import { HttpClient } from '../support/http.js';
+import { until } from '../support/rawMedia.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { WsClient } from '../support/ws.js';
+
+let server: RunningServer;
+let host: HttpClient;
+
+before(async () => {
+  server = await startServer();
+  host = await hostSession(server);
+});
+after(async () => {
+  await server?.stop();
+});
+
+interface Seat {
+  ws: WsClient;
+  id: string;
+  token: string;
+}
+
+async function hostJoins(s: RunningServer, http: HttpClient, meetingId: string): Promise<Seat> {
+  const ws = await WsClient.connect(s.url, { cookie: http.cookieHeader() });
+  const r = await ws.request({ type: 'join', meetingId, displayName: 'Host', e2ee: true });
+  assert.equal(r.type, 'joined', JSON.stringify(r));
+  return { ws, id: r.participantId, token: r.resumeToken };
+}
+
+async function guestJoins(s: RunningServer, hostSeat: Seat, meetingId: string, password: string, name: string, e2ee = false): Promise<Seat> {
+  const { ws } = await guest(s);
+  const r = await ws.request({ type: 'join', meetingId, displayName: name, password, e2ee });
+  assert.equal(r.type, 'joined', JSON.stringify(r));
+  assert.equal((await hostSeat.ws.request({ type: 'admit', participantId: r.participantId })).type, 'ok');
+  await ws.next((m) => m.type === 'admitted');
+  return { ws, id: r.participantId, token: r.resumeToken };
+}
+
+async function upload(s: RunningServer, meetingId: string, seat: Seat, name: string, data: Buffer, protection = 'server') {
+  const res = await fetch(`${s.url}/api/meetings/${meetingId}/files`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-kaigi-participant': `${seat.id}:${seat.token}`,
+      'x-kaigi-file-name': encodeURIComponent(name),
+      'x-kaigi-protection': protection,
+    },
+    body: new Uint8Array(data),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+async function download(s: RunningServer, meetingId: string, seat: Seat, fileId: string): Promise<{ status: number; data: Buffer }> {
+  const res = await fetch(`${s.url}/api/meetings/${meetingId}/files/${fileId}`, { headers: { 'x-kaigi-participant': `${seat.id}:${seat.token}` } });
+  return { status: res.status, data: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Every file under the data folder, database, WAL and keys included, as one list of buffers. */
+function scan(dir: string): { file: string; bytes: Buffer }[] {
+  const out: { file: string; bytes: Buffer }[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const file = path.join(e.parentPath, e.name);
+    out.push({ file, bytes: fs.readFileSync(file) });
+  }
+  return out;
+}
+
+const holds = (dir: string, needle: Buffer) => scan(dir).filter((f) => f.bytes.includes(needle)).map((f) => f.file);
+
+function wrappedKeyOf(dataDir: string, objectId: string): string {
+  const db = new Database(path.join(dataDir, 'kaigi.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('select wrapped_key from objects where id = ?').get(objectId) as { wrapped_key: string }).wrapped_key;
+  } finally {
+    db.close();
+  }
+}
+
+describe('meeting data (A4, E1, E3, E4, E5)', () => {
+  it('stores a shared file encrypted, and deleting it leaves neither bytes nor key, with a certificate', async () => {
+    const m = await createMeeting(host, 'Files');
+    const h = await hostJoins(server, host, m.id);
+    const g = await guestJoins(server, h, m.id, m.password, 'Guest');
+    const other = await guestJoins(server, h, m.id, m.password, 'Other');
+
+    const marker = randomBytes(24);
+    const content = Buffer.concat([Buffer.from('quarterly figures '), marker, randomBytes(5000)]);
+    const up = await upload(server, m.id, g, '決算 Q3.pdf', content);
+    assert.equal(up.status, 201, JSON.stringify(up.json));
+    const listed = await other.ws.next((x) => x.type === 'files' && x.files.length === 1);
+    assert.equal(listed.files[0].name, '決算 Q3.pdf');
+    const got = await download(server, m.id, other, up.json.id);
+    assert.equal(got.status, 200);
+    assert.ok(got.data.equals(content), 'participants download the original bytes');
+    assert.deepEqual(holds(server.dataDir, marker), [], 'the plaintext is nowhere in the data folder');
+
+    // Refusals: no seat, a wrong token, a file name with a path, too big, chat-less permissions.
+    assert.equal((await download(server, m.id, { ...other, token: 'x'.repeat(43) }, up.json.id)).status, 403);
+    assert.equal((await upload(server, m.id, g, '../../etc/passwd', Buffer.from('x'))).status, 400);
+    assert.equal((await upload(server, m.id, g, 'e2ee.bin', Buffer.from('x'), 'e2ee')).json.code, 'E2EE_NOT_ENABLED');
+    assert.equal((await upload(server, m.id, g, 'big.bin', Buffer.alloc(26 * 1024 * 1024))).status, 413);
+    assert.equal((await h.ws.request({ type: 'setMediaPermissions', permissions: { files: false } })).type, 'ok');
+    assert.equal((await upload(server, m.id, g, 'late.txt', Buffer.from('late'))).json.code, 'FILES_DISABLED');
+
+    // The data map lists it with its place; deletion destroys key and bytes.
+    const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.status, 200);
+    const entry = map.json.objects.find((o: any) => o.id === up.json.id);
+    assert.equal(entry.kind, 'file');
+    assert.equal(entry.region, 'local');
+    assert.ok(entry.location.includes(m.id));
+    const wrapped = wrappedKeyOf(server.dataDir, up.json.id);
+    assert.ok(holds(server.dataDir, Buffer.from(wrapped)).length > 0, 'the scan finds the wrapped key before deletion');
+    const del = await host.request('DELETE', `/api/meetings/${m.id}/objects/${up.json.id}`);
+    assert.equal(del.status, 200, JSON.stringify(del.json));
+    assert.equal(del.json.objectId, up.json.id);
+    assert.deepEqual(holds(server.dataDir, Buffer.from(wrapped)), [], 'the wrapped key is gone from every file');
+    assert.deepEqual(holds(server.dataDir, marker), []);
+    assert.equal((await download(server, m.id, other, up.json.id)).status, 404);
+
+    const certFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-cert-')), 'cert.json');
+    fs.writeFileSync(certFile, JSON.stringify(del.json));
+    const ok = await server.cli(['certificate', 'verify', certFile]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    fs.writeFileSync(certFile, JSON.stringify({ ...del.json, reason: 'never deleted' }));
+    const bad = await server.cli(['certificate', 'verify', certFile]);
+    assert.equal(bad.code, 1, 'an edited certificate does not verify');
+
+    const after = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(after.json.objects.length, 0);
+    assert.equal(after.json.deletions[0].objectId, up.json.id);
+    for (const s of [h, g, other]) s.ws.close();
+  });
+
+  it('exports the meeting as an archive that opens with its passphrase only', async () => {
+    const m = await createMeeting(host, 'Export');
+    const h = await hostJoins(server, host, m.id);
+    const g = await guestJoins(server, h, m.id, m.password, 'Guest');
+    const content = Buffer.concat([Buffer.from('minutes '), randomBytes(3000)]);
+    assert.equal((await upload(server, m.id, g, 'minutes.txt', content)).status, 201);
+    const passphrase = 'correct horse export staple';
+    const res = await fetch(`${server.url}/api/meetings/${m.id}/export`, {
+      method: 'POST',
+      headers: { ...host.authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ passphrase }),
+    });
+    assert.equal(res.status, 200);
+    const archive = Buffer.from(await res.arrayBuffer());
+    assert.equal(archive.includes(content.subarray(0, 40)), false, 'the archive is encrypted');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-export-'));
+    const file = path.join(dir, 'export.kaigiarc');
+    fs.writeFileSync(file, archive);
+    const wrong = await server.cli(['export', 'open', file, '--out', path.join(dir, 'wrong')], 'not the passphrase at all\n');
+    assert.equal(wrong.code, 1, 'a wrong passphrase opens nothing');
+    const right = await server.cli(['export', 'open', file, '--out', path.join(dir, 'out')], `${passphrase}\n`);
+    assert.equal(right.code, 0, right.stdout + right.stderr);
+    const names = fs.readdirSync(path.join(dir, 'out'));
+    assert.ok(names.includes('attendance.json') && names.includes('audit.json'), names.join(','));
+    const file0 = names.find((n) => n.includes('minutes.txt'));
+    assert.ok(file0 && fs.readFileSync(path.join(dir, 'out', file0)).equals(content), 'the shared file comes back as it was');
+    for (const s of [h, g]) s.ws.close();
+  });
+
+  it('stores E2EE files as the browser encrypted them and refuses ones the server could read', async () => {
+    const created = await host.request('POST', '/api/meetings', { title: 'Sealed files', e2ee: true });
+    const m = created.json as { id: string; password: string };
+    const h = await hostJoins(server, host, m.id);
+    const g = await guestJoins(server, h, m.id, m.password, 'Guest', true);
+    const ciphertext = randomBytes(4096);
+    assert.equal((await upload(server, m.id, g, 'plain.txt', Buffer.from('plain'))).json.code, 'E2EE_PLAINTEXT_REFUSED');
+    const up = await upload(server, m.id, g, 'sealed.bin', ciphertext, 'e2ee');
+    assert.equal(up.status, 201);
+    assert.equal(up.json.protection, 'e2ee');
+    const got = await download(server, m.id, h, up.json.id);
+    assert.ok(got.data.equals(ciphertext), 'the server hands back exactly the ciphertext');
+    for (const s of [h, g]) s.ws.close();
+  });
+});
+
+describe('retention and purge (E4)', () => {
+  it('purges everything of a retention-0 meeting when it ends, with certificates', async () => {
+    const created = await host.request('POST', '/api/meetings', { title: 'Retention 0', retention: { files: 0 } });
+    const m = created.json as { id: string; password: string };
+    const h = await hostJoins(server, host, m.id);
+    const g = await guestJoins(server, h, m.id, m.password, 'Guest');
+    const up = await upload(server, m.id, g, 'notes.txt', randomBytes(100));
+    assert.equal(up.status, 201);
+    await g.ws.request({ type: 'leave' });
+    await h.ws.request({ type: 'leave' });
+    const map = await until(() => host.request('GET', `/api/meetings/${m.id}/data-map`), (r) => r.json.objects.length === 0, 10_000, 'purge at the end');
+    assert.equal(map.json.deletions.length, 1);
+    assert.equal(map.json.deletions[0].reason, 'retention period ended');
+    const cert = await host.request('GET', `/api/meetings/${m.id}/certificates/${up.json.id}`);
+    assert.equal(cert.status, 200);
+    assert.equal(cert.json.ciphertextSha256.length, 64);
+  });
+
+  it('purges at the next start what fell due while the server was killed', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-purge-'));
+    let s = await startServer({}, dataDir);
+    const r = await s.cli(['user', 'add', 'keiko'], `${HOST_PASSWORD}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    let http = new HttpClient(s.url);
+    await http.signIn('keiko', HOST_PASSWORD);
+    const created = await http.request('POST', '/api/meetings', { title: 'Killed', retention: { files: 3 } });
+    const m = created.json as { id: string; password: string };
+    const h = await hostJoins(s, http, m.id);
+    const g = await guestJoins(s, h, m.id, m.password, 'Guest');
+    const marker = randomBytes(24);
+    assert.equal((await upload(s, m.id, g, 'kept-3s.txt', Buffer.concat([marker, randomBytes(64)]))).status, 201);
+    await g.ws.request({ type: 'leave' });
+    await h.ws.request({ type: 'leave' });
+    // The meeting ended: the file is due in 3 s. The server dies before that.
+    await until(() => http.request('GET', `/api/meetings/${m.id}/data-map`), (x) => x.json.objects[0]?.purgeAt !== null, 5000, 'a purge time');
+    await s.stop('SIGKILL');
+    await new Promise((res) => setTimeout(res, 3500));
+    s = await startServer({}, dataDir);
+    http = new HttpClient(s.url);
+    await http.signIn('keiko', HOST_PASSWORD);
+    const map = await http.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.json.objects.length, 0, 'purged at start');
+    assert.equal(map.json.deletions.length, 1);
+    await s.stop();
+  });
+});

@@ -1,0 +1,209 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AuditKind,
+  DataMap,
+  ErrorCode,
+  ExportRequest,
+  FILE_MAX_BYTES,
+  FileName,
+  MeetingId,
+  sealArchive,
+  toEntryName,
+  type FileResource,
+} from '@kaigi/protocol';
+import type { Services } from '../services.js';
+import type { MeetingRecord } from '../storage/MeetingStore.js';
+import type { StoredObject } from '../storage/ObjectStore.js';
+import { currentUser, requireUser } from './auth.js';
+import { HttpError } from './HttpError.js';
+import { parseBody } from './validate.js';
+
+const PARTICIPANT_HEADER = 'x-kaigi-participant';
+
+const toFile = (o: StoredObject): FileResource => ({
+  id: o.id,
+  name: o.name,
+  size: o.size,
+  protection: o.protection,
+  createdAt: o.createdAt,
+  createdBy: o.createdBy,
+  purgeAt: o.purgeAt,
+});
+
+/** RFC 6266 attachment header that survives any file name. */
+const disposition = (name: string) => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
+
+/**
+ * Meeting data (A4, E1, E3, E5). Participants share and fetch files from inside a meeting,
+ * proving their seat with the resume token (header x-kaigi-participant: ID:TOKEN); the host,
+ * signed in, sees the data map, downloads or deletes any object (with a certificate) and
+ * exports everything as one passphrase-encrypted archive.
+ */
+export function meetingDataRoutes(app: FastifyInstance, services: Services): void {
+  const { meetings, objects, hub, audit, purger, config } = services;
+  const guard = { preHandler: requireUser(services) };
+
+  const own = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<MeetingRecord> => {
+    const user = await currentUser(services, req);
+    const id = MeetingId.safeParse(req.params.id);
+    const m = id.success ? await meetings.get(id.data) : undefined;
+    if (!m || m.hostUserId !== user.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
+    return m;
+  };
+
+  /** The admitted participant behind a request from inside the meeting. */
+  const seat = (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const raw = req.headers[PARTICIPANT_HEADER];
+    const m = typeof raw === 'string' ? /^(p_[A-Za-z0-9_-]{22}):([A-Za-z0-9_-]{43})$/.exec(raw) : null;
+    const s = m?.[1] && m[2] ? hub.admittedBySecret(req.params.id, m[1], m[2]) : null;
+    if (!s) throw new HttpError(403, ErrorCode.NOT_ADMITTED, 'Only participants admitted to this meeting can do that.');
+    return s;
+  };
+
+  const objectOf = async (meetingId: string, objectId: string, kind?: StoredObject['kind']): Promise<StoredObject> => {
+    const o = await objects.get(objectId);
+    if (!o || o.meetingId !== meetingId || (kind && o.kind !== kind)) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such object.');
+    return o;
+  };
+
+  const send = async (reply: FastifyReply, id: string) => {
+    const { object, data } = await objects.read(id);
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-disposition', disposition(object.name))
+      .header('cache-control', 'no-store')
+      .send(data);
+  };
+
+  const broadcastFiles = async (meetingId: string) => {
+    const live = hub.isLive(meetingId) ? hub.liveOf({ meetingId, participantId: '' }) : null;
+    if (!live) return;
+    const files = (await objects.list(meetingId)).filter((o) => o.kind === 'file').map(toFile);
+    live.toAdmitted({ type: 'files', files });
+  };
+
+  // Raw bytes for uploads, with their own size limit.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: FILE_MAX_BYTES }, (_req, body, done) => done(null, body));
+
+  app.post<{ Params: { id: string } }>('/api/meetings/:id/files', { bodyLimit: FILE_MAX_BYTES }, async (req, reply): Promise<FileResource> => {
+    const { live, participantId } = seat(req);
+    const m = live.meeting;
+    if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
+    const name = FileName.safeParse(decodeURIComponent(String(req.headers['x-kaigi-file-name'] ?? '')));
+    if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
+    const protection = req.headers['x-kaigi-protection'] === 'e2ee' ? 'e2ee' : 'server';
+    // In an E2EE meeting the browser encrypts the file; the server never stores one it could read.
+    if (m.e2ee !== (protection === 'e2ee')) {
+      throw new HttpError(400, m.e2ee ? ErrorCode.E2EE_PLAINTEXT_REFUSED : ErrorCode.E2EE_NOT_ENABLED);
+    }
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the file as application/octet-stream.');
+    const o = await objects.put({ meetingId: m.id, kind: 'file', name: name.data, createdBy: participantId, purgeAt: null, protection }, req.body);
+    await audit.append({ kind: AuditKind.OBJECT_STORED, actor: participantId, meetingId: m.id, data: { objectId: o.id, kind: 'file', size: o.size, protection } });
+    await broadcastFiles(m.id);
+    reply.code(201);
+    return toFile(o);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/meetings/:id/files', async (req): Promise<{ files: FileResource[] }> => {
+    seat(req);
+    return { files: (await objects.list(req.params.id)).filter((o) => o.kind === 'file').map(toFile) };
+  });
+
+  app.get<{ Params: { id: string; fileId: string } }>('/api/meetings/:id/files/:fileId', async (req, reply) => {
+    seat(req);
+    const o = await objectOf(req.params.id, req.params.fileId, 'file');
+    return send(reply, o.id);
+  });
+
+  // ---- the host ----------------------------------------------------------------------------
+
+  app.get<{ Params: { id: string } }>('/api/meetings/:id/data-map', guard, async (req): Promise<DataMap> => {
+    const m = await own(req);
+    const list = await objects.list(m.id);
+    const certs = await objects.certificates(m.id);
+    const kept = (kind: 'files' | 'recordings' | 'chat' | 'waiting') => m.retention[kind];
+    return {
+      meetingId: m.id,
+      node: config.node,
+      region: config.region,
+      retention: m.retention,
+      e2ee: m.e2ee,
+      objects: list.map((o) => ({
+        id: o.id,
+        kind: o.kind,
+        name: o.name,
+        size: o.size,
+        protection: o.protection,
+        node: o.node,
+        region: o.region,
+        location: o.path,
+        createdAt: o.createdAt,
+        purgeAt: o.purgeAt,
+      })),
+      planned: [
+        { kind: 'file', stored: true, protection: m.e2ee ? 'e2ee' : 'server', retentionSeconds: kept('files'), note: 'Files participants share, encrypted at rest.' },
+        {
+          kind: 'recording',
+          stored: true,
+          protection: m.e2ee ? 'e2ee' : 'server',
+          retentionSeconds: kept('recordings'),
+          note: m.e2ee ? 'Only recordings the host uploads, encrypted to the host’s key.' : 'Server recordings, when the host starts one.',
+        },
+        { kind: 'chat', stored: false, protection: null, retentionSeconds: null, note: 'Chat is relayed and never stored.' },
+        { kind: 'waiting', stored: false, protection: null, retentionSeconds: null, note: 'Waiting-room records are kept in the audit log only.' },
+      ],
+      deletions: certs.map((c) => ({ objectId: c.objectId, kind: c.kind, name: c.name, deletedAt: c.deletedAt, deletedBy: c.deletedBy, reason: c.reason })),
+    };
+  });
+
+  app.get<{ Params: { id: string; objectId: string } }>('/api/meetings/:id/objects/:objectId', guard, async (req, reply) => {
+    const m = await own(req);
+    const o = await objectOf(m.id, req.params.objectId);
+    return send(reply, o.id);
+  });
+
+  app.delete<{ Params: { id: string; objectId: string } }>('/api/meetings/:id/objects/:objectId', guard, async (req) => {
+    const m = await own(req);
+    const user = await currentUser(services, req);
+    const o = await objectOf(m.id, req.params.objectId);
+    const cert = await purger.remove(o, user.id, 'deleted by the host');
+    if (o.kind === 'file') await broadcastFiles(m.id);
+    return cert;
+  });
+
+  app.get<{ Params: { id: string; objectId: string } }>('/api/meetings/:id/certificates/:objectId', guard, async (req) => {
+    const m = await own(req);
+    const cert = await objects.certificate(req.params.objectId);
+    if (!cert || cert.meetingId !== m.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such certificate.');
+    return cert;
+  });
+
+  app.post<{ Params: { id: string } }>('/api/meetings/:id/export', guard, async (req, reply) => {
+    const m = await own(req);
+    const user = await currentUser(services, req);
+    const { passphrase } = parseBody(ExportRequest, req.body);
+    const entries: { name: string; kind: string; data: Uint8Array }[] = [];
+    const used = new Set<string>();
+    for (const o of await objects.list(m.id)) {
+      const { data } = await objects.read(o.id);
+      let name = toEntryName(`${o.kind}-${o.name}${o.protection === 'e2ee' ? '.e2ee' : ''}`);
+      while (used.has(name.toLowerCase())) name = toEntryName(`${o.id}-${name}`);
+      used.add(name.toLowerCase());
+      entries.push({ name, kind: o.kind, data });
+    }
+    const trail = await audit.entries({ meetingId: m.id });
+    const attendance = trail
+      .filter((e) => ['host.joined', 'participant.admitted', 'participant.left', 'participant.removed', 'participant.denied'].includes(e.kind))
+      .map((e) => ({ at: e.at, kind: e.kind, actor: e.actor, data: e.data }));
+    const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2));
+    entries.push({ name: 'attendance.json', kind: 'attendance', data: json(attendance) });
+    entries.push({ name: 'audit.json', kind: 'audit', data: json(trail) });
+    const archive = await sealArchive(passphrase, { meetingId: m.id, title: m.title, createdAt: new Date().toISOString() }, entries);
+    await audit.append({ kind: AuditKind.MEETING_EXPORTED, actor: user.id, meetingId: m.id, data: { entries: entries.length, bytes: archive.length } });
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-disposition', disposition(`kaigi-${m.id}.kaigiarc`))
+      .header('cache-control', 'no-store')
+      .send(Buffer.from(archive));
+  });
+}
