@@ -76,7 +76,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
   };
 
   const broadcastFiles = async (meetingId: string) => {
-    const live = hub.isLive(meetingId) ? hub.liveOf({ meetingId, participantId: '' }) : null;
+    const live = hub.liveMeeting(meetingId);
     if (!live) return;
     const files = (await objects.list(meetingId)).filter((o) => o.kind === 'file').map(toFile);
     live.toAdmitted({ type: 'files', files });

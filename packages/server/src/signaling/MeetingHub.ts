@@ -336,6 +336,11 @@ export class MeetingHub {
     return { live, participantId: p.id };
   }
 
+  /** The live meeting with this ID, if anyone is in it. */
+  liveMeeting(meetingId: string): LiveMeeting | undefined {
+    return this.live.get(meetingId);
+  }
+
   /** Whether anyone is in (or joining) the meeting now. */
   isLive(meetingId: string): boolean {
     return this.live.has(meetingId);
