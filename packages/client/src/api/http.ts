@@ -1,10 +1,13 @@
 import {
   CSRF_HEADER,
+  DataMap,
   ErrorResponse,
+  FileResource,
   MeetingList,
   MeetingResource,
   SessionResponse,
   type CreateMeetingRequest,
+  type ObjectProtection,
   type SignInRequest,
 } from '@kaigi/protocol';
 
@@ -35,18 +38,39 @@ export function setCsrfToken(token: string | null): void {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-async function request<T>(
-  method: Method,
-  path: string,
-  schema: Parser<T> | null,
-  body?: unknown,
-): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** Turns a failed response into an ApiError with the server's code when it sent one. */
+async function failure(res: Response): Promise<ApiError> {
+  let parsed: { code: string; message: string; retryAfterMs?: number | undefined } | null = null;
+  try {
+    const r = ErrorResponse.safeParse(await res.json());
+    if (r.success) parsed = r.data;
+  } catch {
+    // not JSON: fall back to the status code
+  }
+  if (parsed) return new ApiError(res.status, parsed.code, parsed.message, parsed.retryAfterMs);
+  return new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
+}
+
+interface SendOptions {
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as application/octet-stream. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+  accept?: string;
+}
+
+/** One call; resolves with the successful response, throws ApiError otherwise. */
+async function send(method: Method, path: string, opts: SendOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', ...opts.headers };
   if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (opts.json !== undefined) {
     headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
+    init.body = JSON.stringify(opts.json);
+  } else if (opts.bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+    init.body = opts.bytes;
   }
 
   let res: Response;
@@ -55,19 +79,18 @@ async function request<T>(
   } catch {
     throw new ApiError(0, 'NETWORK', 'network error');
   }
+  if (!res.ok) throw await failure(res);
+  return res;
+}
 
-  if (!res.ok) {
-    let parsed: { code: string; message: string; retryAfterMs?: number | undefined } | null = null;
-    try {
-      const r = ErrorResponse.safeParse(await res.json());
-      if (r.success) parsed = r.data;
-    } catch {
-      // not JSON: fall back to the status code
-    }
-    if (parsed) throw new ApiError(res.status, parsed.code, parsed.message, parsed.retryAfterMs);
-    throw new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
-  }
-
+async function request<T>(
+  method: Method,
+  path: string,
+  schema: Parser<T> | null,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<T> {
+  const res = await send(method, path, { json: body, ...(headers && { headers }) });
   if (schema === null || res.status === 204) return undefined as T;
   let json: unknown;
   try {
@@ -79,6 +102,31 @@ async function request<T>(
   if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
   return r.data;
 }
+
+/** The response body as bytes. */
+async function bytesOf(res: Response): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the download was cut off');
+  }
+}
+
+/** Any JSON answer; callers check what they need. */
+const AnyJson: Parser<unknown> = { safeParse: (data) => ({ success: true, data }) };
+
+/**
+ * The place in a meeting that requests from inside it prove (x-kaigi-participant): the
+ * participant ID and resume token this tab holds. Never logged.
+ */
+export interface Seat {
+  participantId: string;
+  resumeToken: string;
+}
+
+const PARTICIPANT_HEADER = 'x-kaigi-participant';
+const seatHeader = (seat: Seat) => ({ [PARTICIPANT_HEADER]: `${seat.participantId}:${seat.resumeToken}` });
+const meetingPath = (id: string) => `/api/meetings/${encodeURIComponent(id)}`;
 
 export const api = {
   async session(): Promise<SessionResponse> {
@@ -101,6 +149,59 @@ export const api = {
     return request('POST', '/api/meetings', MeetingResource, body);
   },
   async deleteMeeting(id: string): Promise<void> {
-    await request('DELETE', `/api/meetings/${encodeURIComponent(id)}`, null);
+    await request('DELETE', meetingPath(id), null);
+  },
+
+  // ---- meeting data, from inside the meeting (A4) ----------------------------------------
+  async listFiles(meetingId: string, seat: Seat): Promise<FileResource[]> {
+    const files = await request('GET', `${meetingPath(meetingId)}/files`, AnyJson, undefined, seatHeader(seat));
+    const r = FileResource.array().safeParse(typeof files === 'object' && files !== null ? (files as Record<string, unknown>).files : null);
+    if (!r.success) throw new ApiError(200, 'UNKNOWN', 'unexpected response');
+    return r.data;
+  },
+  async uploadFile(
+    meetingId: string,
+    seat: Seat,
+    file: { name: string; bytes: Uint8Array<ArrayBuffer>; protection: ObjectProtection },
+  ): Promise<FileResource> {
+    const res = await send('POST', `${meetingPath(meetingId)}/files`, {
+      bytes: file.bytes,
+      headers: { ...seatHeader(seat), 'x-kaigi-file-name': encodeURIComponent(file.name), 'x-kaigi-protection': file.protection },
+    });
+    const r = FileResource.safeParse(await res.json().catch(() => null));
+    if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
+    return r.data;
+  },
+  async downloadFile(meetingId: string, seat: Seat, fileId: string): Promise<Uint8Array<ArrayBuffer>> {
+    const res = await send('GET', `${meetingPath(meetingId)}/files/${encodeURIComponent(fileId)}`, {
+      headers: seatHeader(seat),
+      accept: 'application/octet-stream',
+    });
+    return bytesOf(res);
+  },
+
+  // ---- meeting data, for the signed-in host (E1, E3, E5) ---------------------------------
+  dataMap(meetingId: string): Promise<DataMap> {
+    return request('GET', `${meetingPath(meetingId)}/data-map`, DataMap);
+  },
+  async downloadObject(meetingId: string, objectId: string): Promise<Uint8Array<ArrayBuffer>> {
+    const res = await send('GET', `${meetingPath(meetingId)}/objects/${encodeURIComponent(objectId)}`, { accept: 'application/octet-stream' });
+    return bytesOf(res);
+  },
+  /** Destroys an object; resolves once the server has issued its deletion certificate. */
+  async deleteObject(meetingId: string, objectId: string): Promise<void> {
+    const cert = await request('DELETE', `${meetingPath(meetingId)}/objects/${encodeURIComponent(objectId)}`, AnyJson);
+    if (typeof cert !== 'object' || cert === null || (cert as { objectId?: unknown }).objectId !== objectId) {
+      throw new ApiError(200, 'UNKNOWN', 'no deletion certificate');
+    }
+  },
+  /** The signed deletion certificate, byte for byte as the server keeps it. */
+  async certificate(meetingId: string, objectId: string): Promise<Uint8Array<ArrayBuffer>> {
+    return bytesOf(await send('GET', `${meetingPath(meetingId)}/certificates/${encodeURIComponent(objectId)}`));
+  },
+  /** The meeting's data as one archive encrypted with the passphrase. */
+  async exportMeeting(meetingId: string, passphrase: string): Promise<Uint8Array<ArrayBuffer>> {
+    const res = await send('POST', `${meetingPath(meetingId)}/export`, { json: { passphrase }, accept: 'application/octet-stream' });
+    return bytesOf(res);
   },
 };

@@ -3,6 +3,7 @@ import { MeetingId, paths } from '@kaigi/protocol';
 import { LOCALES, useI18n, type Locale } from '../i18n';
 import { useAuth } from './auth';
 import { DashboardPage } from './pages/DashboardPage';
+import { DataMapPage } from './pages/DataMapPage';
 import { JoinPage } from './pages/JoinPage';
 import { SignInPage } from './pages/SignInPage';
 import { Link, matchRoute, navigate, useLocationPath, type Route } from './router';
@@ -83,6 +84,9 @@ function Page({ route, path }: { route: Route; path: string }) {
           {(username) => <JoinPage key={`host-${route.meetingId}`} meetingId={route.meetingId} hostName={username} />}
         </RequireUser>
       );
+    case 'data':
+      if (!MeetingId.safeParse(route.meetingId).success) return <NotFound />;
+      return <RequireUser path={path}>{() => <DataMapPage key={route.meetingId} meetingId={route.meetingId} />}</RequireUser>;
     case 'notFound':
       return <NotFound />;
   }

@@ -51,17 +51,23 @@ export type Route =
   | { name: 'dashboard' }
   | { name: 'join'; meetingId: string }
   | { name: 'host'; meetingId: string }
+  | { name: 'data'; meetingId: string }
   | { name: 'notFound' };
+
+/** The host's data map of a meeting (E1). */
+export const dataMapPath = (id: string) => `/m/${id}/data`;
 
 export function matchRoute(pathAndQuery: string): Route {
   const url = new URL(pathAndQuery, location.origin);
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'dashboard' };
   if (path === '/signin') return { name: 'signIn', next: safeNextPath(url.searchParams.get('next')) };
-  const m = /^\/m\/([^/]+)(\/host)?$/.exec(path);
+  const m = /^\/m\/([^/]+)(\/host|\/data)?$/.exec(path);
   if (m?.[1]) {
     const meetingId = decodeURIComponent(m[1]);
-    return m[2] ? { name: 'host', meetingId } : { name: 'join', meetingId };
+    if (m[2] === '/host') return { name: 'host', meetingId };
+    if (m[2] === '/data') return { name: 'data', meetingId };
+    return { name: 'join', meetingId };
   }
   return { name: 'notFound' };
 }

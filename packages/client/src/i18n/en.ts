@@ -1,7 +1,25 @@
 import type { ErrorCode } from '@kaigi/protocol';
 
 /** Client-only failure codes that never come from the server. */
-export type ClientErrorCode = 'NETWORK' | 'TIMEOUT' | 'UNKNOWN';
+export const CLIENT_ERROR_CODES = [
+  'NETWORK',
+  'TIMEOUT',
+  'UNKNOWN',
+  /** E2EE file: no key for it reached this browser (shared before we joined). */
+  'FILE_KEY_MISSING',
+  /** E2EE file: it does not decrypt, or is not the file its key describes. */
+  'FILE_DAMAGED',
+  'FILE_EMPTY',
+  'FILE_NAME_INVALID',
+  /** E2EE meeting: the encryption group is not set up yet, so a file key cannot be shared. */
+  'E2EE_NOT_READY',
+  'PASSPHRASE_TOO_SHORT',
+  /** Export archive: wrong passphrase, or changed or damaged bytes. */
+  'ARCHIVE_DAMAGED',
+  /** Export archive: not one, or one this browser refuses to open. */
+  'ARCHIVE_INVALID',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 const strings = {
   appName: 'Kaigi',
@@ -208,6 +226,120 @@ const strings = {
   chatEncryptedTitle: 'End-to-end encrypted: only the people in the meeting can read it.',
   chatOff: 'The host has turned chat off for participants.',
   chatWaitingForE2ee: 'Chat opens once end-to-end encryption is set up.',
+
+  // meeting data: retention at creation (E4)
+  keepFiles: 'Keep shared files after the meeting',
+  keepRecordings: 'Keep recordings after the meeting',
+  keepNone: 'Delete when the meeting ends',
+  keepDaysOne: '{n} day',
+  keepDaysOther: '{n} days',
+  keepHoursOne: '{n} hour',
+  keepHoursOther: '{n} hours',
+  retentionHint: 'Then the server deletes them beyond recovery by itself and issues a signed deletion certificate.',
+  dataMap: 'Data map',
+
+  // files in the meeting (A4)
+  files: 'Files',
+  sharedFiles: 'Shared files',
+  shareFile: 'Share a file',
+  fileItem: '{name} ({size}) — from {sender}',
+  unknownSender: 'someone who has left',
+  download: 'Download',
+  downloadFile: 'Download {name}',
+  deleteFile: 'Delete {name}',
+  filesEmpty: 'No files shared yet.',
+  filesOff: 'The host has turned file sharing off for participants.',
+  filesWaitingForE2ee: 'File sharing opens once end-to-end encryption is set up.',
+  filesNeedChat:
+    'In an end-to-end encrypted meeting each file’s key is sent through the chat, which the host has turned off for participants, so files cannot be shared.',
+  filesE2eeHint:
+    'Files are encrypted in your browser before they are uploaded: the server cannot read them. Only people in the meeting when a file is shared receive its key. At most {max}.',
+  filesServerHint: 'Files are stored encrypted on the server and deleted as the host has set. At most {max}.',
+  fileNoKey: 'No key in this browser',
+  fileUploading: 'Sharing {name}…',
+  fileUploaded: 'Shared {name}.',
+  fileDownloading: 'Downloading {name}…',
+  deletedWithCertificate: '{name} was deleted. A signed deletion certificate was issued.',
+
+  // recording (A5)
+  recording: 'Recording',
+  recordingByAt: 'started by {name} at {time}',
+  recordingBy: 'started by {name}',
+  recordingAt: 'since {time}',
+  recordingLocal: 'in the host’s browser',
+  recordingStarted: 'Recording has started: this meeting is being recorded.',
+  recordingStopped: 'Recording has stopped.',
+  serverRecording: 'Server recording',
+  startRecording: 'Start recording',
+  stopRecording: 'Stop recording',
+  recordingHostHint: 'Everyone in the meeting sees that it is being recorded. Recordings appear in the meeting’s data map.',
+
+  // data map (E1, E3)
+  dataMapIntro: 'Everything this meeting stores on the server, where it is, and when it will be deleted.',
+  dataMapWhere: 'Storage',
+  meetingIdLabel: 'Meeting ID',
+  encryptionLabel: 'Encryption',
+  retentionLabel: 'Kept after the meeting',
+  storedObjects: 'Stored objects',
+  noObjects: 'Nothing is stored for this meeting.',
+  colKind: 'Kind',
+  colName: 'Name',
+  colSize: 'Size',
+  colProtection: 'Protection',
+  colNode: 'Node',
+  colRegion: 'Region',
+  colLocation: 'Location',
+  colPurgeAt: 'Purge at',
+  colActions: 'Actions',
+  colStored: 'Stored',
+  colKept: 'Kept after the meeting',
+  colNote: 'Note',
+  kindFile: 'File',
+  kindRecording: 'Recording',
+  kindChat: 'Chat',
+  kindWaiting: 'Waiting room',
+  kindExport: 'Export',
+  protectionServer: 'Encrypted at rest (server key)',
+  protectionE2ee: 'End-to-end encrypted (no server key)',
+  purgeAtMeetingEnd: 'When the meeting ends',
+  purgeAfterEnd: '{duration} after the meeting ends',
+  deletedByYou: 'you',
+  yes: 'Yes',
+  no: 'No',
+  notApplicable: '—',
+  plannedTitle: 'What this meeting stores',
+  deletions: 'Deletions',
+  noDeletions: 'Nothing has been deleted yet.',
+  deletionItem: '{name} ({kind}) — deleted {date} by {who}: {reason}',
+  certificate: 'Certificate',
+  downloadCertificate: 'Download certificate for {name}',
+  confirmDeleteTitle: 'Delete {name}?',
+  confirmDeleteBody:
+    'Its key and its bytes are destroyed: this cannot be undone. The server issues a signed deletion certificate.',
+  deletePermanently: 'Delete permanently',
+  cancel: 'Cancel',
+  encryptedDownloadHint: 'End-to-end encrypted objects download as ciphertext: only people who hold the key can open them.',
+
+  // export (E5)
+  exportTitle: 'Export',
+  exportIntro:
+    'Download everything this meeting stored (files, recordings, attendance and audit entries) as one file encrypted with a passphrase. It opens below, or with the Kaigi command-line tool.',
+  exportPassphrase: 'Export passphrase',
+  exportPassphraseHint: 'At least 12 characters. Keep it safe: without it nobody can open the export.',
+  downloadExport: 'Download export',
+  exporting: 'Preparing the export…',
+  exportDone: 'The export was downloaded.',
+  openExportTitle: 'Open an export',
+  openExportIntro: 'Opens an export in this browser. Nothing is sent to the server.',
+  exportFile: 'Export file',
+  openPassphrase: 'Passphrase to open',
+  openExport: 'Open export',
+  opening: 'Opening…',
+  exportEntries: 'Entries in the export',
+  exportSummary: '{title}, exported {date}',
+  entryItem: '{name} ({kind}, {size})',
+  save: 'Save',
+  saveEntry: 'Save {name}',
 } as const;
 
 export type StringKey = keyof typeof strings;
@@ -257,5 +389,13 @@ export const en: Dictionary = {
     NETWORK: 'The server cannot be reached. Check your connection and try again.',
     TIMEOUT: 'The server did not answer in time.',
     UNKNOWN: 'Something went wrong.',
+    FILE_KEY_MISSING: 'The key for this file was shared before you joined, so this browser cannot decrypt it.',
+    FILE_DAMAGED: 'This file could not be decrypted or has been changed. It was not saved.',
+    FILE_EMPTY: 'The file is empty.',
+    FILE_NAME_INVALID: 'This file name cannot be used. Rename the file and try again.',
+    E2EE_NOT_READY: 'End-to-end encryption is not set up yet. Try again in a moment.',
+    PASSPHRASE_TOO_SHORT: 'The passphrase must be at least 12 characters.',
+    ARCHIVE_DAMAGED: 'Wrong passphrase, or the file is damaged.',
+    ARCHIVE_INVALID: 'This is not a Kaigi export that this browser can open.',
   },
 };

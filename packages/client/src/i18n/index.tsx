@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ErrorCode } from '@kaigi/protocol';
-import { en, type ClientErrorCode, type Dictionary, type StringKey } from './en';
+import { CLIENT_ERROR_CODES, en, type ClientErrorCode, type Dictionary, type StringKey } from './en';
 import { ja } from './ja';
 
 export type Locale = 'en' | 'ja';
@@ -96,10 +96,36 @@ export function useI18n(): I18n {
   return ctx;
 }
 
+const CLIENT_CODES = new Set<string>(CLIENT_ERROR_CODES);
+
+function isClientErrorCode(code: string): code is ClientErrorCode {
+  return CLIENT_CODES.has(code);
+}
+
 /** Turns any server- or client-side code string into a Problem the dictionaries can show. */
 export function toProblem(code: string, retryAfterMs?: number): Problem {
-  if (isErrorCode(code) || code === 'NETWORK' || code === 'TIMEOUT') {
+  if (isErrorCode(code) || isClientErrorCode(code)) {
     return { code, retryAfterMs };
   }
   return { code: 'UNKNOWN' };
+}
+
+/**
+ * The Problem behind a thrown error: ApiError, SignalingError and the client's own failures all
+ * carry a `code` (and maybe `retryAfterMs`); anything else is UNKNOWN.
+ */
+export function problemOf(err: unknown): Problem {
+  if (err instanceof Error && 'code' in err && typeof err.code === 'string') {
+    const retry = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
+    return toProblem(err.code, retry);
+  }
+  return { code: 'UNKNOWN' };
+}
+
+/** A failure the client itself detects, shown like a server error. */
+export class ClientFailure extends Error {
+  constructor(readonly code: ClientErrorCode | ErrorCode) {
+    super(code);
+    this.name = 'ClientFailure';
+  }
 }

@@ -4,6 +4,8 @@ import { MediaController } from '../media/MediaController';
 import { E2eeWorkerClient } from '../e2ee/E2eeWorkerClient';
 import { ChatController } from './ChatController';
 import { E2eeController } from './E2eeController';
+import { FilesController } from './FilesController';
+import { RecordingController } from './RecordingController';
 import { SignalingClient, SignalingError, type ActionMessage } from './SignalingClient';
 import { initialMeetingState, meetingReducer, type MeetingState } from './meetingState';
 
@@ -14,6 +16,10 @@ export interface MeetingSession {
   /** End-to-end encryption: mode, group epoch, safety code. */
   e2ee: E2eeController | null;
   chat: ChatController | null;
+  /** Files shared in the meeting (A4). */
+  files: FilesController | null;
+  /** Whether the meeting is being recorded (A5). */
+  recording: RecordingController | null;
   join: (displayName: string, password?: string) => void;
   leave: () => void;
   /** Runs a host action; failures land in `actionProblem`. */
@@ -34,6 +40,8 @@ export function useMeetingSession(
   const [media, setMedia] = useState<MediaController | null>(null);
   const [e2ee, setE2ee] = useState<E2eeController | null>(null);
   const [chat, setChat] = useState<ChatController | null>(null);
+  const [files, setFiles] = useState<FilesController | null>(null);
+  const [recording, setRecording] = useState<RecordingController | null>(null);
 
   useEffect(() => {
     const client = new SignalingClient({ meetingId, e2ee: E2eeWorkerClient.supported() });
@@ -43,8 +51,12 @@ export function useMeetingSession(
     const e2eeController = new E2eeController(client);
     const controller = new MediaController(client, e2eeController.transform);
     const chatController = new ChatController(client, e2eeController);
+    const filesController = new FilesController(client, e2eeController, chatController);
+    const recordingController = new RecordingController(client);
     setE2ee(e2eeController);
     setChat(chatController);
+    setFiles(filesController);
+    setRecording(recordingController);
     setMedia(controller);
     if (window.__kaigi) {
       window.__kaigi.e2ee = {
@@ -70,6 +82,8 @@ export function useMeetingSession(
     return () => {
       for (const off of offs) off();
       controller.dispose();
+      filesController.dispose();
+      recordingController.dispose();
       chatController.dispose();
       e2eeController.dispose();
       client.stop();
@@ -108,8 +122,8 @@ export function useMeetingSession(
   const clearActionProblem = useCallback(() => setActionProblem(null), []);
 
   return useMemo(
-    () => ({ state, media, e2ee, chat, join, leave, act, actionProblem, clearActionProblem }),
-    [state, media, e2ee, chat, join, leave, act, actionProblem, clearActionProblem],
+    () => ({ state, media, e2ee, chat, files, recording, join, leave, act, actionProblem, clearActionProblem }),
+    [state, media, e2ee, chat, files, recording, join, leave, act, actionProblem, clearActionProblem],
   );
 }
 

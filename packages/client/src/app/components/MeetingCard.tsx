@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { paths, type MeetingResource } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
-import { Link } from '../router';
+import { dataMapPath, Link } from '../router';
 
 /** Only show a join URL that points at this site; otherwise rebuild it from the ID. */
 function safeJoinUrl(m: MeetingResource): string {
@@ -76,6 +76,9 @@ export function MeetingCard({
       <div className="button-row">
         <Link className="button primary" to={paths.host(meeting.id)}>
           {t('openHostView')}
+        </Link>
+        <Link className="button" to={dataMapPath(meeting.id)}>
+          {t('dataMap')}
         </Link>
         <button
           type="button"

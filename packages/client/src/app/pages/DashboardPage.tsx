@@ -1,11 +1,33 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { LIMITS, paths, type MeetingResource } from '@kaigi/protocol';
+import { DEFAULT_RETENTION, LIMITS, paths, type MeetingResource } from '@kaigi/protocol';
 import { api, ApiError } from '../../api/http';
 import { toProblem, useI18n, type Problem } from '../../i18n';
 import { useAuth } from '../auth';
 import { MeetingCard } from '../components/MeetingCard';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { formatRetention } from '../format';
 import { navigate } from '../router';
+
+const DAY = 86400;
+/** Retention choices at creation, in seconds (E4); 0 purges when the meeting ends. */
+const RETENTION_CHOICES = [0, DAY, 7 * DAY, 30 * DAY] as const;
+
+/** A labelled select of retention choices. */
+function RetentionSelect({ id, label, value, onChange }: { id: string; label: string; value: number; onChange: (v: number) => void }) {
+  const i18n = useI18n();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} aria-describedby="new-meeting-retention-hint" onChange={(e) => onChange(Number(e.target.value))}>
+        {RETENTION_CHOICES.map((s) => (
+          <option key={s} value={s}>
+            {formatRetention(s, i18n)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
 
 /** Newest first; createdAt is an ISO timestamp. */
 function newestFirst(list: MeetingResource[]): MeetingResource[] {
@@ -22,6 +44,8 @@ export function DashboardPage() {
   const [meetings, setMeetings] = useState<MeetingResource[] | null>(null);
   const [title, setTitle] = useState('');
   const [e2ee, setE2ee] = useState(false);
+  const [keepFiles, setKeepFiles] = useState<number>(DEFAULT_RETENTION.files);
+  const [keepRecordings, setKeepRecordings] = useState<number>(DEFAULT_RETENTION.recordings);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -58,10 +82,16 @@ export function DashboardPage() {
     setCreating(true);
     setProblem(null);
     try {
-      const m = await api.createMeeting({ title: title.trim(), ...(e2ee && { e2ee: true }) });
+      const m = await api.createMeeting({
+        title: title.trim(),
+        ...(e2ee && { e2ee: true }),
+        retention: { files: keepFiles, recordings: keepRecordings },
+      });
       setMeetings((prev) => newestFirst([m, ...(prev ?? []).filter((x) => x.id !== m.id)]));
       setTitle('');
       setE2ee(false);
+      setKeepFiles(DEFAULT_RETENTION.files);
+      setKeepRecordings(DEFAULT_RETENTION.recordings);
     } catch (err) {
       handleAuthError(err);
     } finally {
@@ -126,6 +156,13 @@ export function DashboardPage() {
             {t('e2eeOptionHint')}
           </p>
         </div>
+        <div className="two-col">
+          <RetentionSelect id="new-meeting-keep-files" label={t('keepFiles')} value={keepFiles} onChange={setKeepFiles} />
+          <RetentionSelect id="new-meeting-keep-recordings" label={t('keepRecordings')} value={keepRecordings} onChange={setKeepRecordings} />
+        </div>
+        <p id="new-meeting-retention-hint" className="muted small">
+          {t('retentionHint')}
+        </p>
         <div className="button-row">
           <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
             {t('createMeeting')}

@@ -4,6 +4,7 @@ import type { StringKey } from '../../i18n/en';
 import { useI18n } from '../../i18n';
 import type { ActionMessage } from '../../session/SignalingClient';
 import type { MeetingSession } from '../../session/useMeetingSession';
+import { RecordingControl } from '../components/RecordingIndicator';
 
 /** Runs one host action at a time per control, so double clicks send one message. */
 function useAction(session: MeetingSession) {
@@ -86,7 +87,7 @@ const PERMISSION_LABELS: Record<keyof MediaPermissions, StringKey> = {
   files: 'mayShareFiles',
 };
 
-/** What participants (not hosts) may publish, and whether they may chat (C1, C2). */
+/** What participants (not hosts) may publish, and whether they may chat and share files (C1, C2, A4). */
 function MediaPermissionsControl({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
   const { busy, run } = useAction(session);
@@ -108,7 +109,7 @@ function MediaPermissionsControl({ session }: { session: MeetingSession }) {
   return (
     <fieldset className="card permissions">
       <legend>{t('participantPermissions')}</legend>
-      {(['microphone', 'camera', 'screen', 'chat'] as const).map((source) => (
+      {(['microphone', 'camera', 'screen', 'chat', 'files'] as const).map((source) => (
         <label key={source} className="checkbox">
           <input
             type="checkbox"
@@ -132,6 +133,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
   return (
     <div className="host-controls stack">
       <MediaPermissionsControl session={session} />
+      <RecordingControl session={session} />
       <div className="card lock-row">
         <p className="muted">{locked ? t('lockedHint') : ''}</p>
         <button type="button" disabled={busy} onClick={() => void run({ type: 'setLocked', locked: !locked })}>

@@ -6,9 +6,11 @@ import type { MeetingSession } from '../../session/useMeetingSession';
 import { ChatPanel } from '../components/ChatPanel';
 import { DeviceSettings } from '../components/DeviceSettings';
 import { E2eeBanner, isE2eeMeeting, useE2eeSnapshot } from '../components/E2eeBanner';
+import { FilesPanel } from '../components/FilesPanel';
 import { MediaNotice } from '../components/MediaNotice';
 import { MediaToolbar } from '../components/MediaToolbar';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { RecordingIndicator } from '../components/RecordingIndicator';
 import { SafetyCodePanel } from '../components/SafetyCodePanel';
 import { useMediaSnapshot } from '../components/useMedia';
 import { VideoGrid } from '../components/VideoGrid';
@@ -168,6 +170,7 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
         </button>
       </div>
       <E2eeBanner session={session} />
+      <RecordingIndicator session={session} />
 
       {state.connection === 'reconnecting' && (
         <p className="notice" aria-live="polite">
@@ -184,6 +187,7 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
 
       <div className="two-col">
         <ChatPanel session={session} />
+        <FilesPanel session={session} />
         <SafetyCodePanel session={session} />
       </div>
 
