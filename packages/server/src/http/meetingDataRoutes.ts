@@ -13,7 +13,7 @@ import {
 } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
-import type { StoredObject } from '../storage/ObjectStore.js';
+import { contentSize, type StoredObject } from '../storage/ObjectStore.js';
 import { currentUser, requireUser } from './auth.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
@@ -23,7 +23,7 @@ const PARTICIPANT_HEADER = 'x-kaigi-participant';
 const toFile = (o: StoredObject): FileResource => ({
   id: o.id,
   name: o.name,
-  size: o.size,
+  size: contentSize(o),
   protection: o.protection,
   createdAt: o.createdAt,
   createdBy: o.createdBy,

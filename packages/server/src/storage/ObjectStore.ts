@@ -51,6 +51,10 @@ export class ObjectStoreError extends Error {
 
 const NONCE = 12;
 const TAG = 16;
+
+/** The plaintext size of an object: what the person who shared it sees. */
+export const contentSize = (o: Pick<StoredObject, 'size' | 'protection'>): number =>
+  o.protection === 'server' ? Math.max(0, o.size - NONCE - TAG) : o.size;
 const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
 
 function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
