@@ -1,0 +1,61 @@
+// A4, D2 in real Chromium: a file shared in an E2EE meeting is encrypted in the sender's
+// browser; the server stores ciphertext it cannot open, and another participant downloads the
+// original bytes (the key travels through the MLS group).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser.js';
+import { HOST_PASSWORD } from '../support/fixtures.js';
+import { guestJoins, hostOpensMeeting } from '../support/meetingUi.js';
+import { until } from '../support/rawMedia.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+let server: RunningServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startServer();
+  const r = await server.cli(['user', 'add', 'hana'], `${HOST_PASSWORD}\n`);
+  assert.equal(r.code, 0, r.stderr);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const safetyCode = (page: Page) => page.getByTestId('safety-code').textContent();
+
+describe('files in an E2EE meeting (A4, D2)', () => {
+  it('stores ciphertext only, and participants download the original bytes', async () => {
+    const host = await hostOpensMeeting(browser, server.url, 'hana', 'Sealed files', { e2ee: true });
+    const meetingId = new URL(host.joinUrl).pathname.split('/').pop() ?? '';
+    const alice = await guestJoins(browser, host.page, host.joinUrl, 'Alice');
+    // Both in the same epoch of the group before the key is shared.
+    await until(async () => [await safetyCode(host.page), await safetyCode(alice)], ([a, b]) => !!a && a === b, 20_000, 'one safety code');
+
+    const marker = randomBytes(32);
+    const content = Buffer.concat([Buffer.from('%PDF-1.7 board minutes '), marker, randomBytes(20_000)]);
+    await alice.getByLabel('Share a file').setInputFiles({ name: 'minutes.pdf', mimeType: 'application/pdf', buffer: content });
+    const files = host.page.getByRole('region', { name: 'Files' });
+    await files.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: 'minutes.pdf' }).waitFor();
+
+    const [download] = await Promise.all([host.page.waitForEvent('download'), files.getByRole('button', { name: 'Download minutes.pdf' }).click()]);
+    const saved = await download.path();
+    assert.ok(saved);
+    assert.ok(fs.readFileSync(saved).equals(content), 'the host downloads the original bytes');
+
+    // What the server holds: the data map lists it as e2ee, and its bytes are not the file.
+    const map = await host.page.request.get(`${server.url}/api/meetings/${meetingId}/data-map`);
+    const obj = ((await map.json()) as { objects: { id: string; protection: string; kind: string }[] }).objects.find((o) => o.kind === 'file');
+    assert.equal(obj?.protection, 'e2ee');
+    const stored = Buffer.from(await (await host.page.request.get(`${server.url}/api/meetings/${meetingId}/objects/${obj?.id}`)).body());
+    assert.ok(stored.length >= content.length, 'stored ciphertext');
+    assert.equal(stored.includes(marker), false, 'the server copy holds no plaintext');
+    assert.equal(stored.includes(content.subarray(0, 20)), false);
+    await alice.close();
+    await host.page.close();
+  });
+});
