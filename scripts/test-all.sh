@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's Chromium and iproute2 included) and runs every test:
+# Installs what the tests need (Debian's Chromium, iproute2 and ffmpeg for ffprobe included) and runs every test:
 # unit tests, raw HTTP/WebSocket attacker tests and real-browser scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} from Debian"
   as_root apt-get update -qq
