@@ -1,5 +1,4 @@
 import { AuditKind, ErrorCode, type ClientMessage, type ServerMessageOf } from '@kaigi/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import type { Participant } from '../meeting/Participant.js';
 import { MeetingError } from '../meeting/MeetingError.js';
@@ -29,6 +28,12 @@ interface MeetingRecording {
   /** Hosts whose browsers record locally (E2EE meetings, or any meeting), by participant ID. */
   local: Map<string, Announcement>;
   watcher: NodeJS.Timeout | null;
+}
+
+/** Fastify's logger fits; so does the small one services.ts keeps for background work. */
+export interface RecordingLog {
+  error(o: { err?: unknown; [k: string]: unknown }, msg: string): void;
+  warn?(o: { [k: string]: unknown }, msg: string): void;
 }
 
 // Keyed by the LiveMeeting object: a meeting that unloads and loads again starts unrecorded.
@@ -73,18 +78,18 @@ function routerSource(router: Router): RecorderSource {
  */
 export class RecordingHandler {
   private readonly recording = new Set<MeetingRecording>();
-  /** Stops whose last part is still being stored. */
-  private readonly stopping = new Set<Promise<void>>();
+  /** Stops whose last part is still being stored, with their meeting. */
+  private readonly stopping = new Map<Promise<void>, string>();
 
   constructor(
     private readonly hub: MeetingHub,
     private readonly objects: ObjectStore,
     private readonly audit: AuditLog,
     private readonly dataDir: string,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: RecordingLog,
   ) {
     const shredded = ServerRecorder.shredLeftovers(dataDir);
-    if (shredded) log.warn({ shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
+    if (shredded) (log.warn ?? log.error).call(log, { shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
   }
 
   async handle(seat: Seat, msg: RecordingMsg): Promise<void> {
@@ -98,15 +103,19 @@ export class RecordingHandler {
     return this.announceLocal(live, me, msg.active);
   }
 
-  /** Stops the server recording of one meeting, if any (e.g. before the meeting is deleted). */
+  /**
+   * Stops the server recording of one meeting, if any, and resolves once everything it recorded
+   * is stored: call it before the meeting's objects get their purge times or are deleted.
+   */
   async stopMeeting(meetingId: string, reason = 'meeting-ended'): Promise<void> {
-    for (const s of [...this.recording]) if (s.live.meeting.id === meetingId) await this.stop(s.live, 'system', reason);
+    for (const s of [...this.recording]) if (s.live.meeting.id === meetingId) void this.stop(s.live, 'system', reason);
+    await Promise.all([...this.stopping].filter(([, id]) => id === meetingId).map(([run]) => run));
   }
 
   /** Stops every server recording and waits until all are stored: the server is shutting down. */
   async stopAll(reason = 'shutdown'): Promise<void> {
     for (const s of [...this.recording]) void this.stop(s.live, 'system', reason);
-    await Promise.all([...this.stopping]);
+    await Promise.all([...this.stopping.keys()]);
   }
 
   private stateOf(live: LiveMeeting): MeetingRecording {
@@ -149,7 +158,7 @@ export class RecordingHandler {
     // Everyone learns at once that recording stopped; storing the last part follows.
     live.toAdmitted(recordingState(live));
     const run = this.finish(live, current, actor, reason).finally(() => this.stopping.delete(run));
-    this.stopping.add(run);
+    this.stopping.set(run, live.meeting.id);
     return run;
   }
 
