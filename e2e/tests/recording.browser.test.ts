@@ -104,7 +104,6 @@ async function downloadRecording(meetingId: string): Promise<{ id: string; bytes
   const http = new HttpClient(server.url);
   await http.signIn('hana', HOST_PASSWORD);
   const map = await http.request('GET', `/api/meetings/${meetingId}/data-map`);
-  if (map.status === 404 && !map.json?.objects) return readThroughObjectStore(meetingId);
   assert.equal(map.status, 200, JSON.stringify(map.json));
   const recordings = (map.json.objects as { id: string; kind: string; protection: string; size: number }[]).filter((o) => o.kind === 'recording');
   assert.equal(recordings.length, 1, `one recording in the data map: ${JSON.stringify(map.json.objects)}`);
@@ -138,15 +137,6 @@ async function recordingsThroughObjectStore(meetingId: string): Promise<{ id: st
   } finally {
     await db.destroy();
   }
-}
-
-/** Until the data-map and object routes exist: the same decryption, through the ObjectStore. */
-async function readThroughObjectStore(meetingId: string): Promise<{ id: string; bytes: Buffer }> {
-  console.log('GET /api/meetings/:id/data-map is not there yet: reading the recording through ObjectStore');
-  const recordings = await recordingsThroughObjectStore(meetingId);
-  assert.equal(recordings.length, 1, 'one recording stored');
-  assert.equal(recordings[0]!.protection, 'server');
-  return recordings[0]!;
 }
 
 interface ProbeStream {
