@@ -9,6 +9,7 @@ import { UserStore } from './storage/UserStore.js';
 import { ObjectStore } from './storage/ObjectStore.js';
 import { CertificateSigner } from './security/CertificateSigner.js';
 import { Purger } from './retention/Purger.js';
+import { RecordingHandler } from './signaling/RecordingHandler.js';
 
 /** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
 const log = {
@@ -30,6 +31,8 @@ export interface Services {
   objects: ObjectStore;
   /** Retention: purges what falls due, with certificates (E4). */
   purger: Purger;
+  /** Server recording (A5), so that a meeting's end, its deletion and shutdown wait for the last file. */
+  recording: RecordingHandler;
   close(): Promise<void>;
 }
 
@@ -45,8 +48,13 @@ export async function openServices(config: Config): Promise<Services> {
   });
   // Late-bound: the hub tells the purger when a meeting ends, the purger asks the hub what is live.
   let purger: Purger | null = null;
+  let recording: RecordingHandler | null = null;
   const hub = new MeetingHub(meetings, audit, {
-    onMeetingEnded: (id) => void purger?.meetingEnded(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
+    // A recording still being stored is part of what the meeting leaves: store it, then retention.
+    onMeetingEnded: (id) =>
+      void Promise.resolve(recording?.stopMeeting(id))
+        .then(() => purger?.meetingEnded(id))
+        .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
     failuresPerAddress: config.joinFailuresPerAddress,
     failuresPerMeeting: config.joinFailuresPerMeeting,
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
@@ -56,6 +64,8 @@ export async function openServices(config: Config): Promise<Services> {
   purger = new Purger(objects, meetings, audit, log, (id) => hub.isLive(id));
   await purger.start();
   const started = purger;
+  const recorder = new RecordingHandler(hub, objects, audit, config.dataDir, log);
+  recording = recorder;
   let closed = false;
   return {
     config,
@@ -67,11 +77,13 @@ export async function openServices(config: Config): Promise<Services> {
     sealer: Sealer.open(config.dataDir),
     objects,
     purger: started,
+    recording: recorder,
     async close() {
       if (closed) return;
       closed = true;
       started.stop();
       hub.close();
+      await recorder.stopAll('shutdown');
       await audit.flush();
       await db.destroy();
     },

@@ -125,6 +125,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
   app.delete<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req, reply) => {
     const user = await currentUser(services, req);
     const m = await own(user.id, req.params.id);
+    await services.recording.stopMeeting(m.id, 'meeting-deleted');
     hub.end(m.id);
     // Nothing the meeting stored outlives it: each object is destroyed with a certificate.
     for (const o of await services.objects.list(m.id)) await services.purger.remove(o, user.id, 'meeting deleted');

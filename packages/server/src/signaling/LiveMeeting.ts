@@ -5,6 +5,7 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
 import { DeliveryService, type EpochChange } from '../e2ee/DeliveryService.js';
+import { recordingState } from './RecordingHandler.js';
 
 export interface LiveMeetingOptions {
   media: MediaConfig;
@@ -110,6 +111,7 @@ export class LiveMeeting {
     if (!p || !peer || p.state !== 'admitted') return;
     peer.send({ type: 'admitted', meeting: this.meeting.summary(), self: toInfo(p) });
     if (this.ds) peer.send({ type: 'groupState', group: this.ds.state() });
+    peer.send(recordingState(this));
     // Only admitted participants receive media.
     this.router.subscribe(participantId);
     this.publishMedia();

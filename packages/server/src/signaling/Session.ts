@@ -17,11 +17,13 @@ import { TokenBucket } from './TokenBucket.js';
 import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
 import { E2EE_TYPES, type E2eeHandler, type E2eeMsg } from './E2eeHandler.js';
 import type { ChatHandler } from './ChatHandler.js';
+import { RECORDING_TYPES, type RecordingHandler, type RecordingMsg } from './RecordingHandler.js';
 
 export interface Handlers {
   media: MediaHandler;
   e2ee: E2eeHandler;
   chat: ChatHandler;
+  recording: RecordingHandler;
 }
 
 /** Messages of an admitted participant that may exceed the small size limit (SDP, MLS). */
@@ -140,6 +142,7 @@ export class Session implements Peer {
         if (MEDIA_TYPES.has(msg.type)) return this.handlers.media.handle(seat, this, msg as MediaMsg);
         if (E2EE_TYPES.has(msg.type)) await this.handlers.e2ee.handle(seat, msg as E2eeMsg);
         else if (msg.type === 'chat') this.handlers.chat.handle(seat, msg);
+        else if (RECORDING_TYPES.has(msg.type)) await this.handlers.recording.handle(seat, msg as RecordingMsg);
         else await this.hub.act(seat, msg as HostActionMsg);
         this.send({ type: 'ok', reqId: msg.reqId });
       }

@@ -21,6 +21,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
     media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
     e2ee: new E2eeHandler(services.hub, services.audit),
     chat: new ChatHandler(services.hub),
+    recording: services.recording,
   };
 
   app.get(
