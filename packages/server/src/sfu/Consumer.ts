@@ -39,14 +39,15 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     readonly producer: Producer,
     readonly transceiver: RTCRtpTransceiver,
     readonly subscriberId = '',
+    backOffKeyframeRequests = false,
   ) {
     super();
     producer.addSink(this);
     producer.on('close', () => this.close());
     const sender = transceiver.sender;
-    const gate = new KeyframeRequestGate();
+    const gate = backOffKeyframeRequests ? new KeyframeRequestGate() : null;
     const pli = sender.onPictureLossIndication.subscribe(() => {
-      if (gate.allow()) producer.requestKeyframe(this.current < 0 ? this.target : this.current);
+      if (!gate || gate.allow()) producer.requestKeyframe(this.current < 0 ? this.target : this.current);
     });
     const rtcp = sender.onRtcp.subscribe((packet) => {
       if (packet.type !== RtcpRrPacket.type && packet.type !== RtcpSrPacket.type) return;

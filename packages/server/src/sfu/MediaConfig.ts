@@ -15,6 +15,12 @@ export interface MediaConfig {
   /** The one address the SFU binds and announces as its ICE candidate. */
   ip: string;
   portRange?: [number, number];
+  /**
+   * E2EE meetings: back off a subscriber that keeps asking for keyframes (one without the keys
+   * asks after every keyframe). Elsewhere every request is forwarded, at most one per layer per
+   * 500 ms, so a receiver that lost packets recovers at once.
+   */
+  backOffKeyframeRequests?: boolean;
 }
 
 // D5: X25519 is not on the CRYPTREC lists. werift, as DTLS server, takes the first curve of

@@ -55,7 +55,7 @@ export class Subscriber {
       if (this.consumers.has(id) || p.closed) continue;
       const track = new MediaStreamTrack({ kind: SOURCE_KIND[p.source] });
       const transceiver = this.transport.pc.addTransceiver(track, { direction: 'sendonly' });
-      const c = new Consumer(p, transceiver, this.participantId);
+      const c = new Consumer(p, transceiver, this.participantId, this.config.backOffKeyframeRequests === true);
       c.on('close', () => {
         if (this.consumers.get(id) === c) this.sync([...this.consumers.values()].filter((x) => !x.closed).map((x) => x.producer));
       });

@@ -48,7 +48,7 @@ export class LiveMeeting {
           { updateIntervalMs: opts.e2eeUpdateIntervalMs },
         )
       : null;
-    this.router = new Router(opts.media, {
+    this.router = new Router({ ...opts.media, backOffKeyframeRequests: meeting.e2ee }, {
       subscribeOffer: (pid, offer) => this.peers.get(pid)?.send({ type: 'subscribeOffer', ...offer }),
       producersChanged: () => this.publishMedia(),
     });
