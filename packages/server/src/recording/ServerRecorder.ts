@@ -12,6 +12,8 @@ import {
 import type { Producer, RtpSink } from '../sfu/Producer.js';
 import { isVp8KeyframeStart } from '../sfu/vp8.js';
 import type { ObjectStore, StoredObject } from '../storage/ObjectStore.js';
+import { shredFile } from '../security/shred.js';
+import { vp8DescriptorLength } from '../sfu/vp8.js';
 
 // Server recording (A5) of a meeting that is not end-to-end encrypted: every microphone, camera
 // and screen producer of the meeting's Router goes into one WebM file (Matroska: VP8 and Opus,
@@ -105,45 +107,6 @@ function vp8FrameSize(frame: Buffer): { width: number; height: number } | null {
   if (frame.length < 10 || (frame[0]! & 0x01) !== 0) return null;
   if (frame[3] !== 0x9d || frame[4] !== 0x01 || frame[5] !== 0x2a) return null;
   return { width: frame.readUInt16LE(6) & 0x3fff, height: frame.readUInt16LE(8) & 0x3fff };
-}
-
-/** Length of a VP8 payload descriptor (RFC 7741 4.2), or -1 when the packet is too short. */
-function vp8DescriptorLength(p: Buffer): number {
-  const b0 = p[0];
-  if (b0 === undefined) return -1;
-  let i = 1;
-  if (b0 & 0x80) {
-    const x = p[i++];
-    if (x === undefined) return -1;
-    if (x & 0x80) {
-      const pid = p[i++];
-      if (pid === undefined) return -1;
-      if (pid & 0x80) i++; // 15-bit picture ID
-    }
-    if (x & 0x40) i++; // TL0PICIDX
-    if (x & 0x30) i++; // TID/Y/KEYIDX
-  }
-  return i <= p.length ? i : -1;
-}
-
-/** Overwrites a file with zeros, syncs it, and unlinks it. */
-function shred(file: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
-    for (let at = 0; at < size; ) at += fs.writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.unlinkSync(file);
 }
 
 /**
@@ -570,7 +533,7 @@ export class ServerRecorder {
     let n = 0;
     for (const name of names) {
       if (!name.startsWith(TMP_PREFIX)) continue;
-      shred(path.join(dir, name));
+      shredFile(path.join(dir, name));
       n++;
     }
     return n;
@@ -672,7 +635,7 @@ export class ServerRecorder {
       data?.fill(0);
       part.close();
       try {
-        shred(part.file);
+        shredFile(part.file);
       } catch (err) {
         this.opts.onError?.(err);
       }

@@ -1,8 +1,8 @@
 // Just enough of the VP8 RTP payload format (RFC 7741) for an SFU: where a keyframe starts, and
 // the frame size a keyframe announces. Nothing is decoded.
 
-/** Offset of the VP8 payload header after the payload descriptor, or -1 if truncated. */
-function payloadHeaderOffset(p: Buffer): number {
+/** Length of the VP8 payload descriptor (RFC 7741 4.2), or -1 when the packet is too short for it. */
+export function vp8DescriptorLength(p: Buffer): number {
   if (p.length < 1) return -1;
   let i = 1;
   const b0 = p[0]!;
@@ -18,7 +18,13 @@ function payloadHeaderOffset(p: Buffer): number {
     if (x & 0x40) i++; // TL0PICIDX
     if (x & 0x30) i++; // TID/Y/KEYIDX
   }
-  return i < p.length ? i : -1;
+  return i <= p.length ? i : -1;
+}
+
+/** Offset of the VP8 payload header after the payload descriptor, or -1 if truncated. */
+function payloadHeaderOffset(p: Buffer): number {
+  const i = vp8DescriptorLength(p);
+  return i >= 0 && i < p.length ? i : -1;
 }
 
 /** True for the first packet of a VP8 keyframe: a switch point for a subscriber. */

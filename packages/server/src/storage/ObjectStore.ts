@@ -7,6 +7,7 @@ import { newId } from '../security/random.js';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { ObjectKind, ObjectProtection, ObjectsTable } from './schema.js';
+import { fsyncDir, shredFile } from '../security/shred.js';
 
 export type { ObjectKind, ObjectProtection };
 export const OBJECT_KINDS: readonly ObjectKind[] = ['file', 'recording', 'chat', 'waiting', 'export'];
@@ -93,36 +94,6 @@ const toObject = (r: ObjectsTable): StoredObject => ({
   createdAt: r.created_at,
   purgeAt: r.purge_at,
 });
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Overwrites a file with zeros and fsyncs it, then unlinks it. A missing file is left at that. */
-function shredFile(file: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
-    for (let at = 0; at < size; ) at += fs.writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.unlinkSync(file);
-  fsyncDir(path.dirname(file));
-}
 
 /**
  * Meeting data at rest (E1, E3). Each 'server' object is AES-256-GCM under its own random key,
