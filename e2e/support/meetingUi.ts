@@ -38,6 +38,14 @@ export async function guestJoins(browser: Browser, host: Page, joinUrl: string, 
   return page;
 }
 
+/** Camera on, then microphone on, each confirmed by the toolbar's button changing. */
+export async function startMedia(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Start video' }).click();
+  await page.getByRole('button', { name: 'Stop video' }).waitFor();
+  await page.getByRole('button', { name: 'Unmute' }).click();
+  await page.getByRole('button', { name: 'Mute' }).waitFor();
+}
+
 export interface InboundVideo {
   participantId: string | null;
   framesDecoded: number;

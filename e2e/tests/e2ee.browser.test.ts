@@ -17,7 +17,7 @@ import { KeyManager } from '../../packages/client/src/e2ee/KeyManager.js';
 import type { TapRecord } from '../../packages/server/src/sfu/RtpTap.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
-import { guestJoins, hostOpensMeeting, inbound } from '../support/meetingUi.js';
+import { guestJoins, hostOpensMeeting, inbound, startMedia } from '../support/meetingUi.js';
 import { rawClient, until } from '../support/rawMedia.js';
 import { RawMlsMember } from '../support/rawMls.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -49,13 +49,6 @@ const readTap = (): TapRecord[] =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as TapRecord);
-
-async function startMedia(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Start video' }).click();
-  await page.getByRole('button', { name: 'Stop video' }).waitFor();
-  await page.getByRole('button', { name: 'Unmute' }).click();
-  await page.getByRole('button', { name: 'Mute' }).waitFor();
-}
 
 function auditRows(meetingId: string): { kind: string; data: string; at: string }[] {
   const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });

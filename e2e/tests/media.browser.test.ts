@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
-import { guestJoins, hostOpensMeeting, inbound, sendTransportSecurity, videoBytesSent } from '../support/meetingUi.js';
+import { guestJoins, hostOpensMeeting, inbound, sendTransportSecurity, startMedia, videoBytesSent } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
@@ -27,13 +27,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function startMedia(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Start video' }).click();
-  await page.getByRole('button', { name: 'Stop video' }).waitFor();
-  await page.getByRole('button', { name: 'Unmute' }).click();
-  await page.getByRole('button', { name: 'Mute' }).waitFor();
-}
 
 const idOf = (page: Page, name: string) =>
   page.getByRole('region', { name: 'Videos' }).getByLabel(`Video of ${name}`).getAttribute('data-participant-id');

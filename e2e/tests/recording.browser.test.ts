@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
-import { hostOpensMeeting, inbound } from '../support/meetingUi.js';
+import { hostOpensMeeting, inbound, startMedia } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -42,13 +42,6 @@ after(async () => {
   await server?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
-
-async function startMedia(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Start video' }).click();
-  await page.getByRole('button', { name: 'Stop video' }).waitFor();
-  await page.getByRole('button', { name: 'Unmute' }).click();
-  await page.getByRole('button', { name: 'Mute' }).waitFor();
-}
 
 /** A guest joins through the UI and is admitted; every signalling message its page receives is kept. */
 async function guestJoinsWatched(host: Page, joinUrl: string, name: string): Promise<{ page: Page; received: Record<string, any>[] }> {
