@@ -38,6 +38,8 @@
 // derivation, the sizes in the manifest must add up to the bytes actually present, and the
 // number of entries and the manifest's length are capped.
 
+import { plain, sha256Hex, subtle } from './webcrypto.js';
+
 export const ARCHIVE_MAGIC = 'KAIGIARC';
 export const ARCHIVE_VERSION = 1;
 
@@ -198,30 +200,6 @@ function manifestFieldsProblem(m: { meetingId: unknown; title: unknown; createdA
     textProblem('title', m.title, ARCHIVE_LIMITS.titleMax, FORBIDDEN_TEXT_CHARS) ??
     textProblem('createdAt', m.createdAt, ARCHIVE_LIMITS.createdAtMax, FORBIDDEN_TEXT_CHARS)
   );
-}
-
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
-  if (!s) throw new Error('WebCrypto (crypto.subtle) is not available here; a browser needs a secure context (https)');
-  return s;
-}
-
-function hex(bytes: ArrayBuffer): string {
-  let s = '';
-  for (const b of new Uint8Array(bytes)) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  return hex(await subtle().digest('SHA-256', plain(data)));
-}
-
-/** The view itself when it is backed by a plain ArrayBuffer, else a copy (WebCrypto does not take SharedArrayBuffer). */
-function plain(data: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (data.buffer instanceof ArrayBuffer) return data as Uint8Array<ArrayBuffer>;
-  const out = new Uint8Array(data.byteLength);
-  out.set(data);
-  return out;
 }
 
 function codePoints(s: string): number {

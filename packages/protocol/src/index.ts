@@ -9,3 +9,5 @@ export * from './signaling.js';
 export * from './api.js';
 export * from './audit.js';
 export * from './archive.js';
+export * from './recordingEnvelope.js';
+export { fromBase64Url, toBase64Url } from './webcrypto.js';
