@@ -32,6 +32,7 @@ export const ErrorCode = {
   RECORDING_UNAVAILABLE: 'RECORDING_UNAVAILABLE',
   FILES_DISABLED: 'FILES_DISABLED',
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  RECORDING_ESCROW_MISSING: 'RECORDING_ESCROW_MISSING',
   RETENTION_TOO_LONG: 'RETENTION_TOO_LONG',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -70,6 +71,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
     'Server recording is not available in end-to-end encrypted meetings: it would need the server to decrypt. The host can record in the browser instead.',
   FILES_DISABLED: 'The host has turned file sharing off for participants.',
   FILE_TOO_LARGE: 'The file is too large to share.',
+  RECORDING_ESCROW_MISSING: 'This organisation requires recordings to be encrypted to its escrow key as well; this one is not.',
   RETENTION_TOO_LONG: 'The retention asked for is longer than this organisation allows.',
 };
 

@@ -100,3 +100,13 @@ export const DataMap = z.object({
 export type DataMap = z.infer<typeof DataMap>;
 
 export const ExportRequest = z.object({ passphrase: z.string().min(12, 'the passphrase is at least 12 characters').max(1024) }).strict();
+
+/** The server's answer to a browser recording's upload. */
+export const RecordingUpload = z.object({ id: z.string(), name: z.string(), size: z.number().int(), part: z.number().int() });
+export type RecordingUpload = z.infer<typeof RecordingUpload>;
+
+/** The keys a browser recording must be encrypted to besides the host's (escrow, if configured). */
+export const RecordingKeys = z.object({
+  escrow: z.object({ keyId: z.string(), spki: z.string().regex(/^[A-Za-z0-9_-]+$/) }).nullable(),
+});
+export type RecordingKeys = z.infer<typeof RecordingKeys>;

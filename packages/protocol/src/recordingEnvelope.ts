@@ -36,7 +36,7 @@ export const RECORDING_LIMITS = {
   recordMax: 8 * 1024 * 1024,
   recipientsMax: 4,
   /** One uploaded part (the browser starts a new part well before this). */
-  uploadMax: 256 * 1024 * 1024,
+  uploadMax: 128 * 1024 * 1024,
 } as const;
 
 const B64Url = (min: number, max: number) =>

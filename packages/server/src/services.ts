@@ -1,3 +1,4 @@
+import { loadEscrowKey, type EscrowKey } from './recording/EscrowKey.js';
 import type { Config } from './config.js';
 import { AuditLog } from './audit/AuditLog.js';
 import { MeetingHub } from './signaling/MeetingHub.js';
@@ -33,10 +34,14 @@ export interface Services {
   purger: Purger;
   /** Server recording (A5), so that a meeting's end, its deletion and shutdown wait for the last file. */
   recording: RecordingHandler;
+  /** The organisation's key every browser recording must also be encrypted to, if configured. */
+  escrow: EscrowKey | null;
   close(): Promise<void>;
 }
 
 export async function openServices(config: Config): Promise<Services> {
+  // A misconfigured escrow key stops the start, before anything is opened.
+  const escrow = config.recordingEscrowKeyPath ? loadEscrowKey(config.recordingEscrowKeyPath) : null;
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
   const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
@@ -78,6 +83,7 @@ export async function openServices(config: Config): Promise<Services> {
     objects,
     purger: started,
     recording: recorder,
+    escrow,
     async close() {
       if (closed) return;
       closed = true;

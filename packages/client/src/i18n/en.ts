@@ -385,6 +385,7 @@ export const en: Dictionary = {
       'Server recording is not available in end-to-end encrypted meetings: it would need the server to decrypt.',
     FILES_DISABLED: 'The host has turned file sharing off for participants.',
     FILE_TOO_LARGE: 'The file is too large to share (25 MB at most).',
+    RECORDING_ESCROW_MISSING: 'Your organisation requires recordings to be encrypted to its escrow key as well. Reload the page and record again.',
     RETENTION_TOO_LONG: 'That retention is longer than your organisation allows.',
     NETWORK: 'The server cannot be reached. Check your connection and try again.',
     TIMEOUT: 'The server did not answer in time.',

@@ -332,6 +332,7 @@ export const ja: Dictionary = {
     RECORDING_UNAVAILABLE: 'エンドツーエンド暗号化の会議ではサーバー録画は使えません。サーバーでの復号が必要になるためです。',
     FILES_DISABLED: '主催者が参加者のファイル共有をオフにしています。',
     FILE_TOO_LARGE: 'ファイルが大きすぎます（最大 25 MB）。',
+    RECORDING_ESCROW_MISSING: '組織の方針により、録画は組織の預託鍵（エスクロー鍵）でも暗号化する必要があります。ページを再読み込みして録画し直してください。',
     RETENTION_TOO_LONG: '組織で許可された保存期間を超えています。',
     NETWORK: 'サーバーに接続できません。接続を確認してもう一度お試しください。',
     TIMEOUT: 'サーバーから時間内に応答がありませんでした。',

@@ -8,6 +8,7 @@ import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
 import { openExportCommand } from './exportCommand.js';
+import { RECORDING_USAGE, recordingCommand, RecordingUsageError } from './recordingCommand.js';
 import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
@@ -21,6 +22,7 @@ const USAGE = `Usage: kaigi <command>
   audit verify                check the audit log's hash chain
   certificate verify FILE     check a deletion certificate (JSON) against this server's key
   export open FILE --out DIR  decrypt an export archive into DIR; the passphrase is read from stdin
+${RECORDING_USAGE}
 Environment: KAIGI_DATA_DIR (default ./data)`;
 
 class UsageError extends Error {}
@@ -33,6 +35,8 @@ async function readStdinLine(): Promise<string> {
 
 async function run(argv: string[]): Promise<number> {
   const [group, cmd, ...rest] = argv;
+  // Escrow keys live offline: these need no server data directory.
+  if (group === 'recording') return recordingCommand(cmd, rest, (s) => process.stdout.write(s + '\n'));
   const config = loadConfig();
   const db = await openDatabase(config.dataDir);
   const users = new UserStore(db);
@@ -139,7 +143,7 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof RecordingUsageError) {
       process.stderr.write(`kaigi: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);
     }

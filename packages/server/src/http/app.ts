@@ -13,6 +13,7 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceValue, secureCookie } fro
 import { HttpError } from './HttpError.js';
 import { meetingRoutes } from './meetingRoutes.js';
 import { meetingDataRoutes } from './meetingDataRoutes.js';
+import { localRecordingRoutes } from './localRecordingRoutes.js';
 import { openApiDocument } from './openapi.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 import { tlsOptions } from './tls.js';
@@ -68,6 +69,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   authRoutes(app, services);
   meetingRoutes(app, services);
   meetingDataRoutes(app, services);
+  localRecordingRoutes(app, services);
   signalingRoute(app, services);
 
   const indexFile = path.join(config.clientDir, 'index.html');

@@ -20,6 +20,15 @@ import { parseBody } from './validate.js';
 
 const PARTICIPANT_HEADER = 'x-kaigi-participant';
 
+/** The meeting in the path, if the signed-in caller hosts it; otherwise 404 (not 403: no probing). */
+export async function ownedMeeting(services: Services, req: FastifyRequest<{ Params: { id: string } }>): Promise<MeetingRecord> {
+  const user = await currentUser(services, req);
+  const id = MeetingId.safeParse(req.params.id);
+  const m = id.success ? await services.meetings.get(id.data) : undefined;
+  if (!m || m.hostUserId !== user.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
+  return m;
+}
+
 const toFile = (o: StoredObject): FileResource => ({
   id: o.id,
   name: o.name,
@@ -40,16 +49,10 @@ const disposition = (name: string) => `attachment; filename="download"; filename
  * exports everything as one passphrase-encrypted archive.
  */
 export function meetingDataRoutes(app: FastifyInstance, services: Services): void {
-  const { meetings, objects, hub, audit, purger, config } = services;
+  const { objects, hub, audit, purger, config } = services;
   const guard = { preHandler: requireUser(services) };
 
-  const own = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<MeetingRecord> => {
-    const user = await currentUser(services, req);
-    const id = MeetingId.safeParse(req.params.id);
-    const m = id.success ? await meetings.get(id.data) : undefined;
-    if (!m || m.hostUserId !== user.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
-    return m;
-  };
+  const own = (req: FastifyRequest<{ Params: { id: string } }>) => ownedMeeting(services, req);
 
   /** The admitted participant behind a request from inside the meeting. */
   const seat = (req: FastifyRequest<{ Params: { id: string } }>) => {

@@ -61,6 +61,19 @@ export class Purger {
     if (opts.purge) await this.purgeDue();
   }
 
+  /**
+   * An object stored after its meeting ended (a host's browser uploading the last part of a
+   * recording): it gets its purge time from the meeting's end at once, and goes if already due.
+   */
+  async placed(o: StoredObject): Promise<void> {
+    if (o.purgeAt !== null || this.isLive(o.meetingId)) return;
+    const m = await this.meetings.get(o.meetingId);
+    const endedAt = m?.endedAt ? Date.parse(m.endedAt) : Date.now();
+    const keep = m ? m.retention[RETENTION_OF[o.kind]] : 0;
+    await this.objects.setPurgeAt(o.id, new Date(endedAt + keep * 1000).toISOString());
+    await this.purgeDue();
+  }
+
   /** Deletes everything that is due; one pass at a time. */
   purgeDue(): Promise<void> {
     this.running = this.running.then(async () => {
