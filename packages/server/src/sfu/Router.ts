@@ -34,6 +34,11 @@ export class Router {
     private readonly signals: RouterSignals,
   ) {}
 
+  /** The meeting's media plane has ended: nothing is published or forwarded any more. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
   /**
    * The browser's offer for its send transport with the complete list of tracks it sends.
    * The caller has checked each source against the participant's permissions. A new ICE
@@ -156,6 +161,11 @@ export class Router {
       if (live.length) out.set(pid, live);
     }
     return out;
+  }
+
+  /** Every live producer, for observers that only read media (the server recorder). */
+  *allProducers(): IterableIterator<Producer> {
+    for (const m of this.producers.values()) for (const p of m.values()) if (!p.closed) yield p;
   }
 
   /** The loudest microphone above a floor, for the active-speaker highlight. */

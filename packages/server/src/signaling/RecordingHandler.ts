@@ -3,7 +3,6 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import type { Participant } from '../meeting/Participant.js';
 import { MeetingError } from '../meeting/MeetingError.js';
 import { ServerRecorder, type RecorderSource, type StoredPart } from '../recording/ServerRecorder.js';
-import type { Producer } from '../sfu/Producer.js';
 import type { Router } from '../sfu/Router.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import type { LiveMeeting } from './LiveMeeting.js';
@@ -52,21 +51,11 @@ export function recordingState(live: LiveMeeting): ServerMessageOf<'recording'> 
   return { type: 'recording', active: false, mode: null, by: null, since: null };
 }
 
-/**
- * The Router keeps its producers to itself; the recorder only reads them (and never changes the
- * forwarding). Checked once here, so that a change to the Router fails loudly, not silently.
- */
+/** The recorder only reads the Router's producers; it never changes the forwarding. */
 function routerSource(router: Router): RecorderSource {
-  const r = router as unknown as { producers?: unknown; _closed?: unknown };
-  if (!(r.producers instanceof Map) || typeof r._closed !== 'boolean') {
-    throw new Error('Router internals changed: the recorder cannot find the producers');
-  }
-  const producers = r.producers as Map<string, Map<string, Producer>>;
   return {
-    *producers() {
-      for (const m of producers.values()) yield* m.values();
-    },
-    closed: () => r._closed === true,
+    producers: () => router.allProducers(),
+    closed: () => router.closed,
   };
 }
 
