@@ -28,7 +28,7 @@ async function writeNew(file: string, data: Uint8Array | string, mode: number): 
   try {
     await writeFile(file, data, { flag: 'wx', mode });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${file} already exists; nothing was written`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${file} already exists; nothing was written`, { cause: e });
     throw e;
   }
 }

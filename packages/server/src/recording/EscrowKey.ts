@@ -18,7 +18,7 @@ export function loadEscrowKey(file: string): EscrowKey {
   try {
     pem = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`KAIGI_RECORDING_ESCROW_KEY: cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`KAIGI_RECORDING_ESCROW_KEY: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   let key;
   try {
