@@ -17,9 +17,10 @@ export class HttpClient {
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
     const h: Record<string, string> = { ...headers };
     if (this.cookies.size) h.cookie = this.cookieHeader();
-    if (body !== undefined) h['content-type'] = 'application/json';
+    const binary = body instanceof Uint8Array;
+    if (body !== undefined) h['content-type'] = binary ? 'application/octet-stream' : 'application/json';
     if (this.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
-    const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? undefined : binary ? new Uint8Array(body) : typeof body === 'string' ? body : JSON.stringify(body) });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const eq = pair!.indexOf('=');
@@ -43,4 +44,21 @@ export class HttpClient {
     if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.json)}`);
     this.csrf = r.json.csrfToken;
   }
+}
+
+/**
+ * POSTs a body the server will refuse as too large and returns the status it answered with.
+ * The server answers (413) and closes before the body is all sent; fetch may then report only
+ * the broken pipe, so this reads the response as soon as it comes and ignores the write error.
+ */
+export async function oversizedPostStatus(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (err) => setTimeout(() => reject(err), 2000).unref());
+    req.end(body);
+  });
 }

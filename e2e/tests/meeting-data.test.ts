@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { HttpClient, oversizedPostStatus } from '../support/http.js';
 import { until } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -111,7 +111,12 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     assert.equal((await download(server, m.id, { ...other, token: 'x'.repeat(43) }, up.json.id)).status, 403);
     assert.equal((await upload(server, m.id, g, '../../etc/passwd', Buffer.from('x'))).status, 400);
     assert.equal((await upload(server, m.id, g, 'e2ee.bin', Buffer.from('x'), 'e2ee')).json.code, 'E2EE_NOT_ENABLED');
-    assert.equal((await upload(server, m.id, g, 'big.bin', Buffer.alloc(26 * 1024 * 1024))).status, 413);
+    const big = await oversizedPostStatus(
+      `${server.url}/api/meetings/${m.id}/files`,
+      { 'content-type': 'application/octet-stream', 'x-kaigi-participant': `${g.id}:${g.token}`, 'x-kaigi-file-name': 'big.bin' },
+      Buffer.alloc(26 * 1024 * 1024),
+    );
+    assert.equal(big, 413);
     assert.equal((await h.ws.request({ type: 'setMediaPermissions', permissions: { files: false } })).type, 'ok');
     assert.equal((await upload(server, m.id, g, 'late.txt', Buffer.from('late'))).json.code, 'FILES_DISABLED');
 
