@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
+import { auditRows } from '../support/audit.js';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
@@ -72,16 +72,6 @@ async function hostSocket(page: Page, meetingId: string, displayName: string): P
 
 async function cameraFrames(page: Page): Promise<number> {
   return (await inbound(page)).video.filter((v) => v.source === 'camera').reduce((n, v) => n + v.framesDecoded, 0);
-}
-
-function auditRows(meetingId: string): { kind: string; data: Record<string, any> }[] {
-  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
-  try {
-    const rows = db.prepare('select kind, data from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; data: string }[];
-    return rows.map((r) => ({ kind: r.kind, data: JSON.parse(r.data) }));
-  } finally {
-    db.close();
-  }
 }
 
 /** Every file under a folder, recursively. */
@@ -305,7 +295,7 @@ describe('server recording (A5, D4)', () => {
     assert.ok(Number(probe.format.duration) >= 6, `duration ${probe.format.duration} s`);
 
     // Audited: started, the object stored, stopped (H2).
-    const rows = auditRows(meetingId).filter((r) => r.kind.startsWith('recording.') || r.kind === 'object.stored');
+    const rows = auditRows(server.dataDir, meetingId).filter((r) => r.kind.startsWith('recording.') || r.kind === 'object.stored');
     assert.deepEqual(
       rows.map((r) => r.kind),
       ['recording.started', 'object.stored', 'recording.stopped'],
@@ -333,7 +323,7 @@ describe('server recording (A5, D4)', () => {
     const atShutdown = await ffprobe(file);
     assert.equal(atShutdown.streams.filter((x) => x.codec_type === 'video').length, 2);
     assert.equal(atShutdown.streams.filter((x) => x.codec_type === 'audio').length, 2);
-    const last = auditRows(meetingId).filter((r) => r.kind === 'recording.stopped').at(-1);
+    const last = auditRows(server.dataDir, meetingId).filter((r) => r.kind === 'recording.stopped').at(-1);
     assert.ok(['shutdown', 'meeting-ended'].includes(last?.data.reason), JSON.stringify(last));
   });
 });

@@ -5,6 +5,8 @@ import {
   FileResource,
   MeetingList,
   MeetingResource,
+  RecordingKeys,
+  RecordingUpload,
   SessionResponse,
   type CreateMeetingRequest,
   type ObjectProtection,
@@ -55,7 +57,7 @@ interface SendOptions {
   /** Sent as JSON. */
   json?: unknown;
   /** Sent as application/octet-stream. */
-  bytes?: Uint8Array<ArrayBuffer>;
+  bytes?: Uint8Array<ArrayBuffer> | Blob;
   headers?: Record<string, string>;
   accept?: string;
 }
@@ -198,6 +200,17 @@ export const api = {
   /** The signed deletion certificate, byte for byte as the server keeps it. */
   async certificate(meetingId: string, objectId: string): Promise<Uint8Array<ArrayBuffer>> {
     return bytesOf(await send('GET', `${meetingPath(meetingId)}/certificates/${encodeURIComponent(objectId)}`));
+  },
+  /** The keys a browser recording must be encrypted to besides the host's (escrow). */
+  recordingKeys(meetingId: string): Promise<RecordingKeys> {
+    return request('GET', `${meetingPath(meetingId)}/recording-keys`, RecordingKeys);
+  },
+  /** One part of a recording made in this browser, already encrypted (a recording envelope). */
+  async uploadRecording(meetingId: string, envelope: Blob): Promise<RecordingUpload> {
+    const res = await send('POST', `${meetingPath(meetingId)}/recordings`, { bytes: envelope });
+    const r = RecordingUpload.safeParse(await res.json().catch(() => null));
+    if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
+    return r.data;
   },
   /** The meeting's data as one archive encrypted with the passphrase. */
   async exportMeeting(meetingId: string, passphrase: string): Promise<Uint8Array<ArrayBuffer>> {

@@ -18,6 +18,12 @@ export const CLIENT_ERROR_CODES = [
   'ARCHIVE_DAMAGED',
   /** Export archive: not one, or one this browser refuses to open. */
   'ARCHIVE_INVALID',
+  /** Browser recording: this browser holds no key that opens it. */
+  'RECORDING_KEY_MISSING',
+  /** Browser recording: it does not decrypt (changed or damaged bytes). */
+  'RECORDING_DAMAGED',
+  /** This browser cannot record the meeting (no MediaRecorder for WebM, WebAudio or IndexedDB). */
+  'RECORDING_UNSUPPORTED',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
@@ -272,6 +278,20 @@ const strings = {
   serverRecording: 'Server recording',
   startRecording: 'Start recording',
   stopRecording: 'Stop recording',
+  localRecording: 'Recording in this browser',
+  localRecordingHint:
+    'The server cannot record an end-to-end encrypted meeting, but this browser can: it records what you see and hear, encrypts it to a key that only this browser holds, and uploads only the ciphertext. Everyone is told that the meeting is being recorded. Open it later from the meeting’s data map in this browser.',
+  startLocalRecording: 'Record in this browser',
+  stopLocalRecording: 'Stop recording in this browser',
+  localRecordingKeys: 'Encrypted to your key {host} in this browser.',
+  localRecordingEscrow: 'Also encrypted to your organisation’s escrow key {escrow}.',
+  partUploading: 'Part {part}: uploading ({size})…',
+  partUploaded: 'Part {part}: uploaded, encrypted ({size}).',
+  partFailed: 'Part {part}: not uploaded. {error}',
+  retryPart: 'Retry uploading part {part}',
+  saveEncryptedPart: 'Save encrypted part {part} on this device',
+  decryptRecording: 'Download and decrypt {name}',
+  decrypt: 'Decrypt',
   recordingHostHint: 'Everyone in the meeting sees that it is being recorded. Recordings appear in the meeting’s data map.',
 
   // data map (E1, E3)
@@ -398,5 +418,9 @@ export const en: Dictionary = {
     PASSPHRASE_TOO_SHORT: 'The passphrase must be at least 12 characters.',
     ARCHIVE_DAMAGED: 'Wrong passphrase, or the file is damaged.',
     ARCHIVE_INVALID: 'This is not a Kaigi export that this browser can open.',
+    RECORDING_KEY_MISSING:
+      'This browser does not hold the key to this recording: it was made in another browser, or this browser’s site data was cleared. Your organisation’s escrow key may open it.',
+    RECORDING_DAMAGED: 'This recording could not be decrypted or has been changed. It was not saved.',
+    RECORDING_UNSUPPORTED: 'This browser cannot record the meeting.',
   },
 };

@@ -118,6 +118,11 @@ export class MediaController extends Store<MediaSnapshot> {
     }
   }
 
+  /** The track this browser sends for a source, if any (for recording in the browser). */
+  localTrack(source: MediaSource): MediaStreamTrack | null {
+    return this.publisher?.track(source) ?? null;
+  }
+
   /** Tile sizes of the grid, for the SFU's choice of simulcast layer (debounced). */
   setVideoPreferences(tiles: VideoTile[]): void {
     this.prefs.set(tiles, () => this.snap.active);

@@ -5,6 +5,7 @@ import { E2eeWorkerClient } from '../e2ee/E2eeWorkerClient';
 import { ChatController } from './ChatController';
 import { E2eeController } from './E2eeController';
 import { FilesController } from './FilesController';
+import { LocalRecordingController } from './LocalRecordingController';
 import { RecordingController } from './RecordingController';
 import { SignalingClient, SignalingError, type ActionMessage } from './SignalingClient';
 import { initialMeetingState, meetingReducer, type MeetingState } from './meetingState';
@@ -20,6 +21,8 @@ export interface MeetingSession {
   files: FilesController | null;
   /** Whether the meeting is being recorded (A5). */
   recording: RecordingController | null;
+  /** The host's recording in this browser (E2EE meetings). */
+  localRecording: LocalRecordingController | null;
   join: (displayName: string, password?: string) => void;
   leave: () => void;
   /** Runs a host action; failures land in `actionProblem`. */
@@ -42,6 +45,10 @@ export function useMeetingSession(
   const [chat, setChat] = useState<ChatController | null>(null);
   const [files, setFiles] = useState<FilesController | null>(null);
   const [recording, setRecording] = useState<RecordingController | null>(null);
+  const [localRecording, setLocalRecording] = useState<LocalRecordingController | null>(null);
+  // The latest roster for names drawn into a browser recording, read outside React's renders.
+  const stateRef = useRef(state);
+  stateRef.current = state;
 
   useEffect(() => {
     const client = new SignalingClient({ meetingId, e2ee: E2eeWorkerClient.supported() });
@@ -53,6 +60,11 @@ export function useMeetingSession(
     const chatController = new ChatController(client, e2eeController);
     const filesController = new FilesController(client, e2eeController, chatController);
     const recordingController = new RecordingController(client);
+    const localRecordingController = new LocalRecordingController(client, controller, (id) => {
+      const st = stateRef.current;
+      return (st.self?.id === id ? st.self : st.participants.find((p) => p.id === id))?.displayName ?? '';
+    });
+    setLocalRecording(localRecordingController);
     setE2ee(e2eeController);
     setChat(chatController);
     setFiles(filesController);
@@ -84,6 +96,7 @@ export function useMeetingSession(
       controller.dispose();
       filesController.dispose();
       recordingController.dispose();
+      localRecordingController.dispose();
       chatController.dispose();
       e2eeController.dispose();
       client.stop();
@@ -101,10 +114,12 @@ export function useMeetingSession(
   }, []);
 
   const leave = useCallback(() => {
+    // The recording's last part is sealed and uploaded after we are gone (the host signs in to upload).
+    void localRecording?.stop();
     media?.deactivate();
     clientRef.current?.leave();
     dispatch({ type: 'left' });
-  }, [media]);
+  }, [media, localRecording]);
 
   const act = useCallback(async (action: ActionMessage) => {
     const client = clientRef.current;
@@ -122,8 +137,8 @@ export function useMeetingSession(
   const clearActionProblem = useCallback(() => setActionProblem(null), []);
 
   return useMemo(
-    () => ({ state, media, e2ee, chat, files, recording, join, leave, act, actionProblem, clearActionProblem }),
-    [state, media, e2ee, chat, files, recording, join, leave, act, actionProblem, clearActionProblem],
+    () => ({ state, media, e2ee, chat, files, recording, localRecording, join, leave, act, actionProblem, clearActionProblem }),
+    [state, media, e2ee, chat, files, recording, localRecording, join, leave, act, actionProblem, clearActionProblem],
   );
 }
 

@@ -10,12 +10,15 @@ export function ObjectsTable({
   retention,
   busy,
   onDownload,
+  onDecrypt,
   onDelete,
 }: {
   objects: DataMapEntry[];
   retention: Retention;
   busy: boolean;
   onDownload: (o: DataMapEntry) => void;
+  /** Opens a recording made in this browser with the host's key there. */
+  onDecrypt: (o: DataMapEntry) => void;
   onDelete: (o: DataMapEntry) => void;
 }) {
   const i18n = useI18n();
@@ -68,6 +71,17 @@ export function ObjectsTable({
                     >
                       {t('download')}
                     </button>
+                    {o.kind === 'recording' && o.protection === 'e2ee' && (
+                      <button
+                        type="button"
+                        className="small-button"
+                        aria-label={t('decryptRecording', { name: o.name })}
+                        disabled={busy}
+                        onClick={() => onDecrypt(o)}
+                      >
+                        {t('decrypt')}
+                      </button>
+                    )}
                     <button
                       type="button"
                       className="small-button danger"

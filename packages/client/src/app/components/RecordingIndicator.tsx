@@ -4,6 +4,7 @@ import { NOT_RECORDING, type RecordingSnapshot } from '../../session/RecordingCo
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { formatTime } from '../format';
 import { isE2eeMeeting, useE2eeSnapshot } from './E2eeBanner';
+import { LocalRecordingControl } from './LocalRecordingControl';
 
 const noSubscribe = () => () => undefined;
 const idle = (): RecordingSnapshot => NOT_RECORDING;
@@ -46,7 +47,7 @@ export function RecordingIndicator({ session }: { session: MeetingSession }) {
 
 /**
  * The host starts and stops server recording. In E2EE meetings the server cannot record (D4):
- * a note says so instead (recording in the browser is not built yet).
+ * a note says so, and the host can record in the browser instead.
  */
 export function RecordingControl({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
@@ -70,7 +71,10 @@ export function RecordingControl({ session }: { session: MeetingSession }) {
     <section className="card stack" aria-labelledby="server-recording-heading">
       <h2 id="server-recording-heading">{t('serverRecording')}</h2>
       {isE2eeMeeting(session, e2ee) ? (
-        <p className="muted">{t('recordingUnavailable')}</p>
+        <>
+          <p className="muted">{t('recordingUnavailable')}</p>
+          <LocalRecordingControl controller={session.localRecording} />
+        </>
       ) : (
         <div className="row-between">
           <p className="muted small">{t('recordingHostHint')}</p>

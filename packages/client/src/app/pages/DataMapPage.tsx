@@ -10,6 +10,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { formatRetention, KIND_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { saveBytes } from '../save';
+import { openHostRecording } from '../../recording/openRecording';
 
 const RETENTION_KINDS = [
   ['files', 'file'],
@@ -81,6 +82,14 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
       return null;
     });
 
+  const decrypt = (o: DataMapEntry) =>
+    void run(async () => {
+      if (!auth.user) return null;
+      const file = await openHostRecording(auth.user.id, o.name, await api.downloadObject(meetingId, o.id));
+      saveBytes(file.name, file.data, file.type);
+      return null;
+    });
+
   const remove = (o: DataMapEntry) =>
     void run(async () => {
       try {
@@ -133,7 +142,7 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
               ))}
             </dl>
           </section>
-          <ObjectsTable objects={map.objects} retention={map.retention} busy={busy} onDownload={download} onDelete={(o) => setConfirming(o)} />
+          <ObjectsTable objects={map.objects} retention={map.retention} busy={busy} onDownload={download} onDecrypt={decrypt} onDelete={(o) => setConfirming(o)} />
           <PlannedTable planned={map.planned} />
           <DeletionsList deletions={map.deletions} userId={auth.user?.id ?? null} busy={busy} onCertificate={certificate} />
         </>
