@@ -179,6 +179,60 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     for (const s of [h, g]) s.ws.close();
   });
 
+  it('keeps chat only when the host chose to, tells everyone, stores it encrypted and exports it', async () => {
+    const m = await createMeeting(host, 'Chat kept later');
+    const h = await hostJoins(server, host, m.id);
+    const { ws } = await guest(server);
+    const joined = await ws.request({ type: 'join', meetingId: m.id, displayName: 'Guest', password: m.password });
+    await h.ws.request({ type: 'admit', participantId: joined.participantId });
+    const admitted = await ws.next((x) => x.type === 'admitted');
+    assert.equal(admitted.meeting.chatRetentionSeconds, 0, 'by default chat is not kept');
+    const say = async (text: string) => {
+      await ws.request({ type: 'chat', text });
+      await h.ws.next((x) => x.type === 'chat' && x.text === text);
+    };
+    const before = `unkept ${randomBytes(12).toString('hex')}`;
+    await say(before);
+    // The host decides to keep chat: everyone is told at once, and only later messages are kept.
+    const patched = await host.request('PATCH', `/api/meetings/${m.id}`, { retention: { chat: 3600 } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.json));
+    const told = await ws.next((x) => x.type === 'meetingState' && x.meeting.chatRetentionSeconds === 3600);
+    assert.ok(told);
+    const kept = `kept ${randomBytes(12).toString('hex')}`;
+    await say(kept);
+    await ws.request({ type: 'leave' });
+    await h.ws.request({ type: 'leave' });
+    const map = await until(
+      () => host.request('GET', `/api/meetings/${m.id}/data-map`),
+      (r) => r.json.objects.some((o: any) => o.kind === 'chat' && o.purgeAt !== null),
+      10_000,
+      'the chat stored when the meeting ended',
+    );
+    const chat = map.json.objects.filter((o: any) => o.kind === 'chat');
+    assert.equal(chat.length, 1);
+    assert.equal(chat[0].protection, 'server');
+    assert.equal(map.json.planned.find((p: any) => p.kind === 'chat').stored, true);
+    for (const text of [before, kept]) assert.deepEqual(holds(server.dataDir, Buffer.from(text)), [], 'no chat in the clear on disk');
+    const got = await fetch(`${server.url}/api/meetings/${m.id}/objects/${chat[0].id}`, { headers: host.authHeaders() });
+    const lines = (await got.text()).trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => [l.fromName, l.text]),
+      [['Guest', kept]],
+    );
+  });
+
+  it('never keeps the chat of an E2EE meeting, whatever the retention', async () => {
+    const created = await host.request('POST', '/api/meetings', { title: 'Sealed chat', e2ee: true, retention: { chat: 86400 } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const m = created.json as { id: string };
+    const h = await hostJoins(server, host, m.id);
+    const admitted = await h.ws.next((x) => x.type === 'admitted');
+    assert.equal(admitted.meeting.chatRetentionSeconds, 0);
+    const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.json.planned.find((p: any) => p.kind === 'chat').stored, false);
+    await h.ws.request({ type: 'leave' });
+  });
+
   it('stores E2EE files as the browser encrypted them and refuses ones the server could read', async () => {
     const created = await host.request('POST', '/api/meetings', { title: 'Sealed files', e2ee: true });
     const m = created.json as { id: string; password: string };

@@ -166,6 +166,8 @@ export const MeetingSummary = z.object({
   mediaPermissions: MediaPermissions,
   /** End-to-end encrypted: the server cannot decrypt media or chat (D3). */
   e2ee: z.boolean(),
+  /** Chat is kept this many seconds after the meeting ends, by the host's choice; 0: never written (E4). */
+  chatRetentionSeconds: z.number().int().nonnegative(),
 });
 export type MeetingSummary = z.infer<typeof MeetingSummary>;
 

@@ -11,6 +11,7 @@ import { ObjectStore } from './storage/ObjectStore.js';
 import { CertificateSigner } from './security/CertificateSigner.js';
 import { Purger } from './retention/Purger.js';
 import { RecordingHandler } from './signaling/RecordingHandler.js';
+import { ChatTranscripts } from './retention/ChatTranscripts.js';
 
 /** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
 const log = {
@@ -34,6 +35,8 @@ export interface Services {
   purger: Purger;
   /** Server recording (A5), so that a meeting's end, its deletion and shutdown wait for the last file. */
   recording: RecordingHandler;
+  /** Chat written down in meetings whose host keeps it (E4). */
+  chat: ChatTranscripts;
   /** The organisation's key every browser recording must also be encrypted to, if configured. */
   escrow: EscrowKey | null;
   close(): Promise<void>;
@@ -54,10 +57,12 @@ export async function openServices(config: Config): Promise<Services> {
   // Late-bound: the hub tells the purger when a meeting ends, the purger asks the hub what is live.
   let purger: Purger | null = null;
   let recording: RecordingHandler | null = null;
+  const chat = new ChatTranscripts(objects, audit, log);
   const hub = new MeetingHub(meetings, audit, {
     // A recording still being stored is part of what the meeting leaves: store it, then retention.
     onMeetingEnded: (id) =>
       void Promise.resolve(recording?.stopMeeting(id))
+        .then(() => chat.flush(id))
         .then(() => purger?.meetingEnded(id))
         .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
     failuresPerAddress: config.joinFailuresPerAddress,
@@ -84,12 +89,14 @@ export async function openServices(config: Config): Promise<Services> {
     purger: started,
     recording: recorder,
     escrow,
+    chat,
     async close() {
       if (closed) return;
       closed = true;
       started.stop();
       hub.close();
       await recorder.stopAll('shutdown');
+      await chat.flushAll();
       await audit.flush();
       await db.destroy();
     },

@@ -231,6 +231,7 @@ const strings = {
   chatEncrypted: 'encrypted',
   chatEncryptedTitle: 'End-to-end encrypted: only the people in the meeting can read it.',
   chatOff: 'The host has turned chat off for participants.',
+  chatKept: 'The host keeps this chat after the meeting ends ({duration}). It is stored encrypted on the server and then deleted.',
   chatWaitingForE2ee: 'Chat opens once end-to-end encryption is set up.',
 
   // meeting data: retention at creation (E4)

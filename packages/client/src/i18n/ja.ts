@@ -189,6 +189,7 @@ export const ja: Dictionary = {
   chatEncrypted: '暗号化',
   chatEncryptedTitle: 'エンドツーエンド暗号化: 会議の参加者だけが読めます。',
   chatOff: 'ホストが参加者のチャットをオフにしています。',
+  chatKept: 'このチャットはホストの設定により会議終了後も保存されます（{duration}）。サーバーに暗号化して保存され、その後削除されます。',
   chatWaitingForE2ee: 'エンドツーエンド暗号化の準備ができるとチャットを使えます。',
 
   keepFiles: '会議後に共有ファイルを保存する期間',

@@ -152,7 +152,15 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
           retentionSeconds: kept('recordings'),
           note: m.e2ee ? 'Only recordings the host uploads, encrypted to the host’s key.' : 'Server recordings, when the host starts one.',
         },
-        { kind: 'chat', stored: false, protection: null, retentionSeconds: null, note: 'Chat is relayed and never stored.' },
+        !m.e2ee && m.retention.chat > 0
+          ? { kind: 'chat', stored: true, protection: 'server', retentionSeconds: kept('chat'), note: 'Chat is kept, as the host chose, encrypted at rest; everyone in the meeting is told.' }
+          : {
+              kind: 'chat',
+              stored: false,
+              protection: null,
+              retentionSeconds: null,
+              note: m.e2ee ? 'Chat is end-to-end encrypted, relayed and never stored.' : 'Chat is relayed and never stored.',
+            },
         { kind: 'waiting', stored: false, protection: null, retentionSeconds: null, note: 'Waiting-room records are kept in the audit log only.' },
       ],
       deletions: certs.map((c) => ({ objectId: c.objectId, kind: c.kind, name: c.name, deletedAt: c.deletedAt, deletedBy: c.deletedBy, reason: c.reason })),

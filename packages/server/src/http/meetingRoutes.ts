@@ -109,7 +109,13 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
         passwordSealed: sealer.seal(body.password, `meeting:${m.id}`),
       }),
     });
-    hub.updated(m.id, { ...(body.title !== undefined && { title: body.title }), ...(body.locked !== undefined && { locked: body.locked }) });
+    const after = (await meetings.get(m.id)) ?? m;
+    hub.updated(m.id, {
+      ...(body.title !== undefined && { title: body.title }),
+      ...(body.locked !== undefined && { locked: body.locked }),
+      // Everyone in the meeting is shown at once whether chat is now kept.
+      ...(body.retention !== undefined && { chatRetentionSeconds: after.retention.chat }),
+    });
     await audit.append({
       kind: AuditKind.MEETING_UPDATED,
       actor: user.id,
@@ -119,7 +125,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     if (body.locked !== undefined && body.locked !== m.locked) {
       await audit.append({ kind: body.locked ? AuditKind.LOCKED : AuditKind.UNLOCKED, actor: user.id, meetingId: m.id, data: { via: 'api' } });
     }
-    return resource((await meetings.get(m.id)) ?? m);
+    return resource(after);
   });
 
   app.delete<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req, reply) => {

@@ -33,7 +33,14 @@ export class Meeting {
     public mediaPermissions: MediaPermissions = { ...DEFAULT_MEDIA_PERMISSIONS },
     /** End-to-end encrypted: fixed for as long as the meeting is loaded. */
     readonly e2ee = false,
+    /** Seconds the host keeps chat after the meeting (E4); 0: chat is never written. */
+    public chatRetentionSeconds = 0,
   ) {}
+
+  /** Whether chat is written down: only by the host's choice, and never in E2EE (unreadable). */
+  get keepsChat(): boolean {
+    return !this.e2ee && this.chatRetentionSeconds > 0;
+  }
 
   /** A person with the right password (or the host) arrives. Hosts are admitted at once. */
   arrive(a: Arrival): Participant {
@@ -220,6 +227,7 @@ export class Meeting {
       locked: this.locked,
       mediaPermissions: { ...this.mediaPermissions },
       e2ee: this.e2ee,
+      chatRetentionSeconds: this.keepsChat ? this.chatRetentionSeconds : 0,
     };
   }
 

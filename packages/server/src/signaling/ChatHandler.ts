@@ -2,16 +2,22 @@ import { ErrorCode, type ClientMessage } from '@kaigi/protocol';
 import { MeetingError } from '../meeting/MeetingError.js';
 import { readFraming } from '../e2ee/MlsFraming.js';
 import type { MeetingHub, Seat } from './MeetingHub.js';
+import type { ChatTranscripts } from '../retention/ChatTranscripts.js';
 
 export type ChatMsg = Extract<ClientMessage, { type: 'chat' }>;
 
 /**
  * Chat (A3, D2). Messages are relayed to the admitted participants in the order the server
- * receives them and are never written to disk or to the log. In an E2EE meeting the server
- * accepts only MLS application messages, which it cannot read.
+ * receives them and never logged. They are written down only when the host chose to keep chat
+ * (retention above 0, shown to everyone), and never in an E2EE meeting, where the server accepts
+ * only MLS application messages, which it cannot read.
  */
 export class ChatHandler {
-  constructor(private readonly hub: MeetingHub) {}
+  constructor(
+    private readonly hub: MeetingHub,
+    /** Where chat goes when the host keeps it (never in E2EE meetings). */
+    private readonly transcripts?: ChatTranscripts,
+  ) {}
 
   handle(seat: Seat, msg: ChatMsg): void {
     const live = this.hub.liveOf(seat);
@@ -32,13 +38,16 @@ export class ChatHandler {
     } else if (msg.text === undefined) {
       throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: send chat as text.');
     }
+    const seq = live.chatSeq++;
+    const at = Date.now();
     live.toAdmitted({
       type: 'chat',
-      seq: live.chatSeq++,
+      seq,
       from: me.id,
       fromName: me.displayName,
-      at: Date.now(),
+      at,
       ...(msg.text !== undefined ? { text: msg.text } : { ciphertext: msg.ciphertext }),
     });
+    if (m.keepsChat && msg.text !== undefined) this.transcripts?.add(m.id, { seq, at, from: me.id, fromName: me.displayName, text: msg.text });
   }
 }

@@ -307,10 +307,11 @@ export class MeetingHub {
   }
 
   /** The meeting was changed through the API. */
-  updated(meetingId: string, patch: { title?: string; locked?: boolean }): void {
+  updated(meetingId: string, patch: { title?: string; locked?: boolean; chatRetentionSeconds?: number }): void {
     const live = this.live.get(meetingId);
     if (!live) return;
     if (patch.title !== undefined) live.meeting.title = patch.title;
+    if (patch.chatRetentionSeconds !== undefined) live.meeting.chatRetentionSeconds = patch.chatRetentionSeconds;
     if (patch.locked !== undefined) live.meeting.locked = patch.locked;
     live.broadcastState();
   }
@@ -393,6 +394,7 @@ export class MeetingHub {
           new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
           record.mediaPermissions,
           record.e2ee,
+          record.retention.chat,
         );
         const live = new LiveMeeting(meeting, {
           media: this.opts.media,

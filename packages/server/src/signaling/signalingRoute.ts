@@ -20,7 +20,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
   const handlers = {
     media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
     e2ee: new E2eeHandler(services.hub, services.audit),
-    chat: new ChatHandler(services.hub),
+    chat: new ChatHandler(services.hub, services.chat),
     recording: services.recording,
   };
 

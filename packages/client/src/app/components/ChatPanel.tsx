@@ -7,6 +7,7 @@ import type { MeetingSession } from '../../session/useMeetingSession';
 import { ChatText } from './ChatText';
 import { isE2eeMeeting, useE2eeSnapshot } from './E2eeBanner';
 import { ProblemAlert } from './ProblemAlert';
+import { formatRetention } from '../format';
 
 const EMPTY: ChatSnapshot = { entries: [], unread: 0 };
 const noSubscribe = () => () => undefined;
@@ -43,7 +44,8 @@ function ChatItem({ entry }: { entry: ChatEntry }) {
 
 /** Chat (A3): end-to-end encrypted in E2EE meetings (D2); links only as http(s) (H4). */
 export function ChatPanel({ session }: { session: MeetingSession }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const chat = session.chat;
   const getChat = chat?.getSnapshot ?? empty;
   const snap = useSyncExternalStore(chat?.subscribe ?? noSubscribe, getChat, getChat);
@@ -101,6 +103,11 @@ export function ChatPanel({ session }: { session: MeetingSession }) {
   return (
     <section className="card stack chat" aria-labelledby="chat-heading">
       <h2 id="chat-heading">{t('chat')}</h2>
+      {meeting && meeting.chatRetentionSeconds > 0 && (
+        <p className="notice small" role="note" data-testid="chat-kept">
+          {t('chatKept', { duration: formatRetention(meeting.chatRetentionSeconds, i18n) })}
+        </p>
+      )}
       <ol
         ref={listRef}
         className="chat-list"
