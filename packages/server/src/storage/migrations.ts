@@ -127,6 +127,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('meetings').addColumn('ended_at', 'text').execute();
     },
   },
+  '0006_audit_redaction': {
+    async up(db: Kysely<unknown>) {
+      // New entries hash SHA-256([actor, data]) instead of actor and data themselves, so that the
+      // personal data of waiting-room records can be removed when their retention runs out (E4)
+      // and the chain still verifies. Older entries keep null and the hash they were written with.
+      await db.schema.alterTable('audit_log').addColumn('content_hash', 'text').execute();
+      await db.schema.alterTable('audit_log').addColumn('redacted_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -69,6 +69,14 @@ export interface AuditLogTable {
   hash: string;
   /** HMAC-SHA-256 of hash under a key kept outside the database: re-hashing needs that key. */
   mac: string;
+  /**
+   * SHA-256 (hex) of JSON [actor, data]; hash covers it in place of actor and data, so these can
+   * be redacted and the chain still verifies. Null for entries written before it existed (their
+   * hash covers actor and data directly).
+   */
+  content_hash: string | null;
+  /** When actor and data were replaced because their retention ran out (E4); null if never. */
+  redacted_at: string | null;
 }
 
 export type ObjectKind = 'file' | 'recording' | 'chat' | 'waiting' | 'export';
