@@ -1,3 +1,4 @@
+import { ConfidentialityLevel, NameRule, TimeWindow } from './policy.js';
 import { z } from 'zod';
 import { MeetingId, MEETING_PASSWORD_MAX_LENGTH, MEETING_PASSWORD_MIN_LENGTH } from './ids.js';
 import { MeetingTitle, Username } from './text.js';
@@ -33,6 +34,20 @@ export const MeetingPassword = z
   .min(MEETING_PASSWORD_MIN_LENGTH, `meeting password is at least ${MEETING_PASSWORD_MIN_LENGTH} characters`)
   .max(MEETING_PASSWORD_MAX_LENGTH);
 
+/** The meeting's rules a host sets (F1, C4, B4): each optional, the server fills the rest. */
+const MeetingRules = {
+  /** Confidentiality level (F1): the organisation's default when absent; a running meeting can only go up. */
+  level: ConfidentialityLevel.optional(),
+  /** Whether people may wait for the meeting before a host is there (C4; off by default). */
+  joinBeforeHost: z.boolean().optional(),
+  /** When people may join (C4). */
+  window: TimeWindow.optional(),
+  /** What display names are allowed (B4). */
+  nameRule: NameRule.optional(),
+  /** Everyone but hosts enters muted with the camera off (C1; on by default). */
+  muteOnEntry: z.boolean().optional(),
+};
+
 export const CreateMeetingRequest = z
   .object({
     title: MeetingTitle,
@@ -42,6 +57,7 @@ export const CreateMeetingRequest = z
     e2ee: z.boolean().optional(),
     /** How long each kind of data is kept after the meeting ends (E4); within the organisation's limits. */
     retention: Retention.partial().optional(),
+    ...MeetingRules,
   })
   .strict();
 export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
@@ -54,6 +70,7 @@ export const UpdateMeetingRequest = z
     /** Only while nobody is in the meeting: a running meeting never changes mode under its participants. */
     e2ee: z.boolean().optional(),
     retention: Retention.partial().optional(),
+    ...MeetingRules,
   })
   .strict()
   .refine((o) => Object.keys(o).length > 0, 'nothing to update');
@@ -70,6 +87,11 @@ export const MeetingResource = z.object({
   locked: z.boolean(),
   e2ee: z.boolean(),
   retention: Retention,
+  level: ConfidentialityLevel,
+  joinBeforeHost: z.boolean(),
+  window: TimeWindow,
+  nameRule: NameRule,
+  muteOnEntry: z.boolean(),
   createdAt: z.string(),
 });
 export type MeetingResource = z.infer<typeof MeetingResource>;

@@ -34,6 +34,16 @@ export const ErrorCode = {
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   RECORDING_ESCROW_MISSING: 'RECORDING_ESCROW_MISSING',
   RETENTION_TOO_LONG: 'RETENTION_TOO_LONG',
+  FORBIDDEN_BY_LEVEL: 'FORBIDDEN_BY_LEVEL',
+  LEVEL_NOT_ALLOWED: 'LEVEL_NOT_ALLOWED',
+  LEVEL_CANNOT_BE_LOWERED: 'LEVEL_CANNOT_BE_LOWERED',
+  E2EE_REQUIRED: 'E2EE_REQUIRED',
+  HOST_NOT_PRESENT: 'HOST_NOT_PRESENT',
+  OUTSIDE_TIME_WINDOW: 'OUTSIDE_TIME_WINDOW',
+  NAME_NOT_ALLOWED: 'NAME_NOT_ALLOWED',
+  CHECK_REQUIRED: 'CHECK_REQUIRED',
+  REGION_NOT_ALLOWED: 'REGION_NOT_ALLOWED',
+  PASSWORD_TOO_SHORT: 'PASSWORD_TOO_SHORT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -73,6 +83,16 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   FILE_TOO_LARGE: 'The file is too large to share.',
   RECORDING_ESCROW_MISSING: 'This organisation requires recordings to be encrypted to its escrow key as well; this one is not.',
   RETENTION_TOO_LONG: 'The retention asked for is longer than this organisation allows.',
+  FORBIDDEN_BY_LEVEL: "The meeting's confidentiality level does not allow this.",
+  LEVEL_NOT_ALLOWED: 'This organisation does not allow that confidentiality level.',
+  LEVEL_CANNOT_BE_LOWERED: "A running meeting's confidentiality level can be raised, never lowered.",
+  E2EE_REQUIRED: 'High-confidentiality meetings must be end-to-end encrypted.',
+  HOST_NOT_PRESENT: 'The meeting has not started: no host is there yet. Try again later.',
+  OUTSIDE_TIME_WINDOW: 'The meeting cannot be joined at this time.',
+  NAME_NOT_ALLOWED: "This display name does not follow the meeting's name rule.",
+  CHECK_REQUIRED: 'In a high-confidentiality meeting, say what you checked (face, voice) before admitting someone.',
+  REGION_NOT_ALLOWED: "This server's region is not allowed for meetings of this confidentiality level.",
+  PASSWORD_TOO_SHORT: 'The meeting password is shorter than this organisation allows.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

@@ -5,6 +5,7 @@ export * from './text.js';
 export * from './media.js';
 export * from './e2ee.js';
 export * from './meetingData.js';
+export * from './policy.js';
 export * from './signaling.js';
 export * from './api.js';
 export * from './audit.js';

@@ -5,6 +5,7 @@ import { ErrorCode } from './errors.js';
 import { ChatText, GroupStateInfo, KeyPackageRef, MlsBytes, MlsEpoch, Verification } from './e2ee.js';
 import { LIMITS } from './limits.js';
 import { FileResource } from './meetingData.js';
+import { AdmissionCheck, LevelInfo } from './policy.js';
 import { ConnectionQuality, MediaPermissions, MediaSource, PublishedTrack, RemoteTrack, Sdp } from './media.js';
 
 // One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
@@ -28,7 +29,8 @@ export const ResumeMessage = msg('resume', {
   resumeToken: ResumeToken,
 });
 export const LeaveMessage = msg('leave', {});
-export const AdmitMessage = msg('admit', { participantId: ParticipantId });
+/** `check`: what the admitting host saw and heard of the newcomer; required in High meetings (F1, B7). */
+export const AdmitMessage = msg('admit', { participantId: ParticipantId, check: AdmissionCheck.optional() });
 export const DenyMessage = msg('deny', { participantId: ParticipantId });
 export const AdmitAllMessage = msg('admitAll', {});
 export const SendToWaitingMessage = msg('sendToWaiting', { participantId: ParticipantId });
@@ -74,6 +76,10 @@ export const VerifyMessage = msg('verify', { participantId: ParticipantId, epoch
 export const SetRecordingMessage = msg('setRecording', { active: z.boolean() });
 /** The host's browser records an E2EE meeting locally: everyone is told (A5, D3). */
 export const AnnounceLocalRecordingMessage = msg('announceLocalRecording', { active: z.boolean() });
+/** One action against disruption (C3): everyone but hosts muted, video and sharing stopped, all permissions off, meeting locked. */
+export const SuspendAllMessage = msg('suspendAll', {});
+/** The host makes a participant a co-host, or a co-host a participant again. */
+export const SetRoleMessage = msg('setRole', { participantId: ParticipantId, role: z.enum(['cohost', 'participant']) });
 
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
@@ -101,6 +107,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   VerifyMessage,
   SetRecordingMessage,
   AnnounceLocalRecordingMessage,
+  SuspendAllMessage,
+  SetRoleMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -119,13 +127,16 @@ export const HOST_ACTIONS = [
   'verify',
   'setRecording',
   'announceLocalRecording',
+  'suspendAll',
+  'setRole',
 ] as const satisfies readonly ClientMessageType[];
 export type HostActionType = (typeof HOST_ACTIONS)[number];
 export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>;
 
 // ---- server to client -------------------------------------------------------------------
 
-export const Role = z.enum(['host', 'participant']);
+/** 'cohost': every host action but making co-hosts; hosts and co-hosts are both "hosts" to the meeting's rules. */
+export const Role = z.enum(['host', 'cohost', 'participant']);
 export type Role = z.infer<typeof Role>;
 
 /** How a person entered: as a guest with the password, or as a signed-in member. */
@@ -140,6 +151,10 @@ export const ParticipantInfo = z.object({
   joinedAt: z.number(),
   /** In an E2EE meeting: who compared the safety code with this person, and in which epoch. */
   verification: Verification.nullable(),
+  /** What was checked before admission, by whom (F1 High, B7). */
+  admissionCheck: z
+    .object({ by: z.string(), byName: z.string(), at: z.number(), face: z.boolean(), voice: z.boolean(), name: z.boolean() })
+    .nullable(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -168,6 +183,10 @@ export const MeetingSummary = z.object({
   e2ee: z.boolean(),
   /** Chat is kept this many seconds after the meeting ends, by the host's choice; 0: never written (E4). */
   chatRetentionSeconds: z.number().int().nonnegative(),
+  /** The confidentiality level and what it allows, shown to everyone (F1). */
+  level: LevelInfo,
+  /** Everyone but hosts enters muted with the camera off (C1). */
+  muteOnEntry: z.boolean(),
 });
 export type MeetingSummary = z.infer<typeof MeetingSummary>;
 

@@ -29,6 +29,8 @@ export interface Config {
   rtpTapPath: string | null;
   /** Organisation limit on how long meeting data may be kept after a meeting ends (E4), in days. */
   retentionMaxDays: number;
+  /** The organisation's policy file (F2), JSON; null: the built-in policy. */
+  policyFile: string | null;
   /** A P-256 public key (PEM file) every browser recording must also be encrypted to, or null. */
   recordingEscrowKeyPath: string | null;
 }
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
     rtpTapPath: env.KAIGI_TEST_RTP_TAP || null,
     retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
+    policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,
     recordingEscrowKeyPath: env.KAIGI_RECORDING_ESCROW_KEY ? path.resolve(env.KAIGI_RECORDING_ESCROW_KEY) : null,
   };
 }

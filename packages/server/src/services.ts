@@ -1,4 +1,6 @@
+import type { OrganisationPolicy } from '@kaigi/protocol';
 import { loadEscrowKey, type EscrowKey } from './recording/EscrowKey.js';
+import { loadOrganisationPolicy } from './policy/OrganisationPolicyFile.js';
 import type { Config } from './config.js';
 import { AuditLog } from './audit/AuditLog.js';
 import { MeetingHub } from './signaling/MeetingHub.js';
@@ -35,6 +37,8 @@ export interface Services {
   purger: Purger;
   /** Server recording (A5), so that a meeting's end, its deletion and shutdown wait for the last file. */
   recording: RecordingHandler;
+  /** The organisation's policy (F2): levels, password length, retention, regions. */
+  policy: OrganisationPolicy;
   /** Chat written down in meetings whose host keeps it (E4). */
   chat: ChatTranscripts;
   /** The organisation's key every browser recording must also be encrypted to, if configured. */
@@ -45,6 +49,7 @@ export interface Services {
 export async function openServices(config: Config): Promise<Services> {
   // A misconfigured escrow key stops the start, before anything is opened.
   const escrow = config.recordingEscrowKeyPath ? loadEscrowKey(config.recordingEscrowKeyPath) : null;
+  const policy = loadOrganisationPolicy({ file: config.policyFile, region: config.region, retentionMaxDays: config.retentionMaxDays });
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
   const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
@@ -69,6 +74,9 @@ export async function openServices(config: Config): Promise<Services> {
     failuresPerMeeting: config.joinFailuresPerMeeting,
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
+    organisation: policy,
+    region: config.region,
+    onLevelRaised: (id) => void recording?.levelRaised(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'stopping recording failed')),
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });
   purger = new Purger(objects, meetings, audit, log, (id) => hub.isLive(id));
@@ -90,6 +98,7 @@ export async function openServices(config: Config): Promise<Services> {
     recording: recorder,
     escrow,
     chat,
+    policy,
     async close() {
       if (closed) return;
       closed = true;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Meeting, type Arrival } from '../src/meeting/Meeting.js';
 import { MeetingError } from '../src/meeting/MeetingError.js';
+import { defaultRules, type MeetingRules } from '../src/meeting/MeetingRules.js';
+import { compilePolicy, defaultOrganisationPolicy, type ConfidentialityLevel } from '@kaigi/protocol';
 
 let n = 0;
 const arrival = (over: Partial<Arrival> = {}): Arrival => ({
@@ -28,7 +30,8 @@ const code = (fn: () => unknown): string => {
 
 describe('Meeting admission', () => {
   it('puts guests in the waiting room and admits hosts at once', () => {
-    const m = new Meeting('m', 'T', 'u_host', false);
+    // Waiting before the host is there is the host's choice (C4).
+    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
     const g = m.arrive(arrival());
     assert.equal(g.state, 'waiting');
     assert.equal(m.hostPresent(), false);
@@ -98,5 +101,104 @@ describe('Meeting admission', () => {
     assert.equal(m.setLocked(h.id, true), false, 'no change');
     assert.equal(code(() => m.arrive(arrival())), 'LOCKED');
     assert.equal(m.arrive(arrival({ role: 'host' })).state, 'admitted');
+  });
+});
+
+const ORG = defaultOrganisationPolicy('local');
+/** A meeting with its host in, at a level, with some rules changed. */
+function running(level: ConfidentialityLevel, rules: Partial<MeetingRules> = {}, e2ee = level === 'high') {
+  const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, e2ee, 0, { ...defaultRules(ORG, level), ...rules });
+  const host = m.arrive(arrival({ role: 'host', entry: 'member', userId: 'u_host', displayName: 'Host' }));
+  return { m, host };
+}
+
+describe('Meeting rules (F1, C1-C4, B4)', () => {
+  it('refuses arrivals before the host unless the host allows waiting (C4)', () => {
+    const closed = new Meeting('m', 'T', 'u', false);
+    assert.equal(code(() => closed.arrive(arrival())), 'HOST_NOT_PRESENT');
+    const open = new Meeting('m', 'T', 'u', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
+    assert.equal(open.arrive(arrival()).state, 'waiting');
+  });
+
+  it('holds everyone but the host to the time window (C4)', () => {
+    const window = { startsAt: new Date(1_000_000_000).toISOString(), endsAt: new Date(1_000_000_000 + 3_600_000).toISOString() };
+    const { m } = running('medium', { window });
+    assert.equal(code(() => m.arrive(arrival({ now: 1_000_000_000 - 11 * 60_000 }))), 'OUTSIDE_TIME_WINDOW');
+    assert.equal(m.arrive(arrival({ now: 1_000_000_000 - 9 * 60_000 })).state, 'waiting');
+    assert.equal(code(() => m.arrive(arrival({ now: 1_000_000_000 + 3_600_001 }))), 'OUTSIDE_TIME_WINDOW');
+    assert.equal(m.arrive(arrival({ role: 'host', userId: 'u_host', now: 1 })).state, 'admitted');
+  });
+
+  it('applies the name rule: a pattern, or account names only (B4)', () => {
+    const { m } = running('low', { nameRule: { kind: 'pattern', pattern: 'ACME *' } });
+    assert.equal(code(() => m.arrive(arrival({ displayName: 'Mallory' }))), 'NAME_NOT_ALLOWED');
+    assert.equal(m.arrive(arrival({ displayName: 'ACME Hana' })).displayName, 'ACME Hana');
+    const acc = running('low', { nameRule: { kind: 'account' } }).m;
+    assert.equal(code(() => acc.arrive(arrival({ displayName: 'Anyone' }))), 'NAME_NOT_ALLOWED');
+    assert.equal(acc.arrive(arrival({ displayName: 'CEO', entry: 'member', userId: 'u2', accountName: 'kenji' })).displayName, 'kenji');
+  });
+
+  it('admits a guest to a High meeting only with a check, recorded, and never all at once (F1, B7)', () => {
+    const { m, host } = running('high');
+    const g = m.arrive(arrival());
+    assert.equal(code(() => m.admit(host.id, g.id, 5)), 'CHECK_REQUIRED');
+    assert.equal(code(() => m.admitAll(host.id, 5)), 'CHECK_REQUIRED');
+    const t = m.admit(host.id, g.id, 5, { face: true, voice: true, name: false });
+    assert.deepEqual(t.admissionCheck, { by: host.id, byName: 'Host', at: 5, face: true, voice: true, name: false });
+    // Medium needs no check.
+    const med = running('medium');
+    const g2 = med.m.arrive(arrival());
+    assert.equal(med.m.admit(med.host.id, g2.id, 5).state, 'admitted');
+  });
+
+  it('keeps files and chat off the server except in Low meetings (F1)', () => {
+    for (const [level, files] of [['high', false], ['medium', false], ['low', true]] as const) {
+      const { m, host } = running(level);
+      assert.equal(m.canShareFiles(host.id), files, level);
+      m.chatRetentionSeconds = 3600;
+      assert.equal(m.keepsChat, level === 'low', level);
+    }
+  });
+
+  it('raises the level of a running meeting, never lowers it, and High needs E2EE', () => {
+    const { m } = running('low');
+    assert.equal(code(() => m.raiseLevel(compilePolicy('high', ORG))), 'E2EE_REQUIRED');
+    assert.equal(m.raiseLevel(compilePolicy('medium', ORG)), true);
+    assert.equal(m.summary().level.level, 'medium');
+    assert.equal(code(() => m.raiseLevel(compilePolicy('low', ORG))), 'LEVEL_CANNOT_BE_LOWERED');
+    const e = running('medium', {}, true).m;
+    assert.equal(e.raiseLevel(compilePolicy('high', ORG)), true);
+  });
+
+  it('suspends everyone in one action: permissions off, locked (C3)', () => {
+    const { m, host } = running('low');
+    const g = m.arrive(arrival());
+    m.admit(host.id, g.id, 3);
+    assert.equal(m.canPublish(g.id, 'microphone'), true);
+    const affected = m.suspend(host.id);
+    assert.deepEqual(affected.map((p) => p.id), [g.id]);
+    assert.equal(m.locked, true);
+    for (const s of ['microphone', 'camera', 'screen'] as const) assert.equal(m.canPublish(g.id, s), false);
+    assert.equal(m.canChat(g.id), false);
+    assert.equal(m.canPublish(host.id, 'camera'), true, 'hosts keep their media');
+    assert.equal(code(() => m.suspend(g.id)), 'FORBIDDEN');
+  });
+
+  it('gives co-hosts every host action but making co-hosts; only the host acts on a co-host', () => {
+    const { m, host } = running('low');
+    const [a, b] = [m.arrive(arrival()), m.arrive(arrival())];
+    m.admit(host.id, a.id, 1);
+    m.admit(host.id, b.id, 1);
+    assert.equal(code(() => m.setRole(a.id, b.id, 'cohost')), 'FORBIDDEN');
+    m.setRole(host.id, a.id, 'cohost');
+    assert.equal(m.canPublish(a.id, 'screen'), true, 'a co-host may share the screen');
+    const c = m.arrive(arrival());
+    assert.equal(m.admit(a.id, c.id, 2).state, 'admitted');
+    assert.equal(code(() => m.setRole(a.id, c.id, 'cohost')), 'FORBIDDEN');
+    m.setRole(host.id, b.id, 'cohost');
+    assert.equal(code(() => m.remove(a.id, b.id, 'b1', 3)), 'FORBIDDEN');
+    assert.equal(code(() => m.remove(a.id, host.id, 'b2', 3)), 'FORBIDDEN');
+    assert.equal(m.remove(host.id, b.id, 'b3', 3).participant.id, b.id);
+    assert.equal(code(() => m.setRole(host.id, host.id, 'participant')), 'FORBIDDEN');
   });
 });

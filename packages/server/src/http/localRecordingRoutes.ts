@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditKind, ErrorCode, readRecordingEnvelope, RECORDING_LIMITS, RecordingEnvelopeError, type RecordingUpload } from '@kaigi/protocol';
+import { AuditKind, compilePolicy, ErrorCode, readRecordingEnvelope, RECORDING_LIMITS, RecordingEnvelopeError, type RecordingUpload } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { currentUser, requireUser } from './auth.js';
 import { HttpError } from './HttpError.js';
@@ -29,6 +29,10 @@ export function localRecordingRoutes(app: FastifyInstance, services: Services): 
       const m = await ownedMeeting(services, req);
       const user = await currentUser(services, req);
       if (!m.e2ee) throw new HttpError(400, ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: use server recording.');
+      // The meeting's level now, not when recording started: a raised level refuses the upload.
+      if (!compilePolicy(m.rules.level, services.policy).browserRecording) {
+        throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.rules.level} meetings keep no recordings on the server.`);
+      }
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the recording as application/octet-stream.');
       let header;
       try {

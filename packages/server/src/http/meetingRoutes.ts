@@ -3,7 +3,6 @@ import {
   AuditKind,
   CreateMeetingRequest,
   DEFAULT_RETENTION,
-  type Retention,
   ErrorCode,
   MeetingId,
   UpdateMeetingRequest,
@@ -14,13 +13,14 @@ import {
 import type { Services } from '../services.js';
 import { hashPassword } from '../security/passwords.js';
 import { newMeetingId, newMeetingPassword } from '../security/random.js';
-import type { MeetingRecord } from '../storage/MeetingStore.js';
+import { DEFAULT_STORED_RULES, type MeetingRecord } from '../storage/MeetingStore.js';
+import { settleMeeting } from '../policy/meetingSettings.js';
 import { currentUser, requireUser } from './auth.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
 
 export function meetingRoutes(app: FastifyInstance, services: Services): void {
-  const { meetings, sealer, config, hub, audit } = services;
+  const { meetings, sealer, config, hub, audit, policy } = services;
   const guard = { preHandler: requireUser(services) };
 
   const resource = (m: MeetingRecord): MeetingResource => {
@@ -35,18 +35,9 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       locked: m.locked,
       e2ee: m.e2ee,
       retention: m.retention,
+      ...m.rules,
       createdAt: m.createdAt,
     };
-  };
-
-  /** Retention within the organisation's limit, or a clear refusal (E4, F2). */
-  const withinPolicy = (r: Retention): Retention => {
-    const max = config.retentionMaxDays * 86400;
-    const over = (Object.keys(r) as (keyof Retention)[]).filter((k) => r[k] > max);
-    if (over.length > 0) {
-      throw new HttpError(422, ErrorCode.RETENTION_TOO_LONG, `Retention of ${over.join(', ')} exceeds the organisation's limit of ${config.retentionMaxDays} days.`);
-    }
-    return r;
   };
 
   /** The caller's own meeting, or 404 whether it exists or not: nothing leaks about others'. */
@@ -66,21 +57,29 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     const body = parseBody(CreateMeetingRequest, req.body);
     const id = newMeetingId();
-    const password = body.password ?? newMeetingPassword();
+    const level = body.level ?? policy.levels.default;
+    const settings = settleMeeting(
+      policy,
+      config.region,
+      // A High meeting is E2EE unless the host explicitly says otherwise (and is then refused).
+      { rules: { ...DEFAULT_STORED_RULES, level }, e2ee: level === 'high', retention: DEFAULT_RETENTION },
+      body,
+      false,
+    );
+    const password = body.password ?? newMeetingPassword(policy.passwordMinLength);
     const m = await meetings.insert({
       id,
       hostUserId: user.id,
       title: body.title,
       passwordHash: await hashPassword(password),
       passwordSealed: sealer.seal(password, `meeting:${id}`),
-      e2ee: body.e2ee ?? false,
-      retention: withinPolicy({ ...DEFAULT_RETENTION, ...body.retention }),
+      ...settings,
     });
     await audit.append({
       kind: AuditKind.MEETING_CREATED,
       actor: user.id,
       meetingId: id,
-      data: { generatedPassword: body.password === undefined, e2ee: m.e2ee },
+      data: { generatedPassword: body.password === undefined, e2ee: m.e2ee, level: m.rules.level },
     });
     reply.code(201);
     return resource(m);
@@ -95,13 +94,10 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     const m = await own(user.id, req.params.id);
     const body = parseBody(UpdateMeetingRequest, req.body);
-    // Switching E2EE under people who are in the meeting would silently change what protects them.
-    if (body.e2ee !== undefined && body.e2ee !== m.e2ee && hub.isLive(m.id)) {
-      throw new HttpError(409, ErrorCode.MEETING_IN_PROGRESS, 'End-to-end encryption can be switched only while nobody is in the meeting.');
-    }
+    // Switching E2EE or lowering the level under people in the meeting is refused in here.
+    const settings = settleMeeting(policy, config.region, m, body, hub.isLive(m.id));
     await meetings.update(m.id, {
-      ...(body.e2ee !== undefined && { e2ee: body.e2ee }),
-      ...(body.retention !== undefined && { retention: withinPolicy({ ...m.retention, ...body.retention }) }),
+      ...settings,
       ...(body.title !== undefined && { title: body.title }),
       ...(body.locked !== undefined && { locked: body.locked }),
       ...(body.password !== undefined && {
@@ -110,11 +106,13 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
       }),
     });
     const after = (await meetings.get(m.id)) ?? m;
-    hub.updated(m.id, {
+    // Everyone in the meeting sees at once the new level and whether chat is kept.
+    await hub.updated(m.id, {
       ...(body.title !== undefined && { title: body.title }),
       ...(body.locked !== undefined && { locked: body.locked }),
-      // Everyone in the meeting is shown at once whether chat is now kept.
-      ...(body.retention !== undefined && { chatRetentionSeconds: after.retention.chat }),
+      chatRetentionSeconds: after.retention.chat,
+      rules: after.rules,
+      actor: user.id,
     });
     await audit.append({
       kind: AuditKind.MEETING_UPDATED,

@@ -1,8 +1,9 @@
-import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, MediaSource, type BanInfo, type MediaPermissions, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, levelInfo, MediaSource, type AdmissionCheck, type MeetingPolicy, type BanInfo, type MediaPermissions, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
 import { BanList, type Ban } from './BanList.js';
 import { MeetingError } from './MeetingError.js';
 import { can, type Action } from './Permissions.js';
 import { toInfo, toWaitingEntry, type Participant } from './Participant.js';
+import { admitArrival, defaultRules, raisedPolicy, runsMeeting, type MeetingRules } from './MeetingRules.js';
 
 export interface Arrival {
   id: string;
@@ -12,6 +13,8 @@ export interface Arrival {
   deviceHash: string;
   userId: string | null;
   resumeTokenHash: string;
+  /** The signed-in account's name, for meetings that use account names (B4). */
+  accountName?: string | null;
   now: number;
 }
 
@@ -35,11 +38,17 @@ export class Meeting {
     readonly e2ee = false,
     /** Seconds the host keeps chat after the meeting (E4); 0: chat is never written. */
     public chatRetentionSeconds = 0,
+    /** Level policy and the host's rules (F1, C1, C4, B4). */
+    public rules: MeetingRules = defaultRules(),
   ) {}
+
+  get policy(): MeetingPolicy {
+    return this.rules.policy;
+  }
 
   /** Whether chat is written down: only by the host's choice, and never in E2EE (unreadable). */
   get keepsChat(): boolean {
-    return !this.e2ee && this.chatRetentionSeconds > 0;
+    return !this.e2ee && this.rules.policy.chatKeeping && this.chatRetentionSeconds > 0;
   }
 
   /** A person with the right password (or the host) arrives. Hosts are admitted at once. */
@@ -48,9 +57,10 @@ export class Meeting {
       if (this.bans.matches(a)) throw new MeetingError(ErrorCode.BANNED);
       if (this.locked) throw new MeetingError(ErrorCode.LOCKED);
     }
+    const displayName = admitArrival(this.rules, { role: a.role, displayName: a.displayName, accountName: a.accountName ?? null, now: a.now }, this.hostPresent());
     const p: Participant = {
       id: a.id,
-      displayName: a.displayName,
+      displayName,
       role: a.role,
       entry: a.entry,
       deviceHash: a.deviceHash,
@@ -60,6 +70,7 @@ export class Meeting {
       state: a.role === 'host' ? 'admitted' : 'waiting',
       admittedAt: a.role === 'host' ? a.now : null,
       verification: null,
+      admissionCheck: null,
     };
     this.participants.set(p.id, p);
     return p;
@@ -78,9 +89,12 @@ export class Meeting {
     return actor;
   }
 
-  admit(actorId: string, targetId: string, now: number): Participant {
-    this.authorize(actorId, 'admit');
+  /** `check`: what the admitting host checked; a High meeting admits no guest without one (F1, B7). */
+  admit(actorId: string, targetId: string, now: number, check?: AdmissionCheck): Participant {
+    const actor = this.authorize(actorId, 'admit');
     const t = this.target(targetId, 'waiting');
+    if (this.rules.policy.checkBeforeAdmission && t.entry === 'guest' && !check) throw new MeetingError(ErrorCode.CHECK_REQUIRED);
+    if (check) t.admissionCheck = { by: actor.id, byName: actor.displayName, at: now, ...check };
     t.state = 'admitted';
     t.admittedAt = now;
     return t;
@@ -96,6 +110,9 @@ export class Meeting {
   admitAll(actorId: string, now: number): Participant[] {
     this.authorize(actorId, 'admitAll');
     const waiting = [...this.participants.values()].filter((p) => p.state === 'waiting');
+    if (this.rules.policy.checkBeforeAdmission && waiting.some((p) => p.entry === 'guest')) {
+      throw new MeetingError(ErrorCode.CHECK_REQUIRED, 'In a high-confidentiality meeting each guest is checked and admitted one by one.');
+    }
     for (const p of waiting) {
       p.state = 'admitted';
       p.admittedAt = now;
@@ -104,20 +121,22 @@ export class Meeting {
   }
 
   sendToWaiting(actorId: string, targetId: string): Participant {
-    this.authorize(actorId, 'sendToWaiting');
+    const actor = this.authorize(actorId, 'sendToWaiting');
     const t = this.target(targetId, 'admitted');
-    this.assertNotHost(t);
+    this.assertCanActOn(actor, t);
     t.state = 'waiting';
     t.admittedAt = null;
     t.verification = null;
+    t.admissionCheck = null;
+    if (t.role === 'cohost') t.role = 'participant';
     return t;
   }
 
   /** Removes anyone (waiting or admitted) and bans them from this meeting. */
   remove(actorId: string, targetId: string, banId: string, now: number): { participant: Participant; ban: Ban } {
-    this.authorize(actorId, 'remove');
+    const actor = this.authorize(actorId, 'remove');
     const t = this.target(targetId);
-    this.assertNotHost(t);
+    this.assertCanActOn(actor, t);
     this.participants.delete(t.id);
     const ban: Ban = {
       id: banId,
@@ -141,21 +160,21 @@ export class Meeting {
   canPublish(participantId: string, source: MediaSource): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return p.role === 'host' || this.mediaPermissions[source];
+    return runsMeeting(p.role) || this.mediaPermissions[source];
   }
 
   /** Whether this participant may send chat messages now (A3, C1). Hosts always may. */
   canChat(participantId: string): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return p.role === 'host' || this.mediaPermissions.chat;
+    return runsMeeting(p.role) || this.mediaPermissions.chat;
   }
 
-  /** Whether this participant may share files now (A4, C1). Hosts always may. */
+  /** Whether this participant may share files now (A4, C1): hosts always may, where the level allows files at all. */
   canShareFiles(participantId: string): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return p.role === 'host' || this.mediaPermissions.files;
+    return this.rules.policy.fileSharing && (runsMeeting(p.role) || this.mediaPermissions.files);
   }
 
   /** Changes what participants may do; returns the media sources that were withdrawn. */
@@ -174,6 +193,34 @@ export class Meeting {
     if (t.id === actor.id) throw new MeetingError(ErrorCode.FORBIDDEN, 'You cannot verify yourself.');
     t.verification = { byId: actor.id, byName: actor.displayName, epoch, at: now };
     return t;
+  }
+
+  /**
+   * Suspends participant activity in one action (C3): every permission off, the meeting locked.
+   * Returns the admitted participants whose media the caller must stop (everyone but hosts).
+   */
+  suspend(actorId: string): Participant[] {
+    this.authorize(actorId, 'suspendAll');
+    this.mediaPermissions = { microphone: false, camera: false, screen: false, chat: false, files: false };
+    this.locked = true;
+    return this.all().filter((p) => p.state === 'admitted' && !runsMeeting(p.role));
+  }
+
+  /** The host makes an admitted participant a co-host, or back; returns the target, or null if unchanged. */
+  setRole(actorId: string, targetId: string, role: 'cohost' | 'participant'): Participant | null {
+    this.authorize(actorId, 'setRole');
+    const t = this.target(targetId, 'admitted');
+    if (t.role === 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'The host stays the host.');
+    if (t.role === role) return null;
+    t.role = role;
+    return t;
+  }
+
+  /** Raises the level while the meeting runs (never lowers it); the caller announces and audits. */
+  raiseLevel(next: MeetingPolicy): boolean {
+    const changed = next.level !== this.rules.policy.level;
+    this.rules = { ...this.rules, policy: raisedPolicy(this.rules.policy, next, this.e2ee) };
+    return changed;
   }
 
   /** The host stops one participant's source; returns the target. */
@@ -205,7 +252,7 @@ export class Meeting {
   }
 
   hostPresent(): boolean {
-    return this.all().some((p) => p.role === 'host' && p.state === 'admitted');
+    return this.all().some((p) => runsMeeting(p.role) && p.state === 'admitted');
   }
 
   roster(): ParticipantInfo[] {
@@ -228,6 +275,8 @@ export class Meeting {
       mediaPermissions: { ...this.mediaPermissions },
       e2ee: this.e2ee,
       chatRetentionSeconds: this.keepsChat ? this.chatRetentionSeconds : 0,
+      level: levelInfo(this.rules.policy),
+      muteOnEntry: this.rules.muteOnEntry,
     };
   }
 
@@ -243,7 +292,9 @@ export class Meeting {
     return t;
   }
 
-  private assertNotHost(t: Participant): void {
+  /** Nobody acts on the host; only the host acts on a co-host. */
+  private assertCanActOn(actor: Participant, t: Participant): void {
     if (t.role === 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'A host cannot be removed or sent back.');
+    if (t.role === 'cohost' && actor.role !== 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'Only the host can remove or send back a co-host.');
   }
 }

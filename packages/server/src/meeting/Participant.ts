@@ -5,7 +5,7 @@ export type AdmissionState = 'waiting' | 'admitted';
 export interface Participant {
   readonly id: string;
   readonly displayName: string;
-  readonly role: Role;
+  role: Role;
   readonly entry: EntryKind;
   /** SHA-256 of the browser's device cookie; the key bans hold on to. */
   readonly deviceHash: string;
@@ -16,6 +16,8 @@ export interface Participant {
   admittedAt: number | null;
   /** Safety-code check by a host, with the MLS epoch it was made in (B7). */
   verification: Verification | null;
+  /** What the admitting host checked before admission (F1 High, B7). */
+  admissionCheck: ParticipantInfo['admissionCheck'];
 }
 
 export const toInfo = (p: Participant): ParticipantInfo => ({
@@ -25,6 +27,7 @@ export const toInfo = (p: Participant): ParticipantInfo => ({
   entry: p.entry,
   joinedAt: p.admittedAt ?? p.arrivedAt,
   verification: p.verification,
+  admissionCheck: p.admissionCheck,
 });
 
 export const toWaitingEntry = (p: Participant): WaitingEntry => ({

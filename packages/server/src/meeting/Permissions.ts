@@ -6,6 +6,8 @@ export type Action = HostActionType;
 // The one permission table. Later roles (co-host, verifier) are rows here, not branches elsewhere.
 const TABLE: Record<Role, ReadonlySet<Action>> = {
   host: new Set<Action>(HOST_ACTIONS),
+  // Everything the host does but making co-hosts (C1-C4 can be shared; authority cannot).
+  cohost: new Set<Action>(HOST_ACTIONS.filter((a) => a !== 'setRole')),
   participant: new Set<Action>(),
 };
 

@@ -13,8 +13,9 @@ function fromAlphabet(alphabet: string, length: number): string {
 }
 
 export const newMeetingId = (): string => fromAlphabet(MEETING_ID_ALPHABET, MEETING_ID_LENGTH);
-export const newMeetingPassword = (): string =>
-  fromAlphabet(MEETING_PASSWORD_ALPHABET, MEETING_PASSWORD_DEFAULT_LENGTH);
+/** A generated meeting password: the default length, or the organisation's minimum if longer. */
+export const newMeetingPassword = (minLength = 0): string =>
+  fromAlphabet(MEETING_PASSWORD_ALPHABET, Math.max(MEETING_PASSWORD_DEFAULT_LENGTH, minLength));
 
 /** 128 random bits, base64url (22 chars), behind a prefix. */
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(16).toString('base64url')}`;

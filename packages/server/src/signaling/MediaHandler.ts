@@ -1,4 +1,5 @@
-import { AuditKind, ErrorCode, type ClientMessage, type MediaSource } from '@kaigi/protocol';
+import { AuditKind, ErrorCode, MediaSource, type ClientMessage } from '@kaigi/protocol';
+import { runsMeeting } from '../meeting/MeetingRules.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
@@ -9,7 +10,7 @@ import type { Peer } from './Peer.js';
 
 export type MediaMsg = Extract<
   ClientMessage,
-  { type: 'publish' | 'subscribeAnswer' | 'resubscribe' | 'setMediaPermissions' | 'stopMedia' | 'videoPreferences' }
+  { type: 'publish' | 'subscribeAnswer' | 'resubscribe' | 'setMediaPermissions' | 'stopMedia' | 'videoPreferences' | 'suspendAll' }
 >;
 
 export const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaMsg['type']>([
@@ -19,6 +20,7 @@ export const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaMsg['type']>([
   'setMediaPermissions',
   'stopMedia',
   'videoPreferences',
+  'suspendAll',
 ]);
 
 /**
@@ -88,6 +90,16 @@ export class MediaHandler {
         await this.audit.append({ kind: AuditKind.MEDIA_STOPPED, actor: pid, meetingId: m.id, data: { participantId: target.id, source: msg.source } });
         return peer.send({ type: 'ok', reqId: msg.reqId });
       }
+      case 'suspendAll': {
+        // C3: one action, applied at once: permissions off and locked in memory first, then every
+        // participant's media stops, then it is persisted, announced and audited.
+        const affected = m.suspend(pid);
+        for (const source of MediaSource.options) this.stopForParticipants(live, source);
+        await this.store.update(m.id, { mediaPermissions: m.mediaPermissions, locked: true });
+        live.broadcastState();
+        await this.audit.append({ kind: AuditKind.SUSPENDED, actor: pid, meetingId: m.id, data: { participants: affected.length } });
+        return peer.send({ type: 'ok', reqId: msg.reqId });
+      }
       case 'videoPreferences': {
         live.router.setVideoPreferences(pid, msg.tiles);
         return peer.send({ type: 'ok', reqId: msg.reqId });
@@ -98,7 +110,7 @@ export class MediaHandler {
   /** A permission was withdrawn: every participant (not host) sending that source stops now. */
   private stopForParticipants(live: ReturnType<MeetingHub['liveOf']>, source: MediaSource): void {
     for (const p of live.meeting.all()) {
-      if (p.role === 'host') continue;
+      if (runsMeeting(p.role)) continue;
       if (live.router.closeProducer(p.id, source)) {
         live.peers.get(p.id)?.send({ type: 'mediaStopped', source, reason: 'permission' });
       }

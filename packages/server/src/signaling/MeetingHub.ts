@@ -1,8 +1,10 @@
 import {
   AuditKind,
+  compilePolicy,
   ErrorCode,
   type ClientMessage,
   type HostActionMessage,
+  type OrganisationPolicy,
   type Role,
 } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
@@ -12,7 +14,7 @@ import { MeetingError } from '../meeting/MeetingError.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import { RateLimiter } from '../security/RateLimiter.js';
-import type { MeetingStore } from '../storage/MeetingStore.js';
+import type { MeetingStore, StoredRules } from '../storage/MeetingStore.js';
 import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
@@ -20,7 +22,7 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
 /** The host actions the hub applies; media ones go to the MediaHandler. */
-export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' | 'verify' }>;
+export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' | 'verify' | 'suspendAll' }>;
 
 export interface Seat {
   meetingId: string;
@@ -33,6 +35,12 @@ export interface HubOptions {
   resumeGraceMs: number;
   media: MediaConfig;
   e2eeUpdateIntervalMs: number;
+  /** The organisation's policy, which each meeting's level compiles against (F1, F2). */
+  organisation: OrganisationPolicy;
+  /** This node's region (E2): a meeting whose level does not allow it is not run here. */
+  region: string;
+  /** The level of a running meeting went up: what it no longer allows must stop (e.g. server recording). */
+  onLevelRaised?: (meetingId: string) => void;
   /** The last participant left: the meeting's data starts its retention (E4). */
   onMeetingEnded?: (meetingId: string) => void;
 }
@@ -106,6 +114,12 @@ export class MeetingHub {
       });
       throw new MeetingError(ErrorCode.E2EE_UNSUPPORTED);
     }
+    // The organisation may have narrowed its regions since the meeting was set up (E2).
+    if (!live.meeting.policy.regions.includes(this.opts.region)) {
+      live.pending--;
+      this.unloadIfIdle(live);
+      throw new MeetingError(ErrorCode.REGION_NOT_ALLOWED);
+    }
     const role: Role = isHost ? 'host' : 'participant';
     const resumeToken = newSecret();
     let participant;
@@ -117,6 +131,7 @@ export class MeetingHub {
         entry: ctx.user ? 'member' : 'guest',
         deviceHash: ctx.deviceHash,
         userId: ctx.user?.id ?? null,
+        accountName: ctx.user?.username ?? null,
         resumeTokenHash: sha256Hex(resumeToken),
         now: Date.now(),
       });
@@ -206,10 +221,17 @@ export class MeetingHub {
 
     switch (msg.type) {
       case 'admit': {
-        const t = m.admit(actor, msg.participantId, now);
+        const t = m.admit(actor, msg.participantId, now, msg.check);
         live.welcome(t.id);
         live.publish();
-        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry });
+        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(msg.check && { check: msg.check }) });
+        return;
+      }
+      case 'setRole': {
+        const t = m.setRole(actor, msg.participantId, msg.role);
+        if (!t) return;
+        live.publish();
+        await audit(AuditKind.ROLE_CHANGED, { participantId: t.id, displayName: t.displayName, role: t.role });
         return;
       }
       case 'admitAll': {
@@ -306,12 +328,28 @@ export class MeetingHub {
     );
   }
 
-  /** The meeting was changed through the API. */
-  updated(meetingId: string, patch: { title?: string; locked?: boolean; chatRetentionSeconds?: number }): void {
+  /**
+   * The meeting was changed through the API (already checked against the policies there). A
+   * raised level is announced to everyone, audited, and what it no longer allows stops.
+   */
+  async updated(
+    meetingId: string,
+    patch: { title?: string; locked?: boolean; chatRetentionSeconds?: number; rules?: StoredRules; actor?: string },
+  ): Promise<void> {
     const live = this.live.get(meetingId);
     if (!live) return;
     if (patch.title !== undefined) live.meeting.title = patch.title;
     if (patch.chatRetentionSeconds !== undefined) live.meeting.chatRetentionSeconds = patch.chatRetentionSeconds;
+    if (patch.rules) {
+      const { level, ...rest } = patch.rules;
+      const before = live.meeting.policy.level;
+      const raised = live.meeting.raiseLevel(compilePolicy(level, this.opts.organisation));
+      live.meeting.rules = { ...live.meeting.rules, ...rest };
+      if (raised) {
+        this.opts.onLevelRaised?.(meetingId);
+        await this.audit.append({ kind: AuditKind.LEVEL_RAISED, actor: patch.actor ?? 'system', meetingId, data: { from: before, to: level } });
+      }
+    }
     if (patch.locked !== undefined) live.meeting.locked = patch.locked;
     live.broadcastState();
   }
@@ -395,6 +433,7 @@ export class MeetingHub {
           record.mediaPermissions,
           record.e2ee,
           record.retention.chat,
+          { ...record.rules, policy: compilePolicy(record.rules.level, this.opts.organisation) },
         );
         const live = new LiveMeeting(meeting, {
           media: this.opts.media,

@@ -85,6 +85,12 @@ export class RecordingHandler {
     const live = this.hub.liveOf(seat);
     // NOT_JOINED, NOT_ADMITTED or FORBIDDEN (not a host) before anything else.
     const me = live.meeting.authorize(seat.participantId, msg.type);
+    // F1: only Low meetings record (server or browser); Medium and High keep no recordings.
+    const policy = live.meeting.policy;
+    if (msg.active && !(msg.type === 'setRecording' ? policy.serverRecording && !live.meeting.e2ee : policy.browserRecording)) {
+      if (msg.type === 'setRecording' && live.meeting.e2ee && policy.serverRecording) throw new MeetingError(ErrorCode.RECORDING_UNAVAILABLE);
+      throw new MeetingError(ErrorCode.FORBIDDEN_BY_LEVEL, `${policy.level} meetings are not recorded.`);
+    }
     if (msg.type === 'setRecording') {
       if (msg.active) return this.start(live, me);
       return this.stop(live, me.id, 'host');
@@ -99,6 +105,27 @@ export class RecordingHandler {
   async stopMeeting(meetingId: string, reason = 'meeting-ended'): Promise<void> {
     for (const s of [...this.recording]) if (s.live.meeting.id === meetingId) void this.stop(s.live, 'system', reason);
     await Promise.all([...this.stopping].filter(([, id]) => id === meetingId).map(([run]) => run));
+  }
+
+  /**
+   * The meeting's level went up (F1): a recording the new level does not allow stops, server
+   * or browser, and everyone is told. A browser's upload is then refused by the level as well.
+   */
+  async levelRaised(meetingId: string): Promise<void> {
+    const live = this.hub.liveMeeting(meetingId);
+    if (!live) return;
+    const policy = live.meeting.policy;
+    if (!policy.serverRecording) await this.stopMeeting(meetingId, 'level-raised');
+    const s = states.get(live);
+    if (!policy.browserRecording && s && s.local.size > 0) {
+      const ids = [...s.local.keys()];
+      s.local.clear();
+      this.watchLocal(s);
+      live.toAdmitted(recordingState(live));
+      for (const id of ids) {
+        await this.audit.append({ kind: AuditKind.RECORDING_STOPPED, actor: 'system', meetingId, data: { mode: 'local', participantId: id, reason: 'level-raised' } });
+      }
+    }
   }
 
   /** Stops every server recording and waits until all are stored: the server is shutting down. */

@@ -1,4 +1,5 @@
-import { DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, MediaPermissions, Retention } from '@kaigi/protocol';
+import { z } from 'zod';
+import { ConfidentialityLevel, DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, MediaPermissions, NameRule, Retention, TimeWindow } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -13,6 +14,8 @@ export interface MeetingRecord {
   mediaPermissions: MediaPermissions;
   e2ee: boolean;
   retention: Retention;
+  /** The host's rules (F1, C1, C4, B4). */
+  rules: StoredRules;
   endedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -35,6 +38,30 @@ function parsePermissions(json: string | null): MediaPermissions {
   return r.success ? r.data : { ...DEFAULT_MEDIA_PERMISSIONS };
 }
 
+/** What the host set: the level and the rules that are not the level's. */
+export const StoredRules = z.object({
+  level: ConfidentialityLevel,
+  joinBeforeHost: z.boolean(),
+  window: TimeWindow,
+  nameRule: NameRule,
+  muteOnEntry: z.boolean(),
+});
+export type StoredRules = z.infer<typeof StoredRules>;
+
+export const DEFAULT_STORED_RULES: StoredRules = {
+  level: 'medium',
+  joinBeforeHost: false,
+  window: { startsAt: null, endsAt: null },
+  nameRule: { kind: 'free' },
+  muteOnEntry: true,
+};
+
+function parseRules(json: string | null): StoredRules {
+  if (json === null) return { ...DEFAULT_STORED_RULES };
+  const r = StoredRules.safeParse({ ...DEFAULT_STORED_RULES, ...(JSON.parse(json) as object) });
+  return r.success ? r.data : { ...DEFAULT_STORED_RULES };
+}
+
 function parseRetention(json: string | null): Retention {
   if (json === null) return { ...DEFAULT_RETENTION };
   const r = Retention.safeParse({ ...DEFAULT_RETENTION, ...(JSON.parse(json) as object) });
@@ -51,6 +78,7 @@ const toMeeting = (r: MeetingsTable): MeetingRecord => ({
   mediaPermissions: parsePermissions(r.media_permissions),
   e2ee: r.e2ee === 1,
   retention: parseRetention(r.retention),
+  rules: parseRules(r.rules),
   endedAt: r.ended_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -72,6 +100,7 @@ export class MeetingStore {
       media_permissions: null,
       e2ee: m.e2ee ? 1 : 0,
       retention: JSON.stringify(m.retention),
+      rules: JSON.stringify(m.rules),
       ended_at: null,
       created_at: now,
       updated_at: now,
@@ -97,7 +126,7 @@ export class MeetingStore {
 
   async update(
     id: string,
-    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions' | 'e2ee' | 'retention' | 'endedAt'>>,
+    patch: Partial<Pick<MeetingRecord, 'title' | 'passwordHash' | 'passwordSealed' | 'locked' | 'mediaPermissions' | 'e2ee' | 'retention' | 'rules' | 'endedAt'>>,
   ): Promise<void> {
     await this.db
       .updateTable('meetings')
@@ -109,6 +138,7 @@ export class MeetingStore {
         ...(patch.mediaPermissions !== undefined && { media_permissions: JSON.stringify(patch.mediaPermissions) }),
         ...(patch.e2ee !== undefined && { e2ee: patch.e2ee ? 1 : 0 }),
         ...(patch.retention !== undefined && { retention: JSON.stringify(patch.retention) }),
+        ...(patch.rules !== undefined && { rules: JSON.stringify(patch.rules) }),
         ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
         updated_at: nowIso(),
       })

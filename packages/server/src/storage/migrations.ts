@@ -136,6 +136,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('audit_log').addColumn('redacted_at', 'text').execute();
     },
   },
+  '0007_meeting_rules': {
+    async up(db: Kysely<unknown>) {
+      // JSON of the host's rules: level (F1), join before host and time window (C4), name rule
+      // (B4), mute on entry (C1); null means the defaults (Medium, closed before the host).
+      await db.schema.alterTable('meetings').addColumn('rules', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

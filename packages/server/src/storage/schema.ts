@@ -41,6 +41,8 @@ export interface MeetingsTable {
   e2ee: number;
   /** JSON of Retention, null for the defaults. */
   retention: string | null;
+  /** JSON of the host's rules (level, join before host, window, name rule, mute on entry); null for the defaults. */
+  rules: string | null;
   ended_at: string | null;
   created_at: string;
   updated_at: string;
