@@ -12,3 +12,4 @@ export * from './audit.js';
 export * from './archive.js';
 export * from './recordingEnvelope.js';
 export { fromBase64Url, toBase64Url } from './webcrypto.js';
+export * from './invitation.js';

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { paths, type MeetingResource } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import { dataMapPath, Link } from '../router';
+import { InvitationPanel } from './InvitationPanel';
+import { invitationStrings } from './invitation/strings';
 
 /** Only show a join URL that points at this site; otherwise rebuild it from the ID. */
 function safeJoinUrl(m: MeetingResource): string {
@@ -25,6 +27,7 @@ export function MeetingCard({
 }) {
   const { t, locale } = useI18n();
   const [copied, setCopied] = useState(false);
+  const [showInvitation, setShowInvitation] = useState(false);
   const joinUrl = safeJoinUrl(meeting);
   const idBase = `meeting-${meeting.id}`;
 
@@ -82,6 +85,14 @@ export function MeetingCard({
         </Link>
         <button
           type="button"
+          aria-expanded={showInvitation}
+          aria-controls={showInvitation ? `${idBase}-invitation` : undefined}
+          onClick={() => setShowInvitation((v) => !v)}
+        >
+          {invitationStrings[locale].disclosure}
+        </button>
+        <button
+          type="button"
           className="danger"
           aria-label={t('deleteMeeting', { title: meeting.title })}
           disabled={deleting}
@@ -90,6 +101,7 @@ export function MeetingCard({
           {t('delete')}
         </button>
       </div>
+      {showInvitation && <InvitationPanel meetingId={meeting.id} id={`${idBase}-invitation`} />}
     </li>
   );
 }
