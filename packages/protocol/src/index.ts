@@ -13,3 +13,5 @@ export * from './archive.js';
 export * from './recordingEnvelope.js';
 export { fromBase64Url, toBase64Url } from './webcrypto.js';
 export * from './invitation.js';
+export * from './report.js';
+export * from './guidance.js';

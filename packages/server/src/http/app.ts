@@ -14,6 +14,7 @@ import { HttpError } from './HttpError.js';
 import { meetingRoutes } from './meetingRoutes.js';
 import { meetingDataRoutes } from './meetingDataRoutes.js';
 import { localRecordingRoutes } from './localRecordingRoutes.js';
+import { reportRoutes } from './reportRoutes.js';
 import { invitationRoutes } from './invitationRoutes.js';
 import { openApiDocument } from './openapi.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   meetingRoutes(app, services);
   meetingDataRoutes(app, services);
   localRecordingRoutes(app, services);
+  reportRoutes(app, services);
   invitationRoutes(app, services);
   signalingRoute(app, services);
 
