@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { HttpClient } from './http.js';
 import type { RunningServer } from './server.js';
 import { WsClient } from './ws.js';
@@ -13,8 +16,13 @@ export async function hostSession(server: RunningServer, username = 'host'): Pro
   return http;
 }
 
-export async function createMeeting(http: HttpClient, title = 'Quarterly results'): Promise<{ id: string; password: string; joinUrl: string; hostUrl: string }> {
-  const r = await http.request('POST', '/api/meetings', { title });
+export async function createMeeting(
+  http: HttpClient,
+  title = 'Quarterly results',
+  /** More of CreateMeetingRequest: level, e2ee, retention, joinBeforeHost, window, nameRule… */
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; password: string; joinUrl: string; hostUrl: string }> {
+  const r = await http.request('POST', '/api/meetings', { title, ...extra });
   if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
   return r.json;
 }
@@ -29,3 +37,19 @@ export async function guest(server: RunningServer): Promise<{ http: HttpClient; 
 
 /** Kinds of server messages that carry anything about a meeting. */
 export const MEETING_CONTENT = new Set(['admitted', 'roster', 'waitingRoom', 'bans', 'meetingState']);
+
+/**
+ * An organisation policy file whose default level is Low, for tests of features only Low
+ * meetings have (server recording, files, kept chat) through the UI, which uses the default.
+ */
+export function lowDefaultPolicyFile(region = 'local'): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-policy-')), 'policy.json');
+  const policy = {
+    levels: { allowed: ['high', 'medium', 'low'], default: 'low' },
+    passwordMinLength: 10,
+    retentionMaxDays: 90,
+    regions: { home: [region], allowed: [] },
+  };
+  fs.writeFileSync(file, JSON.stringify(policy, null, 2));
+  return file;
+}

@@ -16,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { readRecordingEnvelope, RecordingSealer } from '@kaigi/protocol';
 import { auditRows } from '../support/audit.js';
 import { launchBrowser } from '../support/browser.js';
-import { HOST_PASSWORD } from '../support/fixtures.js';
+import { HOST_PASSWORD, lowDefaultPolicyFile } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { guestJoins, hostOpensMeeting, inbound, startMedia } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
@@ -40,7 +40,8 @@ before(async () => {
   escrowPublic = path.join(work, 'escrow', 'escrow-public.pem');
   escrowPrivate = path.join(work, 'escrow', 'escrow-private.pem');
   assert.equal(fs.statSync(escrowPrivate).mode & 0o777, 0o600);
-  server = await startServer({ KAIGI_RECORDING_ESCROW_KEY: escrowPublic });
+  // Recording is a Low-level feature (F1); the UI creates meetings at the organisation's default.
+  server = await startServer({ KAIGI_RECORDING_ESCROW_KEY: escrowPublic, KAIGI_POLICY_FILE: lowDefaultPolicyFile() });
   const r = await server.cli(['user', 'add', 'aiko'], `${HOST_PASSWORD}\n`);
   assert.equal(r.code, 0, r.stderr);
   browser = await launchBrowser();

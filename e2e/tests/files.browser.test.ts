@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
-import { HOST_PASSWORD } from '../support/fixtures.js';
+import { HOST_PASSWORD, lowDefaultPolicyFile } from '../support/fixtures.js';
 import { guestJoins, hostOpensMeeting } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -16,7 +16,8 @@ let server: RunningServer;
 let browser: Browser;
 
 before(async () => {
-  server = await startServer();
+  // Sharing files is a Low-level feature (F1); the UI creates meetings at the organisation's default.
+  server = await startServer({ KAIGI_POLICY_FILE: lowDefaultPolicyFile() });
   const r = await server.cli(['user', 'add', 'hana'], `${HOST_PASSWORD}\n`);
   assert.equal(r.code, 0, r.stderr);
   browser = await launchBrowser();

@@ -91,7 +91,7 @@ function wrappedKeyOf(dataDir: string, objectId: string): string {
 
 describe('meeting data (A4, E1, E3, E4, E5)', () => {
   it('stores a shared file encrypted, and deleting it leaves neither bytes nor key, with a certificate', async () => {
-    const m = await createMeeting(host, 'Files');
+    const m = await createMeeting(host, 'Files', { level: 'low' });
     const h = await hostJoins(server, host, m.id);
     const g = await guestJoins(server, h, m.id, m.password, 'Guest');
     const other = await guestJoins(server, h, m.id, m.password, 'Other');
@@ -151,7 +151,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
   });
 
   it('exports the meeting as an archive that opens with its passphrase only', async () => {
-    const m = await createMeeting(host, 'Export');
+    const m = await createMeeting(host, 'Export', { level: 'low' });
     const h = await hostJoins(server, host, m.id);
     const g = await guestJoins(server, h, m.id, m.password, 'Guest');
     const content = Buffer.concat([Buffer.from('minutes '), randomBytes(3000)]);
@@ -180,7 +180,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
   });
 
   it('keeps chat only when the host chose to, tells everyone, stores it encrypted and exports it', async () => {
-    const m = await createMeeting(host, 'Chat kept later');
+    const m = await createMeeting(host, 'Chat kept later', { level: 'low' });
     const h = await hostJoins(server, host, m.id);
     const { ws } = await guest(server);
     const joined = await ws.request({ type: 'join', meetingId: m.id, displayName: 'Guest', password: m.password });
@@ -222,7 +222,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
   });
 
   it('never keeps the chat of an E2EE meeting, whatever the retention', async () => {
-    const created = await host.request('POST', '/api/meetings', { title: 'Sealed chat', e2ee: true, retention: { chat: 86400 } });
+    const created = await host.request('POST', '/api/meetings', { title: 'Sealed chat', level: 'low', e2ee: true, retention: { chat: 86400 } });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const m = created.json as { id: string };
     const h = await hostJoins(server, host, m.id);
@@ -234,7 +234,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
   });
 
   it('stores E2EE files as the browser encrypted them and refuses ones the server could read', async () => {
-    const created = await host.request('POST', '/api/meetings', { title: 'Sealed files', e2ee: true });
+    const created = await host.request('POST', '/api/meetings', { title: 'Sealed files', level: 'low', e2ee: true });
     const m = created.json as { id: string; password: string };
     const h = await hostJoins(server, host, m.id);
     const g = await guestJoins(server, h, m.id, m.password, 'Guest', true);
@@ -251,7 +251,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
 
 describe('retention and purge (E4)', () => {
   it('purges everything of a retention-0 meeting when it ends, with certificates', async () => {
-    const created = await host.request('POST', '/api/meetings', { title: 'Retention 0', retention: { files: 0 } });
+    const created = await host.request('POST', '/api/meetings', { title: 'Retention 0', level: 'low', retention: { files: 0 } });
     const m = created.json as { id: string; password: string };
     const h = await hostJoins(server, host, m.id);
     const g = await guestJoins(server, h, m.id, m.password, 'Guest');
@@ -274,7 +274,7 @@ describe('retention and purge (E4)', () => {
     assert.equal(r.code, 0, r.stderr);
     let http = new HttpClient(s.url);
     await http.signIn('keiko', HOST_PASSWORD);
-    const created = await http.request('POST', '/api/meetings', { title: 'Killed', retention: { files: 3 } });
+    const created = await http.request('POST', '/api/meetings', { title: 'Killed', level: 'low', retention: { files: 3 } });
     const m = created.json as { id: string; password: string };
     const h = await hostJoins(s, http, m.id);
     const g = await guestJoins(s, h, m.id, m.password, 'Guest');

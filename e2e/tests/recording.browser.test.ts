@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { auditRows } from '../support/audit.js';
 import { launchBrowser, newParticipant } from '../support/browser.js';
-import { HOST_PASSWORD } from '../support/fixtures.js';
+import { HOST_PASSWORD, lowDefaultPolicyFile } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { hostOpensMeeting, inbound, startMedia } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
@@ -28,7 +28,8 @@ let work: string;
 
 before(async () => {
   work = fs.mkdtempSync(path.join(tmpdir(), 'kaigi-recording-'));
-  server = await startServer();
+  // Recording is a Low-level feature (F1); the UI creates meetings at the organisation's default.
+  server = await startServer({ KAIGI_POLICY_FILE: lowDefaultPolicyFile() });
   // hana's dashboard must list only the recorded meeting (hostOpensMeeting takes the first one).
   for (const u of ['hana', 'kenji']) {
     const r = await server.cli(['user', 'add', u], `${HOST_PASSWORD}\n`);
