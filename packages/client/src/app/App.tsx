@@ -5,6 +5,7 @@ import { useAuth } from './auth';
 import { DashboardPage } from './pages/DashboardPage';
 import { DataMapPage } from './pages/DataMapPage';
 import { JoinPage } from './pages/JoinPage';
+import { ReportPage } from './pages/ReportPage';
 import { SignInPage } from './pages/SignInPage';
 import { Link, matchRoute, navigate, useLocationPath, type Route } from './router';
 
@@ -87,6 +88,9 @@ function Page({ route, path }: { route: Route; path: string }) {
     case 'data':
       if (!MeetingId.safeParse(route.meetingId).success) return <NotFound />;
       return <RequireUser path={path}>{() => <DataMapPage key={route.meetingId} meetingId={route.meetingId} />}</RequireUser>;
+    case 'report':
+      if (!MeetingId.safeParse(route.meetingId).success) return <NotFound />;
+      return <RequireUser path={path}>{() => <ReportPage key={route.meetingId} meetingId={route.meetingId} />}</RequireUser>;
     case 'notFound':
       return <NotFound />;
   }

@@ -52,21 +52,25 @@ export type Route =
   | { name: 'join'; meetingId: string }
   | { name: 'host'; meetingId: string }
   | { name: 'data'; meetingId: string }
+  | { name: 'report'; meetingId: string }
   | { name: 'notFound' };
 
 /** The host's data map of a meeting (E1). */
 export const dataMapPath = (id: string) => `/m/${id}/data`;
+/** The host's security report of a meeting (F3). */
+export const reportPath = (id: string) => `/m/${id}/report`;
 
 export function matchRoute(pathAndQuery: string): Route {
   const url = new URL(pathAndQuery, location.origin);
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'dashboard' };
   if (path === '/signin') return { name: 'signIn', next: safeNextPath(url.searchParams.get('next')) };
-  const m = /^\/m\/([^/]+)(\/host|\/data)?$/.exec(path);
+  const m = /^\/m\/([^/]+)(\/host|\/data|\/report)?$/.exec(path);
   if (m?.[1]) {
     const meetingId = decodeURIComponent(m[1]);
     if (m[2] === '/host') return { name: 'host', meetingId };
     if (m[2] === '/data') return { name: 'data', meetingId };
+    if (m[2] === '/report') return { name: 'report', meetingId };
     return { name: 'join', meetingId };
   }
   return { name: 'notFound' };

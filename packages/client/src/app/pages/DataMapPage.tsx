@@ -9,6 +9,7 @@ import { ExportForm, OpenExport } from '../components/ExportPanel';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatRetention, KIND_LABELS } from '../format';
 import { Link, navigate } from '../router';
+import { ReportLink } from './report/ReportLink';
 import { saveBytes } from '../save';
 import { openHostRecording } from '../../recording/openRecording';
 
@@ -112,6 +113,7 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
     <div className="stack">
       <div className="page-head">
         <h1>{t('dataMap')}</h1>
+        <ReportLink meetingId={meetingId} />
         <Link to={paths.dashboard}>{t('dashboardLink')}</Link>
       </div>
       <p className="muted">{t('dataMapIntro')}</p>

@@ -1,0 +1,20 @@
+import { ErrorResponse, reportApiPath, SecurityReport } from '@kaigi/protocol';
+import { ApiError } from '../../../api/http';
+
+/** GET /api/meetings/:id/report (host only), checked against the protocol's schema. */
+export async function fetchReport(meetingId: string): Promise<SecurityReport> {
+  let res: Response;
+  try {
+    res = await fetch(reportApiPath(meetingId), { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error');
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = ErrorResponse.safeParse(body);
+    throw e.success ? new ApiError(res.status, e.data.code, e.data.message, e.data.retryAfterMs) : new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
+  }
+  const r = SecurityReport.safeParse(body);
+  if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
+  return r.data;
+}
