@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
 import { contentSize, type StoredObject } from '../storage/ObjectStore.js';
 import { currentUser, requireUser } from './auth.js';
+import { buildDataMap } from './dataMap.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
 
@@ -49,7 +50,7 @@ const disposition = (name: string) => `attachment; filename="download"; filename
  * exports everything as one passphrase-encrypted archive.
  */
 export function meetingDataRoutes(app: FastifyInstance, services: Services): void {
-  const { objects, hub, audit, purger, config } = services;
+  const { objects, hub, audit, purger } = services;
   const guard = { preHandler: requireUser(services) };
 
   const own = (req: FastifyRequest<{ Params: { id: string } }>) => ownedMeeting(services, req);
@@ -122,49 +123,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id/data-map', guard, async (req): Promise<DataMap> => {
     const m = await own(req);
-    const list = await objects.list(m.id);
-    const certs = await objects.certificates(m.id);
-    const kept = (kind: 'files' | 'recordings' | 'chat' | 'waiting') => m.retention[kind];
-    return {
-      meetingId: m.id,
-      node: config.node,
-      region: config.region,
-      retention: m.retention,
-      e2ee: m.e2ee,
-      objects: list.map((o) => ({
-        id: o.id,
-        kind: o.kind,
-        name: o.name,
-        size: o.size,
-        protection: o.protection,
-        node: o.node,
-        region: o.region,
-        location: o.path,
-        createdAt: o.createdAt,
-        purgeAt: o.purgeAt,
-      })),
-      planned: [
-        { kind: 'file', stored: true, protection: m.e2ee ? 'e2ee' : 'server', retentionSeconds: kept('files'), note: 'Files participants share, encrypted at rest.' },
-        {
-          kind: 'recording',
-          stored: true,
-          protection: m.e2ee ? 'e2ee' : 'server',
-          retentionSeconds: kept('recordings'),
-          note: m.e2ee ? 'Only recordings the host uploads, encrypted to the host’s key.' : 'Server recordings, when the host starts one.',
-        },
-        !m.e2ee && m.retention.chat > 0
-          ? { kind: 'chat', stored: true, protection: 'server', retentionSeconds: kept('chat'), note: 'Chat is kept, as the host chose, encrypted at rest; everyone in the meeting is told.' }
-          : {
-              kind: 'chat',
-              stored: false,
-              protection: null,
-              retentionSeconds: null,
-              note: m.e2ee ? 'Chat is end-to-end encrypted, relayed and never stored.' : 'Chat is relayed and never stored.',
-            },
-        { kind: 'waiting', stored: false, protection: null, retentionSeconds: null, note: 'Waiting-room records are kept in the audit log only.' },
-      ],
-      deletions: certs.map((c) => ({ objectId: c.objectId, kind: c.kind, name: c.name, deletedAt: c.deletedAt, deletedBy: c.deletedBy, reason: c.reason })),
-    };
+    return buildDataMap(services, m);
   });
 
   app.get<{ Params: { id: string; objectId: string } }>('/api/meetings/:id/objects/:objectId', guard, async (req, reply) => {
