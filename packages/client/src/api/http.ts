@@ -11,6 +11,7 @@ import {
   type CreateMeetingRequest,
   type ObjectProtection,
   type SignInRequest,
+  type UpdateMeetingRequest,
 } from '@kaigi/protocol';
 
 /** Anything with zod's safeParse shape; keeps this file free of a direct zod import. */
@@ -149,6 +150,10 @@ export const api = {
   },
   createMeeting(body: CreateMeetingRequest): Promise<MeetingResource> {
     return request('POST', '/api/meetings', MeetingResource, body);
+  },
+  /** Changes a meeting (e.g. raises its confidentiality level while it runs: never lowers it). */
+  updateMeeting(id: string, body: UpdateMeetingRequest): Promise<MeetingResource> {
+    return request('PATCH', meetingPath(id), MeetingResource, body);
   },
   async deleteMeeting(id: string): Promise<void> {
     await request('DELETE', meetingPath(id), null);

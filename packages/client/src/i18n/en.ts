@@ -361,6 +361,83 @@ const strings = {
   entryItem: '{name} ({kind}, {size})',
   save: 'Save',
   saveEntry: 'Save {name}',
+
+  // confidentiality levels (F1, IPA 5.1–5.3) and the meeting's rules (C1, C4, B4)
+  levelLabel: 'Confidentiality level',
+  levelHigh: 'High',
+  levelMedium: 'Medium',
+  levelLow: 'Low',
+  levelHighExplain:
+    'High (IPA 5.1): end-to-end encrypted; audio, video and chat only, with no recording and no files on the server; the password goes separately from the invitation; each guest is checked by face or voice before admission.',
+  levelMediumExplain:
+    'Medium (IPA 5.2): the server decrypts media only to pass it on, over secure connections; no recordings or files are stored on the server; password and waiting room; someone checks the participants.',
+  levelLowExplain:
+    'Low (IPA 5.3): every feature, including recording and file sharing; password and waiting room; someone checks the participants.',
+  levelForcesE2ee: 'High-confidentiality meetings are always end-to-end encrypted.',
+  joinBeforeHostOption: 'Allow joining before the host',
+  joinBeforeHostHint: 'When off, people who arrive before the host are told the meeting has not started.',
+  windowLegend: 'When people may join',
+  windowStartsAt: 'Starts at',
+  windowEndsAt: 'Ends at',
+  windowHint: 'Optional. People may come in 10 minutes before the start; nobody can join after the end.',
+  windowInvalid: 'The meeting must end after it starts.',
+  nameRuleLegend: 'Display names',
+  nameRuleFree: 'Any name',
+  nameRulePattern: 'Names must look like a pattern',
+  nameRulePatternInput: 'Name pattern',
+  nameRulePatternHint: '* stands for any text, e.g. "ACME *" or "* (Kyoto U)". Letters are case-sensitive.',
+  nameRulePatternInvalid: 'A name pattern needs some text besides *.',
+  nameRuleAccount: 'Account names only (guests cannot join)',
+  muteOnEntryOption: 'Mute and turn off cameras on entry',
+  muteOnEntryHint: 'Everyone but the hosts enters muted with the camera off, whatever they turned on before joining.',
+
+  // the level in the meeting
+  levelStatus: 'Confidentiality: {level}',
+  levelMeansHigh: 'Audio, video and chat only, end-to-end encrypted: no recording and no files on the server. Each guest is checked before admission.',
+  levelMeansMedium: 'No recordings or files are stored on the server.',
+  levelMeansLow: 'All features are available, including recording and file sharing.',
+  levelRaised: 'The host raised the confidentiality level to {level}.',
+  raiseLevelTo: 'Raise the confidentiality level to',
+  raiseLevel: 'Raise level',
+  raiseLevelHint: 'While people are in the meeting the level can be raised, never lowered. What the new level does not allow stops at once.',
+  levelAtHighest: 'The meeting is at the highest confidentiality level.',
+  filesOffByLevel: "This meeting's confidentiality level keeps no files on the server: share materials another way, such as sent in advance.",
+  recordingOffByLevel: "This meeting's confidentiality level does not allow recording.",
+  noticeEntryMuted: 'You entered muted with your camera off, as this meeting asks. Turn them on when you are ready, if the host allows it.',
+
+  // co-hosts, suspending, checks before admission (C3, B7)
+  roleCohost: 'Co-host',
+  makeCohost: 'Make {name} co-host',
+  makeCohostShort: 'Make co-host',
+  removeCohost: 'Remove co-host role from {name}',
+  removeCohostShort: 'Remove co-host',
+  suspendAll: 'Suspend participant activities',
+  suspendHint: 'Against disruption: mutes everyone, stops their video and screen sharing, turns chat and files off for participants and locks the meeting.',
+  suspendTitle: 'Suspend all participant activities?',
+  suspendBody:
+    'Everyone but the hosts is muted, their cameras and screen sharing stop, participants may no longer unmute, start video, share their screen, chat or share files, and the meeting is locked. You can allow things again afterwards.',
+  suspendConfirm: 'Suspend',
+  suspended: 'Participant activities are suspended and the meeting is locked.',
+  admitCheckTitle: 'Check {name} before admitting',
+  admitCheckIntro:
+    'This is a high-confidentiality meeting: make sure who this is (ask them to turn on their camera or speak, for example over a call) before letting them in. What you tick is recorded.',
+  checkSawFace: 'I saw their face',
+  checkHeardVoice: 'I heard their voice',
+  checkNameMatches: 'Their name matches the invitation list',
+  admitCheckNeeded: 'Tick face or voice to admit.',
+  admitConfirm: 'Admit',
+  admitAllOffHigh: 'In a high-confidentiality meeting each guest is checked and admitted one by one.',
+  checkedBy: 'Checked by {name}: {what}',
+  checkFace: 'face',
+  checkVoice: 'voice',
+  checkName: 'name',
+
+  // join page: the host is not there yet (C4)
+  notStarted: 'The meeting has not started: the host is not there yet.',
+  retryingIn: 'Trying again in {seconds} s.',
+  stopRetrying: 'Stop trying',
+  retryStopped: 'Stopped trying. Press Join to try again.',
+  serverSays: 'The server says: {detail}',
 } as const;
 
 export type StringKey = keyof typeof strings;

@@ -45,6 +45,8 @@ export function isErrorCode(code: string): code is ErrorCode {
 export interface Problem {
   code: ErrorCode | ClientErrorCode;
   retryAfterMs?: number | undefined;
+  /** The server's own words, where they state a rule the localised text cannot (a name pattern, a time). */
+  detail?: string | undefined;
 }
 
 export interface I18n {
@@ -103,9 +105,9 @@ function isClientErrorCode(code: string): code is ClientErrorCode {
 }
 
 /** Turns any server- or client-side code string into a Problem the dictionaries can show. */
-export function toProblem(code: string, retryAfterMs?: number): Problem {
+export function toProblem(code: string, retryAfterMs?: number, detail?: string): Problem {
   if (isErrorCode(code) || isClientErrorCode(code)) {
-    return { code, retryAfterMs };
+    return detail ? { code, retryAfterMs, detail } : { code, retryAfterMs };
   }
   return { code: 'UNKNOWN' };
 }

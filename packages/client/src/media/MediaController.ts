@@ -1,4 +1,5 @@
 import type { MediaSource, ServerMessage } from '@kaigi/protocol';
+import { runsMeeting } from '../session/meetingState';
 import { SignalingError, type SignalingClient } from '../session/SignalingClient';
 import { CaptureError, capture, listDevices } from './devices';
 import { INITIAL_MEDIA, type MediaSnapshot, type NoticeKind, type VideoTile } from './mediaTypes';
@@ -30,6 +31,8 @@ export class MediaController extends Store<MediaSnapshot> {
   private lastResubscribe = 0;
   private lastRepublish = 0;
   private hook: Window['__kaigi'];
+  /** The meeting asks that everyone but hosts enter muted with the camera off (C1). */
+  private muteOnEntry = false;
 
   constructor(
     private readonly client: SignalingClient,
@@ -56,7 +59,7 @@ export class MediaController extends Store<MediaSnapshot> {
   // ---- for the UI -------------------------------------------------------------------------
 
   allowed(source: MediaSource): boolean {
-    return this.snap.role === 'host' || this.snap.permissions[source];
+    return runsMeeting(this.snap.role) || this.snap.permissions[source];
   }
 
   /** Turns a source on (capturing it) or off. */
@@ -83,8 +86,20 @@ export class MediaController extends Store<MediaSnapshot> {
     }
   }
 
-  /** Sends tracks the person turned on in the pre-join preview, where allowed. */
+  /**
+   * Sends tracks the person turned on in the pre-join preview, where allowed. In a meeting that
+   * mutes on entry (C1) nobody but a host sends them: they enter muted with the camera off and
+   * turn them on themselves, when the host allows it.
+   */
   adopt(tracks: Partial<Record<'microphone' | 'camera', MediaStreamTrack>>): void {
+    if (this.muteOnEntry && !runsMeeting(this.snap.role)) {
+      const given = [tracks.microphone, tracks.camera].filter((t): t is MediaStreamTrack => t !== undefined);
+      const wasOn = given.some((t) => t.readyState === 'live');
+      for (const t of given) t.stop();
+      // Said once, for both: the notice's source does not matter to this kind.
+      if (wasOn) this.notify('entryMuted', tracks.camera ? 'camera' : 'microphone');
+      return;
+    }
     for (const source of ['microphone', 'camera'] as const) {
       const track = tracks[source];
       if (!track) continue;
@@ -164,8 +179,15 @@ export class MediaController extends Store<MediaSnapshot> {
         return;
       case 'admitted':
         this.activate();
+        this.muteOnEntry = msg.meeting.muteOnEntry;
         this.update({ selfId: msg.self.id, role: msg.self.role, permissions: msg.meeting.mediaPermissions });
         return;
+      case 'roster': {
+        // Made a co-host, or a participant again: what we may send follows.
+        const me = msg.participants.find((p) => p.id === this.snap.selfId);
+        if (me && me.role !== this.snap.role) this.update({ role: me.role });
+        return;
+      }
       case 'meetingState':
         this.update({ permissions: msg.meeting.mediaPermissions });
         return;

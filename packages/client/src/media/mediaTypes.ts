@@ -13,6 +13,8 @@ export type NoticeKind =
   | 'permission'
   /** The server refused a source we offered. */
   | 'forbidden'
+  /** The meeting mutes everyone but hosts on entry: what was on in the preview was not sent (C1). */
+  | 'entryMuted'
   | 'denied'
   | 'notFound'
   | 'failed'

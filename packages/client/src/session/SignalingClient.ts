@@ -28,6 +28,8 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 export interface Failure {
   code: ErrorCode | 'NETWORK' | 'TIMEOUT';
   retryAfterMs?: number | undefined;
+  /** The server's message with the refusal (it states the rule broken, e.g. the name pattern). */
+  message?: string | undefined;
 }
 
 export class SignalingError extends Error {
@@ -269,7 +271,7 @@ export class SignalingClient {
           return;
         }
         if (msg.type === 'error' && !this.established && this.attempt) {
-          this.onAttemptRefused(msg.code, msg.retryAfterMs);
+          this.onAttemptRefused(msg.code, msg.retryAfterMs, msg.message);
           return;
         }
         break;
@@ -287,7 +289,7 @@ export class SignalingClient {
     this.emit('message', msg);
   }
 
-  private onAttemptRefused(code: ErrorCode, retryAfterMs?: number): void {
+  private onAttemptRefused(code: ErrorCode, retryAfterMs?: number, message?: string): void {
     const kind = this.attempt?.kind ?? 'join';
     if (kind === 'resume' && code === 'RATE_LIMITED') {
       // Keep our place: try again once the server allows it.
@@ -297,7 +299,7 @@ export class SignalingClient {
     }
     if (kind === 'resume') resumeStore.clear(this.meetingId);
     this.stop();
-    this.emit('failed', { attempt: kind, code, retryAfterMs });
+    this.emit('failed', { attempt: kind, code, retryAfterMs, message });
   }
 
   private onClose(ev: CloseEvent): void {

@@ -11,6 +11,11 @@ import type { ConnectionState } from './SignalingClient';
 
 // Pure state of one participant's meeting session, driven by server messages.
 
+/** Hosts and co-hosts run the meeting: the server lets both do every host action but making co-hosts. */
+export function runsMeeting(role: Role | null | undefined): boolean {
+  return role === 'host' || role === 'cohost';
+}
+
 export type Phase =
   /** Not in the meeting: show the join form (with `problem` when something went wrong). */
   | 'form'
@@ -109,8 +114,13 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
         self: msg.self,
         role: msg.self.role,
       };
-    case 'roster':
-      return { ...s, participants: msg.participants };
+    case 'roster': {
+      // Our own entry carries our role: the host may make us a co-host, or a participant again.
+      const me = s.self && msg.participants.find((p) => p.id === s.self?.id);
+      if (!me) return { ...s, participants: msg.participants };
+      const demoted = runsMeeting(s.role) && !runsMeeting(me.role);
+      return { ...s, participants: msg.participants, self: me, role: me.role, ...(demoted && { waiting: [], bans: [] }) };
+    }
     case 'waitingRoom':
       return { ...s, waiting: msg.entries };
     case 'bans':

@@ -10,6 +10,9 @@ import { RecordingController } from './RecordingController';
 import { SignalingClient, SignalingError, type ActionMessage } from './SignalingClient';
 import { initialMeetingState, meetingReducer, type MeetingState } from './meetingState';
 
+/** Refusals whose server message states the meeting's rule (the window's times, the name pattern): shown as well. */
+const RULE_CODES: ReadonlySet<string> = new Set(['OUTSIDE_TIME_WINDOW', 'NAME_NOT_ALLOWED']);
+
 export interface MeetingSession {
   state: MeetingState;
   /** Audio, video and screen sharing; null only before the first effect has run. */
@@ -80,7 +83,9 @@ export function useMeetingSession(
     const offs = [
       client.on('message', (msg) => dispatch({ type: 'server', msg })),
       client.on('state', (s) => dispatch({ type: 'connection', state: s })),
-      client.on('failed', (f) => dispatch({ type: 'failed', problem: toProblem(f.code, f.retryAfterMs) })),
+      client.on('failed', (f) =>
+        dispatch({ type: 'failed', problem: toProblem(f.code, f.retryAfterMs, RULE_CODES.has(f.code) ? f.message : undefined) }),
+      ),
     ];
     dispatch({ type: 'start', resuming: true });
     if (!client.resumeStored()) {

@@ -32,6 +32,9 @@ export function MediaNotice({ media, notice }: { media: MediaController; notice:
       case 'forbidden':
         text = t(BY_SOURCE[notice.kind][notice.source]);
         break;
+      case 'entryMuted':
+        text = t('noticeEntryMuted');
+        break;
       case 'denied':
         text = t('mediaDenied', { device });
         break;

@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useI18n, type Problem } from '../../i18n';
 
-/** A localised error in a role="alert" element; RATE_LIMITED counts down the seconds to wait. */
+/**
+ * A localised error in a role="alert" element; RATE_LIMITED counts down the seconds to wait. The
+ * server's own words follow when they state a rule (which name pattern, which time).
+ */
 export function ProblemAlert({ problem }: { problem: Problem | null }) {
-  const { tError } = useI18n();
+  const { t, tError } = useI18n();
   const [now, setNow] = useState(() => Date.now());
   const [shownAt, setShownAt] = useState(() => Date.now());
 
@@ -21,6 +24,12 @@ export function ProblemAlert({ problem }: { problem: Problem | null }) {
   return (
     <p className="error" role="alert">
       {tError({ code: problem.code, retryAfterMs: remaining })}
+      {problem.detail && (
+        <>
+          {' '}
+          <span className="problem-detail">{t('serverSays', { detail: problem.detail })}</span>
+        </>
+      )}
     </p>
   );
 }
