@@ -8,6 +8,7 @@ import { ChatText } from './ChatText';
 import { isE2eeMeeting, useE2eeSnapshot } from './E2eeBanner';
 import { ProblemAlert } from './ProblemAlert';
 import { formatRetention } from '../format';
+import { runsMeeting } from '../../session/meetingState';
 
 const EMPTY: ChatSnapshot = { entries: [], unread: 0 };
 const noSubscribe = () => () => undefined;
@@ -57,7 +58,7 @@ export function ChatPanel({ session }: { session: MeetingSession }) {
   const stickToEnd = useRef(true);
 
   const { meeting, role } = session.state;
-  const allowed = role === 'host' || (meeting?.mediaPermissions.chat ?? true);
+  const allowed = runsMeeting(role) || (meeting?.mediaPermissions.chat ?? true);
   const keysReady = !isE2eeMeeting(session, e2ee) || e2ee.status === 'ready';
   const blocked = !allowed ? t('chatOff') : !keysReady ? t('chatWaitingForE2ee') : null;
 

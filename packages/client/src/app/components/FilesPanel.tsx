@@ -2,6 +2,7 @@ import { useRef, useState, useSyncExternalStore, type ChangeEvent } from 'react'
 import { FILE_MAX_BYTES, type FileResource } from '@kaigi/protocol';
 import { problemOf, useI18n, type Problem } from '../../i18n';
 import { EMPTY_FILES, type FilesController, type FilesSnapshot } from '../../session/FilesController';
+import { runsMeeting } from '../../session/meetingState';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { formatBytes } from '../format';
 import { saveBytes } from '../save';
@@ -79,19 +80,25 @@ export function FilesPanel({ session }: { session: MeetingSession }) {
 
   if (!files) return null;
   const { meeting, role, participants } = session.state;
+  // Deleting goes through the signed-in host's routes; sharing is every host's and co-host's.
   const isHost = role === 'host';
+  const runs = runsMeeting(role);
   const encrypted = isE2eeMeeting(session, e2ee);
-  const allowed = isHost || (meeting?.mediaPermissions.files ?? true);
+  // Medium and High keep no files on the server (F1, IPA 5.1(1), 5.2(1)): nobody shares, hosts included.
+  const byLevel = meeting?.level.fileSharing ?? true;
+  const allowed = runs || (meeting?.mediaPermissions.files ?? true);
   // In an E2EE meeting the key travels on the chat path: without chat, a file would reach the
   // server that nobody could ever open.
-  const keyPath = isHost || !encrypted || (meeting?.mediaPermissions.chat ?? true);
-  const blocked = !allowed
-    ? t('filesOff')
-    : !keyPath
-      ? t('filesNeedChat')
-      : encrypted && e2ee.status !== 'ready'
-        ? t('filesWaitingForE2ee')
-        : null;
+  const keyPath = runs || !encrypted || (meeting?.mediaPermissions.chat ?? true);
+  const blocked = !byLevel
+    ? t('filesOffByLevel')
+    : !allowed
+      ? t('filesOff')
+      : !keyPath
+        ? t('filesNeedChat')
+        : encrypted && e2ee.status !== 'ready'
+          ? t('filesWaitingForE2ee')
+          : null;
   const names = new Map(participants.map((p) => [p.id, p.displayName]));
   const max = formatBytes(FILE_MAX_BYTES, locale);
 

@@ -47,7 +47,8 @@ export function RecordingIndicator({ session }: { session: MeetingSession }) {
 
 /**
  * The host starts and stops server recording. In E2EE meetings the server cannot record (D4):
- * a note says so, and the host can record in the browser instead.
+ * a note says so, and the host can record in the browser instead. Levels that allow no
+ * recording (Medium, High) say so instead.
  */
 export function RecordingControl({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
@@ -55,6 +56,8 @@ export function RecordingControl({ session }: { session: MeetingSession }) {
   const e2ee = useE2eeSnapshot(session);
   const [busy, setBusy] = useState(false);
   if (!session.state.meeting) return null;
+  // Only Low records (F1): Medium and High keep no recordings on the server.
+  const level = session.state.meeting.level;
   const serverActive = rec.active && rec.mode === 'server';
 
   const toggle = async () => {
@@ -70,7 +73,9 @@ export function RecordingControl({ session }: { session: MeetingSession }) {
   return (
     <section className="card stack" aria-labelledby="server-recording-heading">
       <h2 id="server-recording-heading">{t('serverRecording')}</h2>
-      {isE2eeMeeting(session, e2ee) ? (
+      {!level.serverRecording && !level.browserRecording ? (
+        <p className="muted">{t('recordingOffByLevel')}</p>
+      ) : isE2eeMeeting(session, e2ee) ? (
         <>
           <p className="muted">{t('recordingUnavailable')}</p>
           <LocalRecordingControl controller={session.localRecording} />

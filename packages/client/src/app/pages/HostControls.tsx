@@ -1,9 +1,21 @@
-import { useState } from 'react';
-import type { MediaPermissions, MediaSource, ParticipantInfo } from '@kaigi/protocol';
+import { useId, useState } from 'react';
+import {
+  LEVEL_RANK,
+  type AdmissionCheck,
+  type ConfidentialityLevel,
+  type MediaPermissions,
+  type MediaSource,
+  type ParticipantInfo,
+} from '@kaigi/protocol';
+import { api } from '../../api/http';
 import type { StringKey } from '../../i18n/en';
-import { useI18n } from '../../i18n';
+import { problemOf, useI18n, type Problem } from '../../i18n';
 import type { ActionMessage } from '../../session/SignalingClient';
 import type { MeetingSession } from '../../session/useMeetingSession';
+import { AdmitCheckDialog } from '../components/AdmitCheckDialog';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { LEVEL_NAME } from '../components/LevelBanner';
+import { ProblemAlert } from '../components/ProblemAlert';
 import { RecordingControl } from '../components/RecordingIndicator';
 
 /** Runs one host action at a time per control, so double clicks send one message. */
@@ -27,7 +39,11 @@ const STOP_LABELS: Record<MediaSource, { full: StringKey; short: StringKey }> = 
   screen: { full: 'stopScreenOf', short: 'stopScreenShort' },
 };
 
-/** Stop-media, remove and send-to-waiting buttons next to a participant in the host's roster. */
+/**
+ * Stop-media, remove and send-to-waiting buttons next to a participant in a host's roster, and
+ * for the host, making them a co-host or a participant again. Nobody acts on the host; only the
+ * host acts on a co-host (the server's rule, followed here so no button is bound to fail).
+ */
 export function ParticipantActions({
   session,
   participant,
@@ -41,8 +57,22 @@ export function ParticipantActions({
   const { t } = useI18n();
   const { busy, run } = useAction(session);
   const name = participant.displayName;
+  const iAmHost = session.state.role === 'host';
+  if (participant.role === 'host' || (participant.role === 'cohost' && !iAmHost)) return null;
+  const cohost = participant.role === 'cohost';
   return (
     <span className="participant-actions">
+      {iAmHost && (
+        <button
+          type="button"
+          className="small-button"
+          aria-label={t(cohost ? 'removeCohost' : 'makeCohost', { name })}
+          disabled={busy}
+          onClick={() => void run({ type: 'setRole', participantId: participant.id, role: cohost ? 'participant' : 'cohost' })}
+        >
+          {t(cohost ? 'removeCohostShort' : 'makeCohostShort')}
+        </button>
+      )}
       {(['microphone', 'camera', 'screen'] as const)
         .filter((source) => sources.includes(source))
         .map((source) => (
@@ -124,14 +154,130 @@ function MediaPermissionsControl({ session }: { session: MeetingSession }) {
   );
 }
 
+const LEVELS: readonly ConfidentialityLevel[] = ['low', 'medium', 'high'];
+
+/**
+ * The host raises the meeting's level while it runs (F1): only levels above the current one are
+ * offered (High only to an E2EE meeting). Through the API, as the signed-in owner; everyone is
+ * then told by the server's meeting state.
+ */
+function RaiseLevelControl({ session }: { session: MeetingSession }) {
+  const { t, tError } = useI18n();
+  const id = useId();
+  const [choice, setChoice] = useState<ConfidentialityLevel | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const meeting = session.state.meeting;
+  if (!meeting) return null;
+  const current = meeting.level.level;
+  const options = LEVELS.filter((l) => LEVEL_RANK[l] > LEVEL_RANK[current] && (l !== 'high' || meeting.e2ee));
+  const selected = choice && options.includes(choice) ? choice : options[0];
+
+  const raise = async () => {
+    if (busy || !selected) return;
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api.updateMeeting(meeting.id, { level: selected });
+      setChoice(null);
+    } catch (e) {
+      setProblem(problemOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card stack" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>{t('levelLabel')}</h2>
+      {selected ? (
+        <>
+          <div className="input-row">
+            <label htmlFor={`${id}-select`}>{t('raiseLevelTo')}</label>
+            <select id={`${id}-select`} value={selected} disabled={busy} onChange={(e) => setChoice(e.target.value as ConfidentialityLevel)}>
+              {options.map((l) => (
+                <option key={l} value={l}>
+                  {t(LEVEL_NAME[l])}
+                </option>
+              ))}
+            </select>
+            <button type="button" disabled={busy} aria-busy={busy} onClick={() => void raise()}>
+              {t('raiseLevel')}
+            </button>
+          </div>
+          <p className="muted small">{t('raiseLevelHint')}</p>
+        </>
+      ) : (
+        <p className="muted small">{current === 'high' ? t('levelAtHighest') : tError({ code: 'E2EE_REQUIRED' })}</p>
+      )}
+      <ProblemAlert problem={problem} />
+    </section>
+  );
+}
+
+/** One action against disruption (C3), after a confirmation: participants' media, chat and files off, meeting locked. */
+function SuspendControl({ session }: { session: MeetingSession }) {
+  const { t } = useI18n();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const locked = session.state.meeting?.locked ?? false;
+
+  const suspend = async () => {
+    setBusy(true);
+    const ok = await session.act({ type: 'suspendAll' });
+    setBusy(false);
+    setAsking(false);
+    setDone(ok);
+  };
+
+  return (
+    <div className="card stack">
+      <div className="row-between">
+        <p className="muted small">{t('suspendHint')}</p>
+        <button type="button" className="danger" onClick={() => setAsking(true)}>
+          {t('suspendAll')}
+        </button>
+      </div>
+      <p role="status" className="small">
+        {done && locked ? t('suspended') : ''}
+      </p>
+      <ConfirmDialog
+        open={asking}
+        title={t('suspendTitle')}
+        confirmLabel={t('suspendConfirm')}
+        busy={busy}
+        onConfirm={() => void suspend()}
+        onCancel={() => setAsking(false)}
+      >
+        <p>{t('suspendBody')}</p>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
 export function HostControls({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
   const { state } = session;
   const { busy, run } = useAction(session);
   const locked = state.meeting?.locked ?? false;
+  // High meetings: each newcomer is checked before admission, one by one (F1, B7).
+  const checkFirst = state.meeting?.level.checkBeforeAdmission ?? false;
+  const [checkingId, setCheckingId] = useState<string | null>(null);
+  const [admitting, setAdmitting] = useState(false);
+  const checking = state.waiting.find((w) => w.id === checkingId) ?? null;
+
+  const admitChecked = async (participantId: string, check: AdmissionCheck | undefined) => {
+    setAdmitting(true);
+    await session.act({ type: 'admit', participantId, ...(check && { check }) });
+    setAdmitting(false);
+    setCheckingId(null);
+  };
 
   return (
     <div className="host-controls stack">
+      <SuspendControl session={session} />
+      {state.role === 'host' && <RaiseLevelControl session={session} />}
       <MediaPermissionsControl session={session} />
       <RecordingControl session={session} />
       <div className="card lock-row">
@@ -148,12 +294,18 @@ export function HostControls({ session }: { session: MeetingSession }) {
             <button
               type="button"
               className="primary"
-              disabled={busy || state.waiting.length === 0}
+              disabled={busy || state.waiting.length === 0 || checkFirst}
+              aria-describedby={checkFirst ? 'admit-all-off' : undefined}
               onClick={() => void run({ type: 'admitAll' })}
             >
               {t('admitAll')}
             </button>
           </div>
+          {checkFirst && (
+            <p id="admit-all-off" className="muted small">
+              {t('admitAllOffHigh')}
+            </p>
+          )}
           {state.waiting.length === 0 ? (
             <p className="muted">{t('waitingEmpty')}</p>
           ) : (
@@ -167,7 +319,8 @@ export function HostControls({ session }: { session: MeetingSession }) {
                       type="button"
                       className="small-button primary"
                       aria-label={t('admit', { name: w.displayName })}
-                      onClick={() => void session.act({ type: 'admit', participantId: w.id })}
+                      aria-haspopup={checkFirst ? 'dialog' : undefined}
+                      onClick={() => (checkFirst ? setCheckingId(w.id) : void session.act({ type: 'admit', participantId: w.id }))}
                     >
                       {t('admitShort')}
                     </button>
@@ -184,8 +337,15 @@ export function HostControls({ session }: { session: MeetingSession }) {
               ))}
             </ul>
           )}
+          <AdmitCheckDialog
+            entry={checking}
+            busy={admitting}
+            onAdmit={(check) => {
+              if (checking) void admitChecked(checking.id, check);
+            }}
+            onCancel={() => setCheckingId(null)}
+          />
         </section>
-
         <section className="card stack" aria-labelledby="bans-heading">
           <h2 id="bans-heading">{t('removedParticipants')}</h2>
           {state.bans.length === 0 ? (

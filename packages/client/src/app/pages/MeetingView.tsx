@@ -2,11 +2,13 @@ import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot, Quality } from '../../media/mediaTypes';
+import { runsMeeting } from '../../session/meetingState';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { ChatPanel } from '../components/ChatPanel';
 import { DeviceSettings } from '../components/DeviceSettings';
 import { E2eeBanner, isE2eeMeeting, useE2eeSnapshot } from '../components/E2eeBanner';
 import { FilesPanel } from '../components/FilesPanel';
+import { LevelBanner } from '../components/LevelBanner';
 import { MediaNotice } from '../components/MediaNotice';
 import { MediaToolbar } from '../components/MediaToolbar';
 import { ProblemAlert } from '../components/ProblemAlert';
@@ -24,6 +26,15 @@ interface GroupView {
   /** The epoch this browser is in; null until it has joined the group. */
   epoch: number | null;
   members: readonly string[];
+}
+
+/** How a host checked this person before admitting them (F1 High, B7): "Checked by Aiko: face, voice". */
+function AdmissionCheckNote({ p }: { p: ParticipantInfo }) {
+  const { t } = useI18n();
+  const c = p.admissionCheck;
+  if (!c) return null;
+  const what = [c.face && t('checkFace'), c.voice && t('checkVoice'), c.name && t('checkName')].filter(Boolean).join(', ');
+  return <span className="small muted admission-check">{t('checkedBy', { name: c.byName, what })}</span>;
 }
 
 /** Whether someone compared the safety code with this person, and whether that still holds (B7). */
@@ -71,8 +82,10 @@ function ParticipantItem({
       <span className="participant-name">{p.displayName}</span>{' '}
       {isSelf && <span className="you">{t('you')}</span>}{' '}
       {p.role === 'host' && <span className="badge badge-host">{t('roleHost')}</span>}{' '}
+      {p.role === 'cohost' && <span className="badge badge-host">{t('roleCohost')}</span>}{' '}
       <span className="badge">{p.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>{' '}
       {group && <VerificationBadge p={p} group={group} />}{' '}
+      <AdmissionCheckNote p={p} />{' '}
       {quality && <span className={`quality quality-${quality}`}>{t(QUALITY_KEY[quality])}</span>}{' '}
       {canVerify && (
         <button
@@ -123,7 +136,7 @@ function ParticipantList({
 }) {
   const { t } = useI18n();
   const { state } = session;
-  const isHost = state.role === 'host';
+  const isHost = runsMeeting(state.role);
   const e2ee = useE2eeSnapshot(session);
   const group: GroupView | null = isE2eeMeeting(session, e2ee) ? { epoch: e2ee.epoch, members: e2ee.members } : null;
   return (
@@ -151,7 +164,7 @@ function ParticipantList({
 export function MeetingView({ session, onLeave }: { session: MeetingSession; onLeave: () => void }) {
   const { t } = useI18n();
   const { state, media } = session;
-  const isHost = state.role === 'host';
+  const isHost = runsMeeting(state.role);
   const participants = state.participants.length > 0 || !state.self ? state.participants : [state.self];
 
   return (
@@ -169,6 +182,7 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
           {t('leaveMeeting')}
         </button>
       </div>
+      <LevelBanner session={session} />
       <E2eeBanner session={session} />
       <RecordingIndicator session={session} />
 
