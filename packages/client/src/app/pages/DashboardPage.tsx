@@ -1,9 +1,18 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { DEFAULT_RETENTION, LIMITS, paths, type MeetingResource } from '@kaigi/protocol';
+import {
+  DEFAULT_RETENTION,
+  LIMITS,
+  paths,
+  type ConfidentialityLevel,
+  type CreateMeetingRequest,
+  type MeetingResource,
+  type NameRule,
+} from '@kaigi/protocol';
 import { api, ApiError } from '../../api/http';
 import { toProblem, useI18n, type Problem } from '../../i18n';
 import { useAuth } from '../auth';
 import { MeetingCard } from '../components/MeetingCard';
+import { LEVEL_NAME } from '../components/LevelBanner';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatRetention } from '../format';
 import { navigate } from '../router';
@@ -29,6 +38,50 @@ function RetentionSelect({ id, label, value, onChange }: { id: string; label: st
   );
 }
 
+const LEVELS: readonly ConfidentialityLevel[] = ['high', 'medium', 'low'];
+const LEVEL_EXPLAIN = { high: 'levelHighExplain', medium: 'levelMediumExplain', low: 'levelLowExplain' } as const;
+
+/** The meeting's rules as the form holds them (F1, C1, C4, B4). */
+interface RulesForm {
+  level: ConfidentialityLevel;
+  joinBeforeHost: boolean;
+  /** datetime-local values (the browser's local time), '' when open. */
+  startsAt: string;
+  endsAt: string;
+  nameKind: NameRule['kind'];
+  pattern: string;
+  muteOnEntry: boolean;
+}
+
+// Medium is the server's own default level; the organisation's policy may narrow the choice.
+const INITIAL_RULES: RulesForm = {
+  level: 'medium',
+  joinBeforeHost: false,
+  startsAt: '',
+  endsAt: '',
+  nameKind: 'free',
+  pattern: '',
+  muteOnEntry: true,
+};
+
+const isoOf = (local: string): string | null => (local ? new Date(local).toISOString() : null);
+
+/** The request's rules, or the key of what is wrong with the form. */
+function rulesRequest(f: RulesForm): Pick<CreateMeetingRequest, 'level' | 'joinBeforeHost' | 'window' | 'nameRule' | 'muteOnEntry'> | 'windowInvalid' | 'nameRulePatternInvalid' {
+  const window = { startsAt: isoOf(f.startsAt), endsAt: isoOf(f.endsAt) };
+  if (window.startsAt && window.endsAt && Date.parse(window.startsAt) >= Date.parse(window.endsAt)) return 'windowInvalid';
+  const pattern = f.pattern.trim();
+  if (f.nameKind === 'pattern' && pattern.replace(/\*/g, '').trim() === '') return 'nameRulePatternInvalid';
+  const nameRule: NameRule = f.nameKind === 'pattern' ? { kind: 'pattern', pattern } : { kind: f.nameKind };
+  return {
+    level: f.level,
+    joinBeforeHost: f.joinBeforeHost,
+    ...((window.startsAt || window.endsAt) && { window }),
+    nameRule,
+    muteOnEntry: f.muteOnEntry,
+  };
+}
+
 /** Newest first; createdAt is an ISO timestamp. */
 function newestFirst(list: MeetingResource[]): MeetingResource[] {
   return [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -46,6 +99,8 @@ export function DashboardPage() {
   const [e2ee, setE2ee] = useState(false);
   const [keepFiles, setKeepFiles] = useState<number>(DEFAULT_RETENTION.files);
   const [keepRecordings, setKeepRecordings] = useState<number>(DEFAULT_RETENTION.recordings);
+  const [rules, setRules] = useState<RulesForm>(INITIAL_RULES);
+  const [formError, setFormError] = useState<'windowInvalid' | 'nameRulePatternInvalid' | null>(null);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -79,17 +134,26 @@ export function DashboardPage() {
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
+    const ruled = rulesRequest(rules);
+    if (typeof ruled === 'string') {
+      setFormError(ruled);
+      return;
+    }
+    setFormError(null);
     setCreating(true);
     setProblem(null);
     try {
       const m = await api.createMeeting({
         title: title.trim(),
-        ...(e2ee && { e2ee: true }),
+        // High is always end-to-end encrypted (F1, IPA 5.1(2)).
+        ...((e2ee || rules.level === 'high') && { e2ee: true }),
         retention: { files: keepFiles, recordings: keepRecordings },
+        ...ruled,
       });
       setMeetings((prev) => newestFirst([m, ...(prev ?? []).filter((x) => x.id !== m.id)]));
       setTitle('');
       setE2ee(false);
+      setRules(INITIAL_RULES);
       setKeepFiles(DEFAULT_RETENTION.files);
       setKeepRecordings(DEFAULT_RETENTION.recordings);
     } catch (err) {
@@ -98,6 +162,12 @@ export function DashboardPage() {
       setCreating(false);
     }
   };
+
+  const setRule = (patch: Partial<RulesForm>) => {
+    setFormError(null);
+    setRules((r) => ({ ...r, ...patch }));
+  };
+  const high = rules.level === 'high';
 
   const remove = async (m: MeetingResource) => {
     setDeleting(m.id);
@@ -143,19 +213,119 @@ export function DashboardPage() {
           />
         </div>
         <div className="field">
+          <label htmlFor="new-meeting-level">{t('levelLabel')}</label>
+          <select
+            id="new-meeting-level"
+            value={rules.level}
+            aria-describedby={`new-meeting-level-${rules.level}`}
+            onChange={(e) => setRule({ level: e.target.value as ConfidentialityLevel })}
+          >
+            {LEVELS.map((l) => (
+              <option key={l} value={l}>
+                {t(LEVEL_NAME[l])}
+              </option>
+            ))}
+          </select>
+          <ul className="level-explain muted small">
+            {LEVELS.map((l) => (
+              <li key={l} id={`new-meeting-level-${l}`} className={l === rules.level ? 'level-chosen' : undefined}>
+                {t(LEVEL_EXPLAIN[l])}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="field">
           <label className="checkbox">
             <input
               type="checkbox"
-              checked={e2ee}
+              checked={e2ee || high}
+              disabled={high}
               aria-describedby="new-meeting-e2ee-hint"
               onChange={(e) => setE2ee(e.target.checked)}
             />{' '}
             {t('e2eeOption')}
           </label>
           <p id="new-meeting-e2ee-hint" className="muted small">
+            {high ? `${t('levelForcesE2ee')} ` : ''}
             {t('e2eeOptionHint')}
           </p>
         </div>
+        <div className="field">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={rules.joinBeforeHost}
+              aria-describedby="new-meeting-before-host-hint"
+              onChange={(e) => setRule({ joinBeforeHost: e.target.checked })}
+            />{' '}
+            {t('joinBeforeHostOption')}
+          </label>
+          <p id="new-meeting-before-host-hint" className="muted small">
+            {t('joinBeforeHostHint')}
+          </p>
+        </div>
+        <div className="field">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={rules.muteOnEntry}
+              aria-describedby="new-meeting-mute-hint"
+              onChange={(e) => setRule({ muteOnEntry: e.target.checked })}
+            />{' '}
+            {t('muteOnEntryOption')}
+          </label>
+          <p id="new-meeting-mute-hint" className="muted small">
+            {t('muteOnEntryHint')}
+          </p>
+        </div>
+        <fieldset className="form-group" aria-describedby="new-meeting-window-hint">
+          <legend>{t('windowLegend')}</legend>
+          <div className="two-col">
+            <div className="field">
+              <label htmlFor="new-meeting-starts">{t('windowStartsAt')}</label>
+              <input id="new-meeting-starts" type="datetime-local" value={rules.startsAt} onChange={(e) => setRule({ startsAt: e.target.value })} />
+            </div>
+            <div className="field">
+              <label htmlFor="new-meeting-ends">{t('windowEndsAt')}</label>
+              <input id="new-meeting-ends" type="datetime-local" value={rules.endsAt} onChange={(e) => setRule({ endsAt: e.target.value })} />
+            </div>
+          </div>
+          <p id="new-meeting-window-hint" className="muted small">
+            {t('windowHint')}
+          </p>
+        </fieldset>
+        <fieldset className="form-group">
+          <legend>{t('nameRuleLegend')}</legend>
+          {(['free', 'pattern', 'account'] as const).map((kind) => (
+            <label key={kind} className="checkbox">
+              <input
+                type="radio"
+                name="new-meeting-name-rule"
+                value={kind}
+                checked={rules.nameKind === kind}
+                onChange={() => setRule({ nameKind: kind })}
+              />{' '}
+              {t(kind === 'free' ? 'nameRuleFree' : kind === 'pattern' ? 'nameRulePattern' : 'nameRuleAccount')}
+            </label>
+          ))}
+          {rules.nameKind === 'pattern' && (
+            <div className="field">
+              <label htmlFor="new-meeting-name-pattern">{t('nameRulePatternInput')}</label>
+              <input
+                id="new-meeting-name-pattern"
+                type="text"
+                required
+                maxLength={100}
+                value={rules.pattern}
+                aria-describedby="new-meeting-name-pattern-hint"
+                onChange={(e) => setRule({ pattern: e.target.value })}
+              />
+              <p id="new-meeting-name-pattern-hint" className="muted small">
+                {t('nameRulePatternHint')}
+              </p>
+            </div>
+          )}
+        </fieldset>
         <div className="two-col">
           <RetentionSelect id="new-meeting-keep-files" label={t('keepFiles')} value={keepFiles} onChange={setKeepFiles} />
           <RetentionSelect id="new-meeting-keep-recordings" label={t('keepRecordings')} value={keepRecordings} onChange={setKeepRecordings} />
@@ -163,6 +333,11 @@ export function DashboardPage() {
         <p id="new-meeting-retention-hint" className="muted small">
           {t('retentionHint')}
         </p>
+        {formError && (
+          <p className="error" role="alert">
+            {t(formError)}
+          </p>
+        )}
         <div className="button-row">
           <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
             {t('createMeeting')}

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { LIMITS, paths } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import { LocalPreview } from '../../media/preview';
@@ -22,6 +22,51 @@ function storedName(): string {
 /** The meeting password travels in the fragment (#pwd=...), never to the server in the URL. */
 function passwordFromFragment(): string {
   return new URLSearchParams(location.hash.slice(1)).get('pwd') ?? '';
+}
+
+/** How long to wait before asking again whether the host has arrived (C4). */
+const RETRY_SECONDS = 15;
+
+/**
+ * The meeting has not started (no host yet, C4): says so, asks again every 15 seconds with a
+ * visible countdown, and lets the person stop. A fresh refusal mounts a fresh countdown.
+ */
+function NotStartedRetry({ onRetry }: { onRetry: () => void }) {
+  const { t } = useI18n();
+  const [left, setLeft] = useState(RETRY_SECONDS);
+  const [stopped, setStopped] = useState(false);
+  const retry = useRef(onRetry);
+  retry.current = onRetry;
+
+  useEffect(() => {
+    if (stopped) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const remaining = RETRY_SECONDS - Math.floor((Date.now() - started) / 1000);
+      if (remaining > 0) return setLeft(remaining);
+      clearInterval(timer);
+      retry.current();
+    }, 250);
+    return () => clearInterval(timer);
+  }, [stopped]);
+
+  return (
+    <div className="notice stack not-started">
+      <p role="alert">{t('notStarted')}</p>
+      {stopped ? (
+        <p role="status">{t('retryStopped')}</p>
+      ) : (
+        <div className="row-between">
+          <p role="timer" aria-atomic="true">
+            {t('retryingIn', { seconds: left })}
+          </p>
+          <button type="button" className="small-button" onClick={() => setStopped(true)}>
+            {t('stopRetrying')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
 }
 
 /**
@@ -59,8 +104,8 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
     if (state.left && asHost) navigate(paths.dashboard);
   }, [state.left, asHost]);
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const { join } = session;
+  const joinNow = useCallback(() => {
     const name = displayName.normalize('NFC').trim();
     if (!name) return;
     try {
@@ -68,7 +113,12 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
     } catch {
       // not fatal
     }
-    session.join(name, asHost ? undefined : password);
+    join(name, asHost ? undefined : password);
+  }, [displayName, asHost, password, join]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    joinNow();
   };
 
   const leave = () => {
@@ -122,7 +172,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
       <form className="card stack" aria-labelledby="join-heading" onSubmit={submit}>
         <h1 id="join-heading">{asHost ? t('hostJoinTitle') : t('joinTitle')}</h1>
         {state.left && <p className="notice">{t('leftMeeting')}</p>}
-        <ProblemAlert problem={state.problem} />
+        {state.problem?.code === 'HOST_NOT_PRESENT' ? <NotStartedRetry onRetry={joinNow} /> : <ProblemAlert problem={state.problem} />}
         <TextField
           id="join-name"
           label={t('displayName')}
