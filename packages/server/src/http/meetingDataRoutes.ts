@@ -92,6 +92,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
   app.post<{ Params: { id: string } }>('/api/meetings/:id/files', { bodyLimit: FILE_MAX_BYTES }, async (req, reply): Promise<FileResource> => {
     const { live, participantId } = seat(req);
     const m = live.meeting;
+    if (!m.policy.fileSharing) throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
     if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
     const name = FileName.safeParse(decodeURIComponent(String(req.headers['x-kaigi-file-name'] ?? '')));
     if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
