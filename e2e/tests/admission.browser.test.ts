@@ -40,6 +40,8 @@ describe('entering a meeting only through its password and waiting room (B1, B2,
     await host.page.getByRole('textbox', { name: 'Password' }).fill(HOST_PASSWORD);
     await host.page.getByRole('button', { name: 'Sign in' }).click();
     await host.page.getByRole('textbox', { name: 'Meeting title' }).fill('Board meeting');
+    // Guests may wait before the host is there only when the host allows it (C4; off by default).
+    await host.page.getByRole('checkbox', { name: 'Allow joining before the host' }).check();
     await host.page.getByRole('button', { name: 'Create meeting' }).click();
     const joinUrl = await host.page.getByRole('textbox', { name: 'Join URL' }).first().inputValue();
     const url = new URL(joinUrl);
