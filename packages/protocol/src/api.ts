@@ -4,6 +4,7 @@ import { MeetingId, MEETING_PASSWORD_MAX_LENGTH, MEETING_PASSWORD_MIN_LENGTH } f
 import { MeetingTitle, Username } from './text.js';
 import { LIMITS } from './limits.js';
 import { Retention } from './meetingData.js';
+import { SecondFactorChallenge } from './twoFactor.js';
 
 // HTTP API bodies. Every request body is parsed with these schemas at the boundary.
 
@@ -26,6 +27,10 @@ export const SessionResponse = z.object({
   user: UserInfo.nullable(),
   /** Echo this in the X-CSRF-Token header of every state-changing request. */
   csrfToken: z.string().nullable(),
+  /** This session was signed in with a second factor (B5). */
+  twoFactor: z.boolean().optional(),
+  /** Right password, account with a second factor: no session yet, finish with one of these (B5). */
+  secondFactor: SecondFactorChallenge.optional(),
 });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 

@@ -41,5 +41,10 @@ export const AuditKind = {
   USER_ENABLED: 'user.enabled',
   TOKEN_CREATED: 'token.created',
   TOKEN_REVOKED: 'token.revoked',
+  SECOND_FACTOR_FAILED: 'signin.second_factor_failed',
+  MFA_ENROLLED: 'mfa.enrolled',
+  MFA_REMOVED: 'mfa.removed',
+  PASSKEY_ADDED: 'passkey.added',
+  PASSKEY_REMOVED: 'passkey.removed',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

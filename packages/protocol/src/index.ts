@@ -15,3 +15,4 @@ export { fromBase64Url, toBase64Url } from './webcrypto.js';
 export * from './invitation.js';
 export * from './report.js';
 export * from './guidance.js';
+export * from './twoFactor.js';

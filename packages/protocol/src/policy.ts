@@ -78,6 +78,8 @@ export const OrganisationPolicy = z
         allowed: z.array(z.string().min(1).max(64)),
       })
       .strict(),
+    /** Hosts must have signed in with a second factor (B5) to create meetings or join as host. */
+    requireTwoFactorForHosts: z.boolean().default(false),
   })
   .strict();
 export type OrganisationPolicy = z.infer<typeof OrganisationPolicy>;
@@ -163,5 +165,6 @@ export function defaultOrganisationPolicy(region: string, retentionMaxDays = 90)
     passwordMinLength: MEETING_PASSWORD_MIN_LENGTH,
     retentionMaxDays,
     regions: { home: [region], allowed: [] },
+    requireTwoFactorForHosts: false,
   };
 }
