@@ -10,6 +10,8 @@ export interface Auth {
   user: User;
   /** Set for cookie sessions: state-changing requests must echo it. Null for bearer tokens. */
   csrfToken: string | null;
+  /** Signed in with a second factor (B5). False for bearer tokens, which carry no such proof. */
+  twoFactor: boolean;
 }
 
 const cache = new WeakMap<FastifyRequest, Auth | null>();
@@ -23,12 +25,12 @@ export async function resolveAuth(services: Services, req: FastifyRequest): Prom
     const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
     const user = m?.[1] ? await services.users.resolveToken(m[1]) : null;
     if (!user) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'The API token is not valid.');
-    auth = { user, csrfToken: null };
+    auth = { user, csrfToken: null, twoFactor: false };
   } else {
     const sid = req.cookies[SESSION_COOKIE];
     if (sid) {
       const s = await services.users.resolveSession(sid);
-      if (s) auth = { user: s.user, csrfToken: s.csrfToken };
+      if (s) auth = { user: s.user, csrfToken: s.csrfToken, twoFactor: s.twoFactor };
     }
   }
   cache.set(req, auth);

@@ -7,15 +7,19 @@ import { SESSION_COOKIE, secureCookie } from './cookies.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
 import { sameOrigin } from './origin.js';
+import { twoFactorRoutes } from './twoFactorRoutes.js';
 
 export function authRoutes(app: FastifyInstance, services: Services): void {
   const limiter = new RateLimiter({ freeFailures: 5 });
+  // The second step of signing in (B5) counts its failures in the same limiter.
+  const secondFactor = twoFactorRoutes(app, services, limiter);
 
   app.get('/api/auth/session', async (req): Promise<SessionResponse> => {
     const auth = await resolveAuth(services, req);
     return {
       user: auth ? { id: auth.user.id, username: auth.user.username, isAdmin: auth.user.isAdmin } : null,
       csrfToken: auth?.csrfToken ?? null,
+      twoFactor: auth?.twoFactor ?? false,
     };
   });
 
@@ -33,11 +37,14 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
       await services.audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { username: body.username } });
       throw new HttpError(401, ErrorCode.INVALID_CREDENTIALS);
     }
+    // A second factor finishes the sign-in: no session yet, and the failures count on until then.
+    const challenge = await secondFactor.challenge(user.id);
+    if (challenge) return { user: null, csrfToken: null, secondFactor: challenge };
     limiter.reset(`user:${body.username}`);
     const s = await services.users.createSession(user.id);
     reply.setCookie(SESSION_COOKIE, s.sessionId, { ...secureCookie(), expires: s.expiresAt });
     await services.audit.append({ kind: AuditKind.SIGNIN_OK, actor: user.id, data: { address: req.ip } });
-    return { user: { id: user.id, username: user.username, isAdmin: user.isAdmin }, csrfToken: s.csrfToken };
+    return { user: { id: user.id, username: user.username, isAdmin: user.isAdmin }, csrfToken: s.csrfToken, twoFactor: false };
   });
 
   app.post('/api/auth/signout', { preHandler: requireUser(services) }, async (req, reply) => {

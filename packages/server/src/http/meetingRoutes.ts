@@ -15,7 +15,8 @@ import { hashPassword } from '../security/passwords.js';
 import { newMeetingId, newMeetingPassword } from '../security/random.js';
 import { DEFAULT_STORED_RULES, type MeetingRecord } from '../storage/MeetingStore.js';
 import { settleMeeting } from '../policy/meetingSettings.js';
-import { currentUser, requireUser } from './auth.js';
+import { currentUser, requireUser, resolveAuth } from './auth.js';
+import { hostRefusedForTwoFactor, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE } from '../security/twoFactorPolicy.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
 
@@ -55,6 +56,10 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
 
   app.post('/api/meetings', guard, async (req, reply): Promise<MeetingResource> => {
     const user = await currentUser(services, req);
+    // The organisation may require hosts to have signed in with a second factor (B5).
+    if (hostRefusedForTwoFactor(policy, (await resolveAuth(services, req))?.twoFactor ?? false)) {
+      throw new HttpError(403, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE);
+    }
     const body = parseBody(CreateMeetingRequest, req.body);
     const id = newMeetingId();
     const level = body.level ?? policy.levels.default;

@@ -18,6 +18,7 @@ import type { MeetingStore, StoredRules } from '../storage/MeetingStore.js';
 import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
+import { hostRefusedForTwoFactor, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE } from '../security/twoFactorPolicy.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
@@ -83,6 +84,16 @@ export class MeetingHub {
     }
     const record = await this.store.get(meetingId);
     const isHost = ctx.user !== null && record !== undefined && record.hostUserId === ctx.user.id;
+    // The organisation may require hosts to have signed in with a second factor (B5).
+    if (isHost && hostRefusedForTwoFactor(this.opts.organisation, ctx.user?.twoFactor === true)) {
+      await this.audit.append({
+        kind: AuditKind.JOIN_REFUSED,
+        actor: `address:${ctx.ip}`,
+        meetingId,
+        data: { reason: TWO_FACTOR_REQUIRED, userId: ctx.user?.id ?? null },
+      });
+      throw new MeetingError(TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE);
+    }
     if (!isHost) {
       const ok =
         record !== undefined && msg.password !== undefined

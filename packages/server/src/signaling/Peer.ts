@@ -11,5 +11,6 @@ export interface ConnectionContext {
   ip: string;
   /** SHA-256 of the device cookie (or of a per-connection random value when there is none). */
   deviceHash: string;
-  user: { id: string; username: string } | null;
+  /** twoFactor: the session was signed in with a second factor (B5). */
+  user: { id: string; username: string; twoFactor?: boolean } | null;
 }

@@ -50,7 +50,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
       const deviceHash = sha256Hex(isDeviceValue(device) ? device : randomBytes(32));
       new Session(
         socket,
-        { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username } : null },
+        { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username, twoFactor: auth.twoFactor } : null },
         services.hub,
         handlers,
         services.audit,

@@ -78,7 +78,8 @@ export class UserStore {
     return ok && r.disabled === 0 ? toUser(r) : null;
   }
 
-  async createSession(userId: string): Promise<{ sessionId: string; csrfToken: string; expiresAt: Date }> {
+  /** `twoFactor`: the sign-in used a second factor as well as the password (B5). */
+  async createSession(userId: string, twoFactor = false): Promise<{ sessionId: string; csrfToken: string; expiresAt: Date }> {
     const sessionId = newSecret();
     const csrfToken = newSecret();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
@@ -90,20 +91,21 @@ export class UserStore {
         csrf_token: csrfToken,
         created_at: nowIso(),
         expires_at: expiresAt.toISOString(),
+        two_factor: twoFactor ? 1 : 0,
       })
       .execute();
     return { sessionId, csrfToken, expiresAt };
   }
 
-  async resolveSession(sessionId: string): Promise<{ user: User; csrfToken: string } | null> {
+  async resolveSession(sessionId: string): Promise<{ user: User; csrfToken: string; twoFactor: boolean } | null> {
     const r = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.username', 'users.is_admin', 'users.disabled', 'sessions.csrf_token', 'sessions.expires_at'])
+      .select(['users.id', 'users.username', 'users.is_admin', 'users.disabled', 'sessions.csrf_token', 'sessions.expires_at', 'sessions.two_factor'])
       .where('sessions.id_hash', '=', sha256Hex(sessionId))
       .executeTakeFirst();
     if (!r || r.disabled === 1 || Date.parse(r.expires_at) < Date.now()) return null;
-    return { user: toUser(r), csrfToken: r.csrf_token };
+    return { user: toUser(r), csrfToken: r.csrf_token, twoFactor: r.two_factor === 1 };
   }
 
   async deleteSession(sessionId: string): Promise<void> {

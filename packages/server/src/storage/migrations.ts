@@ -143,6 +143,70 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('meetings').addColumn('rules', 'text').execute();
     },
   },
+  '0008_two_factor': {
+    async up(db: Kysely<unknown>) {
+      // Two-factor authentication (B5). Whether each session was signed in with a second factor.
+      await db.schema.alterTable('sessions').addColumn('two_factor', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // TOTP: the confirmed secret and one being set up, both sealed under the server key; the
+      // last time step a code was accepted for, so that no code works twice.
+      await db.schema
+        .createTable('totp_secrets')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret_sealed', 'text')
+        .addColumn('pending_sealed', 'text')
+        .addColumn('last_step', 'integer')
+        .addColumn('enabled_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // Recovery codes: SHA-256 of each (80 random bits), used once.
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema.createIndex('recovery_codes_user').on('recovery_codes').column('user_id').execute();
+      // WebAuthn credentials (passkeys): ID and public key base64url, signature counter, transports (JSON).
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'integer', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('passkeys_user').on('passkeys').column('user_id').execute();
+      // Between a right password and the second factor: single use, short-lived, one account.
+      // The WebAuthn challenge of a sign-in rides on its ticket; a passkey registration's on the user.
+      await db.schema
+        .createTable('signin_tickets')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('challenge', 'text')
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('challenge', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0009_audit_redaction_index': {
+    async up(db: Kysely<unknown>) {
+      // The purger looks for waiting-room records not yet redacted every 15 s: without this it
+      // would scan the whole audit log each time.
+      await db.schema.createIndex('audit_kind_redacted').on('audit_log').columns(['kind', 'redacted_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,8 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+  /** 1 when signed in with a second factor (B5). */
+  two_factor: Generated<number>;
 }
 
 export interface ApiTokensTable {
@@ -114,6 +116,60 @@ export interface DeletionCertificatesTable {
   certificate: string;
 }
 
+// Two-factor authentication (B5).
+export interface TotpSecretsTable {
+  user_id: string;
+  /** The confirmed secret (base32), sealed with context `totp:<user_id>`; null when TOTP is off. */
+  secret_sealed: string | null;
+  /** A secret being set up, sealed the same way, until a code from it is confirmed. */
+  pending_sealed: string | null;
+  /** The last 30 s step a code was accepted for: that step and earlier ones are refused (replay). */
+  last_step: number | null;
+  enabled_at: string | null;
+  updated_at: string;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 (hex) of the normalised code. */
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface PasskeysTable {
+  /** The credential ID, base64url. */
+  id: string;
+  user_id: string;
+  name: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** The authenticator's signature counter, last seen. */
+  counter: number;
+  /** JSON array of transports the browser reported. */
+  transports: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface SignInTicketsTable {
+  /** SHA-256 of the ticket the client holds. */
+  id_hash: string;
+  user_id: string;
+  /** The WebAuthn challenge of this sign-in, once asked for. */
+  challenge: string | null;
+  failures: Generated<number>;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PasskeyChallengesTable {
+  user_id: string;
+  challenge: string;
+  expires_at: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -123,4 +179,9 @@ export interface DB {
   audit_log: AuditLogTable;
   objects: ObjectsTable;
   deletion_certificates: DeletionCertificatesTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  signin_tickets: SignInTicketsTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
