@@ -7,6 +7,8 @@ import { DataMapPage } from './pages/DataMapPage';
 import { JoinPage } from './pages/JoinPage';
 import { ReportPage } from './pages/ReportPage';
 import { SignInPage } from './pages/SignInPage';
+import { SecurityLink } from './pages/security/SecurityLink';
+import { SecurityPage } from './pages/security/SecurityPage';
 import { Link, matchRoute, navigate, useLocationPath, type Route } from './router';
 
 function Header() {
@@ -17,6 +19,7 @@ function Header() {
         <Link to={paths.dashboard} className="brand">
           {t('appName')}
         </Link>
+        <SecurityLink />
         <div className="lang">
           <label htmlFor="lang-select">{t('languageLabel')}</label>
           <select
@@ -91,6 +94,8 @@ function Page({ route, path }: { route: Route; path: string }) {
     case 'report':
       if (!MeetingId.safeParse(route.meetingId).success) return <NotFound />;
       return <RequireUser path={path}>{() => <ReportPage key={route.meetingId} meetingId={route.meetingId} />}</RequireUser>;
+    case 'security':
+      return <RequireUser path={path}>{() => <SecurityPage />}</RequireUser>;
     case 'notFound':
       return <NotFound />;
   }

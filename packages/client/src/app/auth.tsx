@@ -1,12 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { UserInfo } from '@kaigi/protocol';
+import type { SecondFactorChallenge, SessionResponse, UserInfo } from '@kaigi/protocol';
 import { api } from '../api/http';
 
 export interface Auth {
   /** False until GET /api/auth/session has answered (or failed). */
   ready: boolean;
   user: UserInfo | null;
-  signIn: (username: string, password: string) => Promise<void>;
+  /** Signs in with the password; an account with a second factor answers with its challenge instead (B5). */
+  signIn: (username: string, password: string) => Promise<SecondFactorChallenge | null>;
+  /** The session a second factor finished (B5). */
+  finishSignIn: (session: SessionResponse) => void;
   signOut: () => Promise<void>;
 }
 
@@ -37,7 +40,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (username: string, password: string) => {
     const s = await api.signIn({ username, password });
     setUser(s.user);
+    return s.secondFactor ?? null;
   }, []);
+
+  const finishSignIn = useCallback((s: SessionResponse) => setUser(s.user), []);
 
   const signOut = useCallback(async () => {
     try {
@@ -49,7 +55,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const value = useMemo(() => ({ ready, user, signIn, signOut }), [ready, user, signIn, signOut]);
+  const value = useMemo(() => ({ ready, user, signIn, finishSignIn, signOut }), [ready, user, signIn, finishSignIn, signOut]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

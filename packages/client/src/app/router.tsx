@@ -53,18 +53,22 @@ export type Route =
   | { name: 'host'; meetingId: string }
   | { name: 'data'; meetingId: string }
   | { name: 'report'; meetingId: string }
+  | { name: 'security' }
   | { name: 'notFound' };
 
 /** The host's data map of a meeting (E1). */
 export const dataMapPath = (id: string) => `/m/${id}/data`;
 /** The host's security report of a meeting (F3). */
 export const reportPath = (id: string) => `/m/${id}/report`;
+/** The signed-in user's second factors (B5). */
+export const securityPath = '/security';
 
 export function matchRoute(pathAndQuery: string): Route {
   const url = new URL(pathAndQuery, location.origin);
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'dashboard' };
   if (path === '/signin') return { name: 'signIn', next: safeNextPath(url.searchParams.get('next')) };
+  if (path === securityPath) return { name: 'security' };
   const m = /^\/m\/([^/]+)(\/host|\/data|\/report)?$/.exec(path);
   if (m?.[1]) {
     const meetingId = decodeURIComponent(m[1]);

@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { paths } from '@kaigi/protocol';
+import { paths, type SecondFactorChallenge } from '@kaigi/protocol';
 import { ApiError } from '../../api/http';
 import { toProblem, useI18n, type Problem } from '../../i18n';
 import { useAuth } from '../auth';
 import { TextField } from '../components/TextField';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { navigate } from '../router';
+import { SecondFactorStep } from './security/SecondFactorStep';
 
 export function SignInPage({ next }: { next: string | null }) {
   const { t } = useI18n();
@@ -14,6 +15,8 @@ export function SignInPage({ next }: { next: string | null }) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  // Right password, account with a second factor: the second step (B5).
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
 
   useEffect(() => {
     if (auth.user) navigate(next ?? paths.dashboard, { replace: true });
@@ -24,7 +27,7 @@ export function SignInPage({ next }: { next: string | null }) {
     setBusy(true);
     setProblem(null);
     try {
-      await auth.signIn(username.trim(), password);
+      setChallenge(await auth.signIn(username.trim(), password));
       setPassword('');
       // The effect above moves on once the user is set.
     } catch (err) {
@@ -33,6 +36,10 @@ export function SignInPage({ next }: { next: string | null }) {
       setBusy(false);
     }
   };
+
+  if (challenge) {
+    return <SecondFactorStep challenge={challenge} onSignedIn={auth.finishSignIn} onRestart={() => setChallenge(null)} />;
+  }
 
   return (
     <div className="narrow">
