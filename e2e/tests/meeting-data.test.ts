@@ -260,8 +260,10 @@ describe('retention and purge (E4)', () => {
     await g.ws.request({ type: 'leave' });
     await h.ws.request({ type: 'leave' });
     const map = await until(() => host.request('GET', `/api/meetings/${m.id}/data-map`), (r) => r.json.objects.length === 0, 10_000, 'purge at the end');
-    assert.equal(map.json.deletions.length, 1);
-    assert.equal(map.json.deletions[0].reason, 'retention period ended');
+    // The file, and (see below) the guest's waiting-room record.
+    const files = map.json.deletions.filter((d: any) => d.kind === 'file');
+    assert.equal(files.length, 1);
+    assert.equal(files[0].reason, 'retention period ended');
     const cert = await host.request('GET', `/api/meetings/${m.id}/certificates/${up.json.id}`);
     assert.equal(cert.status, 200);
     assert.equal(cert.json.ciphertextSha256.length, 64);
@@ -291,7 +293,95 @@ describe('retention and purge (E4)', () => {
     await http.signIn('keiko', HOST_PASSWORD);
     const map = await http.request('GET', `/api/meetings/${m.id}/data-map`);
     assert.equal(map.json.objects.length, 0, 'purged at start');
-    assert.equal(map.json.deletions.length, 1);
+    assert.equal(map.json.deletions.filter((d: any) => d.kind === 'file').length, 1);
     await s.stop();
+  });
+
+  it('removes the names and addresses in waiting-room records when a retention-0 meeting ends, with a certificate', async () => {
+    const m = await createMeeting(host, 'Lobby records');
+    const mark = randomBytes(12).toString('hex');
+    const admittedName = `Admitted ${mark}`;
+    const deniedName = `Denied ${mark}`;
+    const h = await hostJoins(server, host, m.id);
+    const g = await guestJoins(server, h, m.id, m.password, admittedName);
+    const { ws: d } = await guest(server);
+    const waiting = await d.request({ type: 'join', meetingId: m.id, displayName: deniedName, password: m.password });
+    assert.equal(waiting.type, 'joined', JSON.stringify(waiting));
+    assert.equal((await h.ws.request({ type: 'deny', participantId: waiting.participantId })).type, 'ok');
+    assert.equal((await d.next((x) => x.type === 'ended')).code, 'DENIED');
+    d.close();
+    assert.ok(holds(server.dataDir, Buffer.from(deniedName)).length > 0, 'the scan finds the name while the meeting runs');
+    const planned = (await host.request('GET', `/api/meetings/${m.id}/data-map`)).json.planned.find((p: any) => p.kind === 'waiting');
+    assert.equal(planned.stored, true);
+    assert.equal(planned.retentionSeconds, 0);
+    assert.match(planned.note, /audit log/);
+
+    await g.ws.request({ type: 'leave' });
+    await h.ws.request({ type: 'leave' });
+    const map = await until(
+      () => host.request('GET', `/api/meetings/${m.id}/data-map`),
+      (r) => r.json.deletions.some((x: any) => x.kind === 'waiting'),
+      20_000,
+      'a certificate for the waiting-room records',
+    );
+    const w = map.json.deletions.filter((x: any) => x.kind === 'waiting');
+    assert.equal(w.length, 1);
+    assert.equal(w[0].reason, 'retention period ended');
+    assert.equal(w[0].deletedBy, 'retention');
+    const cert = await host.request('GET', `/api/meetings/${m.id}/certificates/${w[0].objectId}`);
+    assert.equal(cert.status, 200);
+    assert.equal(cert.json.size, 3, 'two waiting entries and one denial');
+    const certFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-cert-')), 'waiting.json');
+    fs.writeFileSync(certFile, JSON.stringify(cert.json));
+    const ok = await server.cli(['certificate', 'verify', certFile]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const verified = await server.cli(['audit', 'verify']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+
+    // The denied guest's name is nowhere: not in the database, not in its WAL.
+    await until(async () => holds(server.dataDir, Buffer.from(deniedName)), (files) => files.length === 0, 5000, 'no trace of the denied name');
+    // The admitted guest's waiting record is redacted too; the name stays only in the attendance
+    // (admitted, left), which is not a waiting-room record.
+    const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('select kind, actor, data, redacted_at from audit_log where meeting_id = ?').all(m.id) as any[];
+      const lobby = rows.filter((r) => ['participant.waiting', 'participant.denied', 'participant.sent_to_waiting'].includes(r.kind));
+      assert.equal(lobby.length, 3);
+      for (const r of lobby) assert.deepEqual([r.actor, r.data, r.redacted_at !== null], ['redacted', '{"redacted":"retention"}', true]);
+      const named = rows.filter((r) => r.data.includes(admittedName)).map((r) => r.kind);
+      assert.deepEqual([...new Set(named)].sort(), ['participant.admitted', 'participant.left']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps waiting-room records for retention.waiting after the meeting ends', async () => {
+    const created = await host.request('POST', '/api/meetings', { title: 'Lobby kept', retention: { waiting: 3600 } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const m = created.json as { id: string; password: string };
+    const deniedName = `Kept ${randomBytes(12).toString('hex')}`;
+    const h = await hostJoins(server, host, m.id);
+    const { ws: d } = await guest(server);
+    const waiting = await d.request({ type: 'join', meetingId: m.id, displayName: deniedName, password: m.password });
+    assert.equal((await h.ws.request({ type: 'deny', participantId: waiting.participantId })).type, 'ok');
+    d.close();
+    await h.ws.request({ type: 'leave' });
+    const endedAt = () => {
+      const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
+      try {
+        return Promise.resolve((db.prepare('select ended_at from meetings where id = ?').get(m.id) as { ended_at: string | null }).ended_at);
+      } finally {
+        db.close();
+      }
+    };
+    await until(endedAt, (v) => v !== null, 10_000, 'the meeting to end');
+    // The pass that runs at the end has had its chance.
+    await new Promise((r) => setTimeout(r, 1000));
+    const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.json.planned.find((p: any) => p.kind === 'waiting').retentionSeconds, 3600);
+    assert.deepEqual(map.json.deletions, []);
+    assert.ok(holds(server.dataDir, Buffer.from(deniedName)).length > 0, 'the names are kept until the retention runs out');
+    const verified = await server.cli(['audit', 'verify']);
+    assert.equal(verified.code, 0, verified.stdout);
   });
 });

@@ -1,9 +1,16 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AuditKind } from '@kaigi/protocol';
+import { AuditKind } from '@kaigi/protocol';
 import type { Database } from '../storage/Database.js';
 import { nowIso } from '../storage/Database.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a redacted entry holds in place of its actor and data. */
+export const REDACTED_ACTOR = 'redacted';
+export const REDACTED_DATA = JSON.stringify({ redacted: 'retention' });
+
+/** Waiting-room records (E4): the only kinds whose actor and data are ever redacted. */
+export const REDACTABLE_KINDS: readonly string[] = [AuditKind.WAITING, AuditKind.DENIED, AuditKind.SENT_TO_WAITING];
 
 export interface AuditEntry {
   seq: number;
@@ -15,12 +22,29 @@ export interface AuditEntry {
   prevHash: string;
   hash: string;
   mac: string;
+  /** SHA-256 of [actor, data] (v2 entries); null or absent for v1 entries. */
+  contentHash?: string | null;
+  /** Set when actor and data were redacted at the end of their retention. */
+  redactedAt?: string | null;
 }
 
-/** The hash of an entry covers every field but itself, and the previous entry's hash. */
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** SHA-256 (hex) of JSON [actor, data]: what a v2 entry's hash covers in place of both. */
+export const contentHashOf = (actor: string, data: string): string => sha256(JSON.stringify([actor, data]));
+
+/**
+ * The hash of an entry covers every field but itself, and the previous entry's hash.
+ * v2 (contentHash present): SHA-256 of JSON [seq, at, meetingId, kind, contentHash, prevHash];
+ * actor and data are bound through contentHash, so they can be redacted without breaking the chain.
+ * v1 (written before contentHash existed): SHA-256 of JSON [seq, at, meetingId, kind, actor, data, prevHash].
+ */
 export function entryHash(e: Omit<AuditEntry, 'hash' | 'mac'>): string {
-  const canonical = JSON.stringify([e.seq, e.at, e.meetingId, e.kind, e.actor, e.data, e.prevHash]);
-  return createHash('sha256').update(canonical).digest('hex');
+  const canonical =
+    typeof e.contentHash === 'string'
+      ? JSON.stringify([e.seq, e.at, e.meetingId, e.kind, e.contentHash, e.prevHash])
+      : JSON.stringify([e.seq, e.at, e.meetingId, e.kind, e.actor, e.data, e.prevHash]);
+  return sha256(canonical);
 }
 
 /**
@@ -38,9 +62,26 @@ export interface AuditRecord {
   data?: Record<string, unknown>;
 }
 
+/** An entry whose actor and data a redaction replaced. */
+export interface RedactedEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  contentHash: string;
+}
+
+/** Meetings with waiting-room records not yet redacted, and the span of their times. */
+export interface PendingRedaction {
+  meetingId: string;
+  firstAt: string;
+  lastAt: string;
+}
+
 /**
  * Append-only, hash-chained log (H2). Appends run one at a time inside a transaction that reads
- * the chain's tail, so the chain stays linear across restarts.
+ * the chain's tail, so the chain stays linear across restarts. The one change ever made to a
+ * written entry is redact(): at the end of their retention the actor and data of waiting-room
+ * records are replaced, which their hash (over the content hash) survives.
  */
 export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
@@ -51,46 +92,106 @@ export class AuditLog {
   ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
-    const run = this.queue.then(() => this.write(rec));
+    return this.enqueue(() => this.db.transaction().execute((trx) => this.write(trx, rec)));
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async write(rec: AuditRecord): Promise<AuditEntry> {
-    return this.db.transaction().execute(async (trx) => {
-      const tail = await trx
-        .selectFrom('audit_log')
-        .select(['seq', 'hash'])
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const partial = {
-        seq: (tail?.seq ?? 0) + 1,
-        at: nowIso(),
-        meetingId: rec.meetingId ?? null,
-        kind: rec.kind,
-        actor: rec.actor,
-        data: JSON.stringify(rec.data ?? {}),
-        prevHash: tail?.hash ?? GENESIS_HASH,
-      };
-      const hash = entryHash(partial);
-      const entry: AuditEntry = { ...partial, hash, mac: entryMac(this.macKey, hash) };
-      await trx
-        .insertInto('audit_log')
-        .values({
-          seq: entry.seq,
-          at: entry.at,
-          meeting_id: entry.meetingId,
-          kind: entry.kind,
-          actor: entry.actor,
-          data: entry.data,
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-          mac: entry.mac,
-        })
-        .execute();
-      return entry;
-    });
+  /** Appends inside trx, which must be the only writer (the queue sees to it). */
+  private async write(trx: Database, rec: AuditRecord): Promise<AuditEntry> {
+    const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const actor = rec.actor;
+    const data = JSON.stringify(rec.data ?? {});
+    const partial = {
+      seq: (tail?.seq ?? 0) + 1,
+      at: nowIso(),
+      meetingId: rec.meetingId ?? null,
+      kind: rec.kind,
+      actor,
+      data,
+      prevHash: tail?.hash ?? GENESIS_HASH,
+      contentHash: contentHashOf(actor, data),
+      redactedAt: null,
+    };
+    const hash = entryHash(partial);
+    const entry: AuditEntry = { ...partial, hash, mac: entryMac(this.macKey, hash) };
+    await trx
+      .insertInto('audit_log')
+      .values({
+        seq: entry.seq,
+        at: entry.at,
+        meeting_id: entry.meetingId,
+        kind: entry.kind,
+        actor: entry.actor,
+        data: entry.data,
+        prev_hash: entry.prevHash,
+        hash: entry.hash,
+        mac: entry.mac,
+        content_hash: partial.contentHash,
+        redacted_at: null,
+      })
+      .execute();
+    return entry;
+  }
+
+  /** Meetings holding waiting-room records (v2, not redacted) that a redaction could still reach. */
+  async pendingRedactions(): Promise<PendingRedaction[]> {
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .select(['meeting_id'])
+      .select((eb) => [eb.fn.min('at').as('first_at'), eb.fn.max('at').as('last_at')])
+      .where('kind', 'in', REDACTABLE_KINDS)
+      .where('meeting_id', 'is not', null)
+      .where('content_hash', 'is not', null)
+      .where('redacted_at', 'is', null)
+      .groupBy('meeting_id')
+      .execute();
+    return rows.flatMap((r) => (r.meeting_id ? [{ meetingId: r.meeting_id, firstAt: String(r.first_at), lastAt: String(r.last_at) }] : []));
+  }
+
+  /**
+   * Redacts the waiting-room records of a meeting written at or before upTo: actor and data are
+   * replaced, redacted_at is set. In the same transaction `seal` (given the entries, in order)
+   * stores whatever proves the redaction and returns the record appended to say it happened,
+   * so entries are never redacted without it. v1 entries cannot be redacted (their hash covers
+   * actor and data) and are left. Resolves to the number of entries redacted; 0 calls no seal.
+   */
+  redact(
+    sel: { meetingId: string; upTo: string },
+    seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
+  ): Promise<number> {
+    return this.enqueue(() =>
+      this.db.transaction().execute(async (trx) => {
+        const due = trx
+          .selectFrom('audit_log')
+          .where('meeting_id', '=', sel.meetingId)
+          .where('kind', 'in', REDACTABLE_KINDS)
+          .where('at', '<=', sel.upTo)
+          .where('content_hash', 'is not', null)
+          .where('redacted_at', 'is', null);
+        const rows = await due.select(['seq', 'at', 'kind', 'content_hash']).orderBy('seq').execute();
+        if (rows.length === 0) return 0;
+        const entries = rows.map((r) => ({ seq: r.seq, at: r.at, kind: r.kind, contentHash: r.content_hash ?? '' }));
+        const record = await seal(entries, trx);
+        const last = entries[entries.length - 1]!.seq;
+        await trx
+          .updateTable('audit_log')
+          .set({ actor: REDACTED_ACTOR, data: REDACTED_DATA, redacted_at: nowIso() })
+          .where('meeting_id', '=', sel.meetingId)
+          .where('kind', 'in', REDACTABLE_KINDS)
+          .where('at', '<=', sel.upTo)
+          .where('content_hash', 'is not', null)
+          .where('redacted_at', 'is', null)
+          .where('seq', '<=', last)
+          .execute();
+        await this.write(trx, record);
+        return entries.length;
+      }),
+    );
   }
 
   async entries(filter: { meetingId?: string } = {}): Promise<AuditEntry[]> {
@@ -107,6 +208,8 @@ export class AuditLog {
       prevHash: r.prev_hash,
       hash: r.hash,
       mac: r.mac,
+      contentHash: r.content_hash,
+      redactedAt: r.redacted_at,
     }));
   }
 

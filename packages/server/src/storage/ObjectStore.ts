@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { CertificateSigner, DeletionCertificate } from '../security/CertificateSigner.js';
+import type { CertificateSigner, DeletionCertificate, DeletionFacts } from '../security/CertificateSigner.js';
 import { newId } from '../security/random.js';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
@@ -284,8 +284,35 @@ export class ObjectStore {
     return certificate;
   }
 
-  /** PRAGMA wal_checkpoint(TRUNCATE); false when a reader kept it from completing. */
-  private async truncateWal(): Promise<boolean> {
+  /**
+   * Signs and stores the certificate for records destroyed in the database itself (not an
+   * object's file): the personal data of waiting-room records in the audit log (E4). Runs in
+   * `trx` when given, so the certificate is stored together with the redaction it proves. The
+   * caller picks a unique objectId; one already certified throws 'already-deleted'.
+   */
+  async certifyRecords(facts: Omit<DeletionFacts, 'node' | 'region' | 'deletedAt'>, trx: Database = this.db): Promise<DeletionCertificate> {
+    const earlier = await trx.selectFrom('deletion_certificates').select('certificate').where('object_id', '=', facts.objectId).executeTakeFirst();
+    if (earlier) {
+      throw new ObjectStoreError('already-deleted', `${facts.objectId} is already certified`, JSON.parse(earlier.certificate) as DeletionCertificate);
+    }
+    const certificate = this.opts.signer.sign({ ...facts, deletedAt: nowIso(), node: this.opts.node, region: this.opts.region });
+    await trx
+      .insertInto('deletion_certificates')
+      .values({ object_id: facts.objectId, meeting_id: facts.meetingId, created_at: certificate.deletedAt, certificate: JSON.stringify(certificate) })
+      .execute();
+    return certificate;
+  }
+
+  /** Whether a certificate with this object ID exists (inside trx when given). */
+  async certified(objectId: string, trx: Database = this.db): Promise<boolean> {
+    return (await trx.selectFrom('deletion_certificates').select('object_id').where('object_id', '=', objectId).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * PRAGMA wal_checkpoint(TRUNCATE); false when a reader kept it from completing. After a
+   * delete or redaction, so that older WAL frames holding the removed data do not linger.
+   */
+  async truncateWal(): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
       if (rows[0]?.busy === 0) return true;
