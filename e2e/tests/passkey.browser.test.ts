@@ -1,7 +1,8 @@
 // B5 in real Chromium with its virtual authenticator (CDP WebAuthn domain): a user signs in,
 // adds a passkey on the Security page (recovery codes shown once), signs out, and signs in
 // again with password + passkey; the session is marked two-factor. A passkey whose signature
-// counter goes backwards (a cloned authenticator) is refused.
+// counter goes backwards (a cloned authenticator) is refused. And the same page sets up an
+// authenticator app, whose codes then finish the sign-in; a recovery code does too.
 //
 // WebAuthn needs a valid RP ID, and an IP address is none: the server's public URL is
 // https://localhost:PORT (localhost resolves to 127.0.0.1 in the test's network namespace, and
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
@@ -23,8 +25,10 @@ before(async () => {
   const port = await freePort();
   base = `https://localhost:${port}`;
   server = await startServer({ KAIGI_PORT: String(port), KAIGI_PUBLIC_URL: base });
-  const r = await server.cli(['user', 'add', 'aiko'], `${HOST_PASSWORD}\n`);
-  assert.equal(r.code, 0, r.stderr);
+  for (const name of ['aiko', 'ren']) {
+    const r = await server.cli(['user', 'add', name], `${HOST_PASSWORD}\n`);
+    assert.equal(r.code, 0, r.stderr);
+  }
   browser = await launchBrowser();
 });
 
@@ -45,9 +49,9 @@ function db<T>(work: (d: Database.Database) => T): T {
 const auditKinds = (): { kind: string; data: Record<string, unknown> }[] =>
   db((d) => (d.prepare('select kind, data from audit_log order by seq').all() as { kind: string; data: string }[]).map((r) => ({ kind: r.kind, data: JSON.parse(r.data) })));
 
-async function signInWithPassword(page: Page): Promise<void> {
+async function signInWithPassword(page: Page, username = 'aiko'): Promise<void> {
   await page.goto(`${base}/signin`);
-  await page.getByRole('textbox', { name: 'Username' }).fill('aiko');
+  await page.getByRole('textbox', { name: 'Username' }).fill(username);
   await page.getByRole('textbox', { name: 'Password' }).fill(HOST_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
@@ -148,5 +152,55 @@ describe('passkeys in Chromium (B5)', () => {
     await page.getByRole('alert').filter({ hasText: 'This passkey was not accepted.' }).waitFor();
     assert.equal((await session(page)).user, null);
     assert.ok(auditKinds().some((e) => e.kind === 'signin.second_factor_failed' && e.data.method === 'webauthn'));
+  });
+});
+
+describe('an authenticator app through the Security page (B5)', () => {
+  it('sets up TOTP with a current code, then signs in with the next code or a recovery code', async () => {
+    const { context, page } = await newParticipant(browser);
+    try {
+      await signInWithPassword(page, 'ren');
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('navigation', { name: 'Security' }).getByRole('link', { name: 'Security' }).click();
+      await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+      assert.match(secret, /^[A-Z2-7]{32}$/);
+      const uri = ((await page.getByTestId('totp-uri').textContent()) ?? '').trim();
+      assert.ok(uri.startsWith('otpauth://totp/') && uri.includes(`secret=${secret}`), uri);
+      const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+
+      await page.getByRole('textbox', { name: 'Code from your authenticator app' }).fill(totp.generate());
+      await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+      await page.getByRole('status').filter({ hasText: 'The authenticator app is on.' }).waitFor();
+      const codes = page.getByRole('list', { name: 'Your recovery codes' }).getByRole('listitem');
+      assert.equal(await codes.count(), 10);
+      const recovery = ((await codes.nth(3).textContent()) ?? '').trim();
+      await page.getByRole('button', { name: 'I have saved them' }).click();
+      await page.getByText('On: sign-in asks for a code from your app.').waitFor();
+
+      await signOut(page);
+      await signInWithPassword(page, 'ren');
+      await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+      const field = page.getByRole('textbox', { name: 'Code from your authenticator app' });
+      await field.fill('000000' === totp.generate() ? '111111' : '000000');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('alert').filter({ hasText: 'That is not right.' }).waitFor();
+      await field.fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      assert.equal((await session(page)).twoFactor, true);
+
+      await signOut(page);
+      await signInWithPassword(page, 'ren');
+      await page.getByRole('button', { name: 'Use a recovery code' }).click();
+      await page.getByRole('textbox', { name: 'Recovery code' }).fill(recovery);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      assert.equal((await session(page)).twoFactor, true);
+      await page.getByRole('navigation', { name: 'Security' }).getByRole('link', { name: 'Security' }).click();
+      await page.getByText('Unused recovery codes: 9.').waitFor();
+    } finally {
+      await context.close();
+    }
   });
 });
