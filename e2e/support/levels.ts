@@ -35,6 +35,8 @@ export interface MeetingForm {
   joinBeforeHost?: boolean;
   /** "Names must look like a pattern" with this pattern. */
   namePattern?: string;
+  /** The time window, as datetime-local values (the browser's local time), e.g. "2025-01-06T09:00". */
+  window?: { startsAt: string; endsAt: string };
 }
 
 /**
@@ -49,6 +51,10 @@ export async function createThroughForm(page: Page, form: MeetingForm): Promise<
     await page.getByRole('radio', { name: 'Names must look like a pattern' }).check();
     await page.getByRole('textbox', { name: 'Name pattern' }).fill(form.namePattern);
   }
+  if (form.window) {
+    await page.getByLabel('Starts at').fill(form.window.startsAt);
+    await page.getByLabel('Ends at').fill(form.window.endsAt);
+  }
   const before = await page.getByRole('textbox', { name: 'Join URL' }).count();
   await page.getByRole('button', { name: 'Create meeting' }).click();
   const urls = page.getByRole('textbox', { name: 'Join URL' });
@@ -61,9 +67,9 @@ export async function createThroughForm(page: Page, form: MeetingForm): Promise<
   return { joinUrl, meetingId: new URL(joinUrl).pathname.split('/').pop() ?? '' };
 }
 
-/** From the dashboard, the newest meeting's host view. */
-export async function openNewestHostView(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'Open host view' }).first().click();
+/** From the dashboard, the host view of one meeting (its card's "Open host view" link). */
+export async function openHostView(page: Page, meetingId: string): Promise<void> {
+  await page.getByRole('link', { name: 'Open host view' }).and(page.locator(`[href$="/m/${meetingId}/host"]`)).click();
   await page.getByRole('button', { name: 'Lock meeting' }).waitFor();
 }
 

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
-import { admitWithCheck, createThroughForm, guestAsksToJoin, hostSignsIn, openNewestHostView, pageErrors } from '../support/levels.js';
+import { admitWithCheck, createThroughForm, guestAsksToJoin, hostSignsIn, openHostView, pageErrors } from '../support/levels.js';
 import { inbound, startMedia } from '../support/meetingUi.js';
 import { rawClient, until, waitAdmitted } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -93,7 +93,7 @@ describe('confidentiality levels and host controls (F1, C1–C4, B4, B7)', () =>
     const ics = (inv.json.ics as string).replace(/\r\n[ \t]/g, '');
     assert.equal(ics.includes(password) || ics.includes(encodeURIComponent(password)), false, 'the .ics holds the password');
 
-    await openNewestHostView(host);
+    await openHostView(host, meetingId);
     await levelStatus(host, 'High').waitFor();
 
     // The guest turns camera and microphone on in the preview, then asks to join.
@@ -210,13 +210,25 @@ describe('confidentiality levels and host controls (F1, C1–C4, B4, B7)', () =>
     await host.close();
   });
 
-  it('turns a guest away until the host is there and retries by itself; states the name rule; raises the level; shares host controls with a co-host', async (t) => {
+  it('turns guests away outside the window and until the host is there (retrying by itself); states the name rule; raises the level; shares host controls with a co-host', async (t) => {
     const started = Date.now();
     const host = await hostSignsIn(browser, server.url, 'hana');
     const { joinUrl, meetingId } = await createThroughForm(host, { title: 'Weekly sync', level: 'Low', namePattern: 'ACME *' });
     const res = await api.request('GET', `/api/meetings/${meetingId}`);
     assert.deepEqual(res.json.nameRule, { kind: 'pattern', pattern: 'ACME *' });
     assert.equal(res.json.level, 'low');
+
+    // C4: a meeting whose window has passed turns everyone away, and says when it ended.
+    const past = { startsAt: '2025-01-06T09:00', endsAt: '2025-01-06T10:00' };
+    const ended = await createThroughForm(host, { title: 'Last year', window: past });
+    const endedRes = await api.request('GET', `/api/meetings/${ended.meetingId}`);
+    const isoOf = (local: string) => host.evaluate((l) => new Date(l).toISOString(), local);
+    assert.deepEqual(endedRes.json.window, { startsAt: await isoOf(past.startsAt), endsAt: await isoOf(past.endsAt) }, 'local times sent as ISO');
+    const late = await guestAsksToJoin(browser, ended.joinUrl, 'Latecomer');
+    const windowAlert = late.getByRole('alert').filter({ hasText: 'This meeting cannot be joined at this time.' });
+    await windowAlert.waitFor();
+    assert.ok(((await windowAlert.textContent()) ?? '').includes(`The meeting ended at ${endedRes.json.window.endsAt}`), 'the server says when');
+    await late.close();
 
     // C4: no host yet.
     const bob = await guestAsksToJoin(browser, joinUrl, 'Bob');
@@ -230,7 +242,7 @@ describe('confidentiality levels and host controls (F1, C1–C4, B4, B7)', () =>
     const firstTry = Date.now();
 
     // The host arrives; the next automatic try gets past C4 and meets the name rule (B4).
-    await openNewestHostView(host);
+    await openHostView(host, meetingId);
     const hostIn = Date.now();
     const ruleAlert = bob.getByRole('alert').filter({ hasText: 'ACME *' });
     await ruleAlert.waitFor({ timeout: 20_000 });
