@@ -7,6 +7,10 @@ import {
   SessionResponse,
   SignInRequest,
   UpdateMeetingRequest,
+  SecondFactorCodeRequest,
+  WebAuthnOptionsRequest,
+  WebAuthnSignInRequest,
+  twoFactorPaths,
 } from '@kaigi/protocol';
 
 // The OpenAPI document is generated from the same zod schemas that validate requests, so the
@@ -49,6 +53,37 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           },
         },
       },
+      // The second step of signing in (B5), after a 200 from /api/auth/signin that carries secondFactor.
+      ...Object.fromEntries(
+        (
+          [
+            [twoFactorPaths.signInTotp, 'Finish signing in with a TOTP code (RFC 6238)', SecondFactorCodeRequest],
+            [twoFactorPaths.signInRecovery, 'Finish signing in with a recovery code (each works once)', SecondFactorCodeRequest],
+            [twoFactorPaths.signInWebAuthn, 'Finish signing in with a passkey (a WebAuthn assertion)', WebAuthnSignInRequest],
+          ] as const
+        ).map(([path, summary, body]) => [
+          path,
+          {
+            post: {
+              summary,
+              requestBody: { required: true, ...json(body, 'input') },
+              responses: {
+                200: { description: 'Signed in with two factors; sets the session cookie', ...json(SessionResponse) },
+                400: error('Invalid body'),
+                401: error('Wrong second factor, or the ticket expired or was used'),
+                429: error('Too many attempts'),
+              },
+            },
+          },
+        ]),
+      ),
+      [twoFactorPaths.signInWebAuthnOptions]: {
+        post: {
+          summary: 'WebAuthn request options for a sign-in ticket',
+          requestBody: { required: true, ...json(WebAuthnOptionsRequest, 'input') },
+          responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON' }, 401: error('The ticket expired or was used') },
+        },
+      },
       '/api/auth/signout': {
         post: { summary: 'Sign out', security: auth, responses: { 204: { description: 'Signed out' }, 401: error('Not signed in') } },
       },
@@ -62,7 +97,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             201: { description: 'Created', ...json(MeetingResource) },
             400: error('Invalid body'),
             401: error('Not signed in'),
-            403: error('Missing CSRF token'),
+            403: error('Missing CSRF token, or the policy requires hosts to sign in with a second factor'),
           },
         },
       },
