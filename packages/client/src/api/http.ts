@@ -5,6 +5,7 @@ import {
   FileResource,
   MeetingList,
   MeetingResource,
+  OrganisationPolicy,
   RecordingKeys,
   RecordingUpload,
   SessionResponse,
@@ -144,6 +145,10 @@ export const api = {
   },
   async signOut(): Promise<void> {
     await request('POST', '/api/auth/signout', null);
+  },
+  /** The organisation's policy: which levels hosts may choose, and the default (F2). */
+  organisationPolicy(): Promise<OrganisationPolicy> {
+    return request('GET', '/api/organisation/policy', OrganisationPolicy);
   },
   async listMeetings(): Promise<MeetingResource[]> {
     return (await request('GET', '/api/meetings', MeetingList)).meetings;

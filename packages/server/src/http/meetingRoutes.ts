@@ -9,6 +9,7 @@ import {
   paths,
   type MeetingList,
   type MeetingResource,
+  type OrganisationPolicy,
 } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { hashPassword } from '../security/passwords.js';
@@ -48,6 +49,9 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     if (!m || m.hostUserId !== userId) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
     return m;
   };
+
+  // What a host may choose (F2): the form offers the allowed levels and starts at the default.
+  app.get('/api/organisation/policy', guard, async (): Promise<OrganisationPolicy> => policy);
 
   app.get('/api/meetings', guard, async (req): Promise<MeetingList> => {
     const user = await currentUser(services, req);

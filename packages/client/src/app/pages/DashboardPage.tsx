@@ -53,7 +53,7 @@ interface RulesForm {
   muteOnEntry: boolean;
 }
 
-// Medium is the server's own default level; the organisation's policy may narrow the choice.
+// Medium is the server's own default level until the organisation's policy has answered.
 const INITIAL_RULES: RulesForm = {
   level: 'medium',
   joinBeforeHost: false,
@@ -100,6 +100,10 @@ export function DashboardPage() {
   const [keepFiles, setKeepFiles] = useState<number>(DEFAULT_RETENTION.files);
   const [keepRecordings, setKeepRecordings] = useState<number>(DEFAULT_RETENTION.recordings);
   const [rules, setRules] = useState<RulesForm>(INITIAL_RULES);
+  // The organisation's allowed levels and default (F2); all three until it has answered.
+  const [levels, setLevels] = useState<readonly ConfidentialityLevel[]>(LEVELS);
+  // Creating waits for the policy, so a quick host does not get Medium where the default is another.
+  const [policyKnown, setPolicyKnown] = useState(false);
   const [formError, setFormError] = useState<'windowInvalid' | 'nameRulePatternInvalid' | null>(null);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
@@ -112,6 +116,24 @@ export function DashboardPage() {
     }
     setProblem(problemOf(err));
   }, [auth]);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .organisationPolicy()
+      .then((p) => {
+        if (!live) return;
+        setLevels(LEVELS.filter((l) => p.levels.allowed.includes(l)));
+        setRules((r) => ({ ...r, level: p.levels.default }));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (live) setPolicyKnown(true);
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -220,14 +242,14 @@ export function DashboardPage() {
             aria-describedby={`new-meeting-level-${rules.level}`}
             onChange={(e) => setRule({ level: e.target.value as ConfidentialityLevel })}
           >
-            {LEVELS.map((l) => (
+            {levels.map((l) => (
               <option key={l} value={l}>
                 {t(LEVEL_NAME[l])}
               </option>
             ))}
           </select>
           <ul className="level-explain muted small">
-            {LEVELS.map((l) => (
+            {levels.map((l) => (
               <li key={l} id={`new-meeting-level-${l}`} className={l === rules.level ? 'level-chosen' : undefined}>
                 {t(LEVEL_EXPLAIN[l])}
               </li>
@@ -339,7 +361,7 @@ export function DashboardPage() {
           </p>
         )}
         <div className="button-row">
-          <button type="submit" className="primary" disabled={creating} aria-busy={creating}>
+          <button type="submit" className="primary" disabled={creating || !policyKnown} aria-busy={creating || !policyKnown}>
             {t('createMeeting')}
           </button>
         </div>
