@@ -1,4 +1,4 @@
-import type { DataMap } from '@kaigi/protocol';
+import { compilePolicy, type DataMap } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
 
@@ -7,8 +7,10 @@ import type { MeetingRecord } from '../storage/MeetingStore.js';
  * its node, region and location, and every deletion. One builder for GET /data-map and the
  * security report (F3), so both always say the same.
  */
-export async function buildDataMap(services: Pick<Services, 'objects' | 'config'>, m: MeetingRecord): Promise<DataMap> {
+export async function buildDataMap(services: Pick<Services, 'objects' | 'config' | 'policy'>, m: MeetingRecord): Promise<DataMap> {
   const { objects, config } = services;
+  // What the meeting's level lets it store at all (F1): Medium and High keep no files or recordings.
+  const level = compilePolicy(m.rules.level, services.policy);
   const list = await objects.list(m.id);
   const certs = await objects.certificates(m.id);
   const kept = (kind: 'files' | 'recordings' | 'chat' | 'waiting') => m.retention[kind];
@@ -31,15 +33,19 @@ export async function buildDataMap(services: Pick<Services, 'objects' | 'config'
       purgeAt: o.purgeAt,
     })),
     planned: [
-      { kind: 'file', stored: true, protection: m.e2ee ? 'e2ee' : 'server', retentionSeconds: kept('files'), note: 'Files participants share, encrypted at rest.' },
-      {
-        kind: 'recording',
-        stored: true,
-        protection: m.e2ee ? 'e2ee' : 'server',
-        retentionSeconds: kept('recordings'),
-        note: m.e2ee ? 'Only recordings the host uploads, encrypted to the host’s key.' : 'Server recordings, when the host starts one.',
-      },
-      !m.e2ee && m.retention.chat > 0
+      level.fileSharing
+        ? { kind: 'file', stored: true, protection: m.e2ee ? 'e2ee' : 'server', retentionSeconds: kept('files'), note: 'Files participants share, encrypted at rest.' }
+        : { kind: 'file', stored: false, protection: null, retentionSeconds: null, note: `${level.level} meetings keep no files on the server.` },
+      level.serverRecording || level.browserRecording
+        ? {
+            kind: 'recording',
+            stored: true,
+            protection: m.e2ee ? 'e2ee' : 'server',
+            retentionSeconds: kept('recordings'),
+            note: m.e2ee ? 'Only recordings the host uploads, encrypted to the host’s key.' : 'Server recordings, when the host starts one.',
+          }
+        : { kind: 'recording', stored: false, protection: null, retentionSeconds: null, note: `${level.level} meetings are not recorded.` },
+      level.chatKeeping && !m.e2ee && m.retention.chat > 0
         ? { kind: 'chat', stored: true, protection: 'server', retentionSeconds: kept('chat'), note: 'Chat is kept, as the host chose, encrypted at rest; everyone in the meeting is told.' }
         : {
             kind: 'chat',
