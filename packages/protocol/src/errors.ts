@@ -44,6 +44,7 @@ export const ErrorCode = {
   CHECK_REQUIRED: 'CHECK_REQUIRED',
   REGION_NOT_ALLOWED: 'REGION_NOT_ALLOWED',
   PASSWORD_TOO_SHORT: 'PASSWORD_TOO_SHORT',
+  TWO_FACTOR_REQUIRED: 'TWO_FACTOR_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -93,6 +94,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   CHECK_REQUIRED: 'In a high-confidentiality meeting, say what you checked (face, voice) before admitting someone.',
   REGION_NOT_ALLOWED: "This server's region is not allowed for meetings of this confidentiality level.",
   PASSWORD_TOO_SHORT: 'The meeting password is shorter than this organisation allows.',
+  TWO_FACTOR_REQUIRED:
+    'This needs a sign-in with two factors. Set up an authenticator app or a passkey on the Security page if you have none, then sign out and sign in again with it.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

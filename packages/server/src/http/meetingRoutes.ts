@@ -17,7 +17,7 @@ import { newMeetingId, newMeetingPassword } from '../security/random.js';
 import { DEFAULT_STORED_RULES, type MeetingRecord } from '../storage/MeetingStore.js';
 import { settleMeeting } from '../policy/meetingSettings.js';
 import { currentUser, requireUser, resolveAuth } from './auth.js';
-import { hostRefusedForTwoFactor, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE } from '../security/twoFactorPolicy.js';
+import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
 import { HttpError } from './HttpError.js';
 import { parseBody } from './validate.js';
 
@@ -62,7 +62,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     // The organisation may require hosts to have signed in with a second factor (B5).
     if (hostRefusedForTwoFactor(policy, (await resolveAuth(services, req))?.twoFactor ?? false)) {
-      throw new HttpError(403, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE);
+      throw new HttpError(403, ErrorCode.TWO_FACTOR_REQUIRED);
     }
     const body = parseBody(CreateMeetingRequest, req.body);
     const id = newMeetingId();

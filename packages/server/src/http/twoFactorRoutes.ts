@@ -27,7 +27,6 @@ import {
 import type { Services } from '../services.js';
 import type { RateLimiter } from '../security/RateLimiter.js';
 import { totpUri } from '../security/totp.js';
-import { TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE } from '../security/twoFactorPolicy.js';
 import { passkeyInfo, TwoFactorStore } from '../storage/TwoFactorStore.js';
 import type { User } from '../storage/UserStore.js';
 import { requireUser, resolveAuth } from './auth.js';
@@ -73,7 +72,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
    */
   const mayChangeFactors = async (req: FastifyRequest): Promise<User> => {
     const { user, twoFactor } = await signedIn(req);
-    if (!twoFactor && (await store.hasSecondFactor(user.id))) throw new HttpError(403, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE);
+    if (!twoFactor && (await store.hasSecondFactor(user.id))) throw new HttpError(403, ErrorCode.TWO_FACTOR_REQUIRED);
     return user;
   };
 

@@ -18,7 +18,7 @@ import type { MeetingStore, StoredRules } from '../storage/MeetingStore.js';
 import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
-import { hostRefusedForTwoFactor, TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE } from '../security/twoFactorPolicy.js';
+import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
@@ -90,9 +90,9 @@ export class MeetingHub {
         kind: AuditKind.JOIN_REFUSED,
         actor: `address:${ctx.ip}`,
         meetingId,
-        data: { reason: TWO_FACTOR_REQUIRED, userId: ctx.user?.id ?? null },
+        data: { reason: ErrorCode.TWO_FACTOR_REQUIRED, userId: ctx.user?.id ?? null },
       });
-      throw new MeetingError(TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE);
+      throw new MeetingError(ErrorCode.TWO_FACTOR_REQUIRED);
     }
     if (!isHost) {
       const ok =
@@ -233,9 +233,21 @@ export class MeetingHub {
     switch (msg.type) {
       case 'admit': {
         const t = m.admit(actor, msg.participantId, now, msg.check);
+        // A check with them ends here: their check-only media stops before they receive the meeting's.
+        live.checks.end(t.id);
         live.welcome(t.id);
         live.publish();
         await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(msg.check && { check: msg.check }) });
+        return;
+      }
+      case 'startCheck': {
+        const s = live.checks.start(actor, msg.participantId, now);
+        await audit(AuditKind.CHECK_STARTED, { participantId: s.newcomerId, displayName: m.get(s.newcomerId)?.displayName ?? null });
+        return;
+      }
+      case 'endCheck': {
+        const s = live.checks.stop(actor, msg.participantId);
+        if (s) await audit(AuditKind.CHECK_ENDED, { participantId: s.newcomerId, verifierId: s.verifierId, seconds: Math.round((now - s.startedAt) / 1000) });
         return;
       }
       case 'setRole': {
