@@ -34,6 +34,8 @@ export const AuditKind = {
   LEVEL_RAISED: 'meeting.level_raised',
   SUSPENDED: 'meeting.suspended',
   ROLE_CHANGED: 'participant.role_changed',
+  CHECK_STARTED: 'participant.check_started',
+  CHECK_ENDED: 'participant.check_ended',
   SIGNIN_OK: 'signin.ok',
   SIGNIN_FAILED: 'signin.failed',
   USER_ADDED: 'user.added',

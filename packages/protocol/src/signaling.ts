@@ -79,7 +79,11 @@ export const AnnounceLocalRecordingMessage = msg('announceLocalRecording', { act
 /** One action against disruption (C3): everyone but hosts muted, video and sharing stopped, all permissions off, meeting locked. */
 export const SuspendAllMessage = msg('suspendAll', {});
 /** The host makes a participant a co-host, or a co-host a participant again. */
-export const SetRoleMessage = msg('setRole', { participantId: ParticipantId, role: z.enum(['cohost', 'participant']) });
+export const SetRoleMessage = msg('setRole', { participantId: ParticipantId, role: z.enum(['cohost', 'verifier', 'participant']) });
+/** A verifier (or host) opens a one-to-one check with someone in the waiting room (B7). */
+export const StartCheckMessage = msg('startCheck', { participantId: ParticipantId });
+/** Ends the check without deciding; admit and deny end it too. */
+export const EndCheckMessage = msg('endCheck', { participantId: ParticipantId });
 
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
@@ -109,6 +113,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   AnnounceLocalRecordingMessage,
   SuspendAllMessage,
   SetRoleMessage,
+  StartCheckMessage,
+  EndCheckMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -129,6 +135,8 @@ export const HOST_ACTIONS = [
   'announceLocalRecording',
   'suspendAll',
   'setRole',
+  'startCheck',
+  'endCheck',
 ] as const satisfies readonly ClientMessageType[];
 export type HostActionType = (typeof HOST_ACTIONS)[number];
 export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>;
@@ -136,7 +144,8 @@ export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>
 // ---- server to client -------------------------------------------------------------------
 
 /** 'cohost': every host action but making co-hosts; hosts and co-hosts are both "hosts" to the meeting's rules. */
-export const Role = z.enum(['host', 'cohost', 'participant']);
+/** 'verifier': checks newcomers one to one and admits or denies them, nothing else (B7). */
+export const Role = z.enum(['host', 'cohost', 'verifier', 'participant']);
 export type Role = z.infer<typeof Role>;
 
 /** How a person entered: as a guest with the password, or as a signed-in member. */
@@ -279,6 +288,10 @@ export const ServerMessage = z.discriminatedUnion('type', [
     by: z.string().nullable(),
     since: z.number().nullable(),
   }),
+  /** A one-to-one check opened (B7): sent to the newcomer and to the verifier only. */
+  z.object({ type: z.literal('checkStarted'), participantId: ParticipantId, byId: ParticipantId, by: z.string() }),
+  /** The check with this newcomer ended (ended, admitted, denied or gone); the newcomer's media stopped. */
+  z.object({ type: z.literal('checkEnded'), participantId: ParticipantId }),
   z.object({
     type: z.literal('connectionQuality'),
     participants: z.array(z.object({ id: ParticipantId, quality: ConnectionQuality })),

@@ -140,6 +140,10 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
     case 'mediaState':
     case 'activeSpeaker':
     case 'connectionQuality':
+    // A verifier's check (B7): the MediaController keeps it, with the media it carries.
+    // falls through
+    case 'checkStarted':
+    case 'checkEnded':
     // E2EE and chat messages: their controllers keep that state.
     // falls through
     case 'groupState':

@@ -128,7 +128,7 @@ export class Meeting {
     t.admittedAt = null;
     t.verification = null;
     t.admissionCheck = null;
-    if (t.role === 'cohost') t.role = 'participant';
+    if (t.role === 'cohost' || t.role === 'verifier') t.role = 'participant';
     return t;
   }
 
@@ -207,7 +207,7 @@ export class Meeting {
   }
 
   /** The host makes an admitted participant a co-host, or back; returns the target, or null if unchanged. */
-  setRole(actorId: string, targetId: string, role: 'cohost' | 'participant'): Participant | null {
+  setRole(actorId: string, targetId: string, role: 'cohost' | 'verifier' | 'participant'): Participant | null {
     this.authorize(actorId, 'setRole');
     const t = this.target(targetId, 'admitted');
     if (t.role === 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'The host stays the host.');

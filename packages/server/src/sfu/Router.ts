@@ -20,13 +20,18 @@ export class MediaRefusal extends Error {}
 /**
  * One meeting's media plane. Knows nothing of passwords or roles: the meeting layer decides who
  * may publish what and who is admitted, then calls publish / subscribe / closeParticipant.
- * Every admitted participant receives every other participant's producers.
+ * Every admitted participant receives every other participant's producers, except while a private
+ * pair (a verifier's check) is open: then the pair's media stays between its two sides.
  */
 export class Router {
   private readonly senders = new Map<string, Transport>();
   private readonly producers = new Map<string, Map<MediaSource, Producer>>();
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly preferences = new Map<string, { participantId: string; source: MediaSource; maxHeight: number }[]>();
+  /** Private pairs (a verifier's check, B7): each side's media goes to the other side only. */
+  private readonly pairs = new Map<string, string>();
+  /** Participants who receive media from their pair partner only (the newcomer being checked). */
+  private readonly isolated = new Set<string>();
   private _closed = false;
 
   constructor(
@@ -135,6 +140,37 @@ export class Router {
     this.preferences.set(participantId, tiles);
   }
 
+  /**
+   * Opens a private pair (B7): from now on `isolated`'s media goes to `partner` only, `partner`'s
+   * to `isolated` only, and `isolated` receives nothing but `partner`'s. Nobody else, not even the
+   * recorder or the active-speaker highlight, sees either side's media while the pair is open.
+   */
+  pair(isolated: string, partner: string): void {
+    if (this._closed) return;
+    this.unpair(isolated, false);
+    this.unpair(partner, false);
+    this.pairs.set(isolated, partner);
+    this.pairs.set(partner, isolated);
+    this.isolated.add(isolated);
+    this.changed();
+  }
+
+  /** Closes the pair this participant is in, if any; media flows by the ordinary rules again. */
+  unpair(participantId: string, sync = true): void {
+    const partner = this.pairs.get(participantId);
+    if (partner === undefined) return;
+    this.pairs.delete(participantId);
+    this.pairs.delete(partner);
+    this.isolated.delete(participantId);
+    this.isolated.delete(partner);
+    if (sync) this.changed();
+  }
+
+  /** The participant's pair partner, if it is in a private pair. */
+  partnerOf(participantId: string): string | undefined {
+    return this.pairs.get(participantId);
+  }
+
   /** Stops one source at once (permission withdrawn, the host stopped it). */
   closeProducer(participantId: string, source: MediaSource): boolean {
     const p = this.producers.get(participantId)?.get(source);
@@ -144,6 +180,7 @@ export class Router {
 
   /** Removed, sent back, gone: everything of this participant stops, in both directions. */
   closeParticipant(participantId: string): void {
+    this.unpair(participantId, false);
     this.senders.get(participantId)?.close();
     for (const p of this.producers.get(participantId)?.values() ?? []) p.close();
     this.producers.delete(participantId);
@@ -157,6 +194,7 @@ export class Router {
   publishing(): Map<string, MediaSource[]> {
     const out = new Map<string, MediaSource[]>();
     for (const [pid, m] of this.producers) {
+      if (this.pairs.has(pid)) continue;
       const live = [...m.values()].filter((p) => !p.closed).map((p) => p.source);
       if (live.length) out.set(pid, live);
     }
@@ -165,13 +203,17 @@ export class Router {
 
   /** Every live producer, for observers that only read media (the server recorder). */
   *allProducers(): IterableIterator<Producer> {
-    for (const m of this.producers.values()) for (const p of m.values()) if (!p.closed) yield p;
+    for (const [pid, m] of this.producers) {
+      if (this.pairs.has(pid)) continue;
+      for (const p of m.values()) if (!p.closed) yield p;
+    }
   }
 
   /** The loudest microphone above a floor, for the active-speaker highlight. */
   loudest(): string | null {
     let best: Producer | null = null;
-    for (const m of this.producers.values()) {
+    for (const [pid, m] of this.producers) {
+      if (this.pairs.has(pid)) continue;
       const mic = m.get('microphone');
       if (mic && !mic.closed && mic.level > 20 && (!best || mic.level > best.level)) best = mic;
     }
@@ -188,8 +230,13 @@ export class Router {
 
   private producersFor(participantId: string): Producer[] {
     const out: Producer[] = [];
+    const only = this.isolated.has(participantId) ? this.pairs.get(participantId) : undefined;
     for (const [pid, m] of this.producers) {
       if (pid === participantId) continue;
+      // An isolated participant receives its partner only; a paired one's media reaches its partner only.
+      if (this.isolated.has(participantId) && pid !== only) continue;
+      const partner = this.pairs.get(pid);
+      if (partner !== undefined && partner !== participantId) continue;
       for (const p of m.values()) if (!p.closed) out.push(p);
     }
     return out;

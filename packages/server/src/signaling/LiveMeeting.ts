@@ -6,6 +6,7 @@ import { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
 import { DeliveryService, type EpochChange } from '../e2ee/DeliveryService.js';
 import { recordingState } from './RecordingHandler.js';
+import { CheckSessions } from './CheckSessions.js';
 
 export interface LiveMeetingOptions {
   media: MediaConfig;
@@ -24,6 +25,8 @@ export class LiveMeeting {
   readonly router: Router;
   /** The MLS delivery service, in end-to-end encrypted meetings only. */
   readonly ds: DeliveryService | null;
+  /** Verifiers' one-to-one checks of newcomers (B7). */
+  readonly checks: CheckSessions;
   /** Chat order: every message gets the next number, so all members show the same order. */
   chatSeq = 0;
   /** Joins under way (password checked, not yet arrived): the meeting stays loaded for them. */
@@ -52,6 +55,7 @@ export class LiveMeeting {
       subscribeOffer: (pid, offer) => this.peers.get(pid)?.send({ type: 'subscribeOffer', ...offer }),
       producersChanged: () => this.publishMedia(),
     });
+    this.checks = new CheckSessions(meeting, this.router, this.peers);
     this.ticker = setInterval(() => this.tick(), SPEAKER_INTERVAL_MS).unref();
   }
 
@@ -119,6 +123,7 @@ export class LiveMeeting {
 
   /** The participant is out of the meeting proper (left, removed, denied, sent back): no media, no keys. */
   departed(participantId: string): void {
+    this.checks.gone(participantId);
     this.router.closeParticipant(participantId);
     this.ds?.gone(participantId);
   }
@@ -135,6 +140,7 @@ export class LiveMeeting {
 
   close(): void {
     clearInterval(this.ticker);
+    this.checks.close();
     this.router.close();
     this.ds?.close();
     for (const t of this.graceTimers.values()) clearTimeout(t);

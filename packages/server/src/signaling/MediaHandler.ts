@@ -23,8 +23,11 @@ export const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaMsg['type']>([
   'suspendAll',
 ]);
 
+/** What a newcomer under a check may send: its own media, and answers for what it receives. */
+const CHECK_MEDIA_TYPES: ReadonlySet<string> = new Set<MediaMsg['type']>(['publish', 'subscribeAnswer', 'resubscribe', 'videoPreferences']);
+
 /**
- * Media messages of an admitted participant. The permission to publish each source is decided
+ * Media messages of an admitted participant (or of a newcomer during a verifier's check, B7). The permission to publish each source is decided
  * here, on the server, from the meeting's rules (C1, C2): a modified client that offers a track
  * it may not send is refused, and its packets are forwarded to no one.
  */
@@ -41,8 +44,10 @@ export class MediaHandler {
     const m = live.meeting;
     const me = m.get(seat.participantId);
     if (!me) throw new MeetingError(ErrorCode.NOT_JOINED);
-    if (me.state !== 'admitted') throw new MeetingError(ErrorCode.NOT_ADMITTED);
     const pid = me.id;
+    // A newcomer in the waiting room sends and receives media only while a verifier checks them (B7).
+    const inCheck = live.checks.of(pid) !== undefined;
+    if (me.state !== 'admitted' && !(inCheck && CHECK_MEDIA_TYPES.has(msg.type))) throw new MeetingError(ErrorCode.NOT_ADMITTED);
 
     switch (msg.type) {
       case 'publish': {
@@ -50,7 +55,7 @@ export class MediaHandler {
         if (new Set(sources).size !== sources.length || new Set(msg.tracks.map((t) => t.mid)).size !== sources.length) {
           throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'Each source and each mid may appear once.');
         }
-        const forbidden = sources.filter((s) => !m.canPublish(pid, s));
+        const forbidden = sources.filter((s) => !m.canPublish(pid, s) && !live.checks.allowsPublishing(pid, s));
         if (forbidden.length) {
           await this.audit.append({ kind: AuditKind.MEDIA_REFUSED, actor: pid, meetingId: m.id, data: { sources: forbidden } });
           throw new MeetingError(ErrorCode.FORBIDDEN, `You are not allowed to send: ${forbidden.join(', ')}.`);

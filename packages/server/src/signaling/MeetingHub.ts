@@ -233,9 +233,21 @@ export class MeetingHub {
     switch (msg.type) {
       case 'admit': {
         const t = m.admit(actor, msg.participantId, now, msg.check);
+        // A check with them ends here: their check-only media stops before they receive the meeting's.
+        live.checks.end(t.id);
         live.welcome(t.id);
         live.publish();
         await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(msg.check && { check: msg.check }) });
+        return;
+      }
+      case 'startCheck': {
+        const s = live.checks.start(actor, msg.participantId, now);
+        await audit(AuditKind.CHECK_STARTED, { participantId: s.newcomerId, displayName: m.get(s.newcomerId)?.displayName ?? null });
+        return;
+      }
+      case 'endCheck': {
+        const s = live.checks.stop(actor, msg.participantId);
+        if (s) await audit(AuditKind.CHECK_ENDED, { participantId: s.newcomerId, verifierId: s.verifierId, seconds: Math.round((now - s.startedAt) / 1000) });
         return;
       }
       case 'setRole': {

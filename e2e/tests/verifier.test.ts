@@ -1,0 +1,129 @@
+// B7 with raw clients: the verifier role may admit, deny and check newcomers, nothing else; a
+// newcomer in the waiting room may send media only while a check with them is open.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { createMeeting, guest, hostSession } from '../support/fixtures.js';
+import type { HttpClient } from '../support/http.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { WsClient } from '../support/ws.js';
+
+let server: RunningServer;
+let host: HttpClient;
+
+before(async () => {
+  server = await startServer();
+  host = await hostSession(server, 'verifier-host');
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+const DUMMY_SDP = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+
+async function arrive(meetingId: string, password: string, displayName: string) {
+  const { ws } = await guest(server);
+  const r = await ws.request({ type: 'join', meetingId, displayName, password });
+  assert.equal(r.type, 'joined', JSON.stringify(r));
+  return { ws, id: r.participantId as string };
+}
+
+function auditWithActor(meetingId: string): { kind: string; actor: string; data: Record<string, any> }[] {
+  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
+  try {
+    const rows = db.prepare('select kind, actor, data from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; actor: string; data: string }[];
+    return rows.map((r) => ({ kind: r.kind, actor: r.actor, data: JSON.parse(r.data) }));
+  } finally {
+    db.close();
+  }
+}
+
+describe('the verifier (B7), enforced by the server', () => {
+  it('a verifier checks and admits; nobody publishes from the waiting room without a check; participants cannot check', async () => {
+    const m = await createMeeting(host, 'Checked entry', { level: 'low' });
+    const h = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
+    assert.equal((await h.request({ type: 'join', meetingId: m.id, displayName: 'Host' })).type, 'joined');
+    const sockets: WsClient[] = [h];
+    try {
+      const bob = await arrive(m.id, m.password, 'Bob');
+      const vera = await arrive(m.id, m.password, 'Vera');
+      sockets.push(bob.ws, vera.ws);
+      for (const p of [bob, vera]) assert.equal((await h.request({ type: 'admit', participantId: p.id })).type, 'ok');
+      const newt = await arrive(m.id, m.password, 'Newt');
+      sockets.push(newt.ws);
+
+      // Waiting, with no check open: no media at all.
+      assert.equal((await newt.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'camera' }] })).code, 'NOT_ADMITTED');
+      // A plain participant cannot check anyone, nor make verifiers.
+      assert.equal((await bob.ws.request({ type: 'startCheck', participantId: newt.id })).code, 'FORBIDDEN');
+      assert.equal((await bob.ws.request({ type: 'setRole', participantId: vera.id, role: 'verifier' })).code, 'FORBIDDEN');
+
+      // The host makes Vera a verifier: she now sees the waiting room, and may do nothing else.
+      const sees = vera.ws.after('waitingRoom', (x) => x.entries.some((e: { id: string }) => e.id === newt.id));
+      assert.equal((await h.request({ type: 'setRole', participantId: vera.id, role: 'verifier' })).type, 'ok');
+      await sees;
+      assert.equal(vera.ws.last('roster')?.participants.find((p: { id: string }) => p.id === vera.id)?.role, 'verifier');
+      for (const bad of [
+        { type: 'remove', participantId: bob.id },
+        { type: 'setLocked', locked: true },
+        { type: 'admitAll' },
+        { type: 'setMediaPermissions', permissions: { camera: true } },
+        { type: 'setRole', participantId: bob.id, role: 'verifier' },
+        { type: 'stopMedia', participantId: bob.id, source: 'camera' },
+      ]) {
+        assert.equal((await vera.ws.request(bad)).code, 'FORBIDDEN', JSON.stringify(bad));
+      }
+
+      // Vera opens a check: Newt is told who checks, and may now offer camera and microphone (the
+      // dummy offer gets past the permission check and is refused as SDP), but never the screen.
+      const told = newt.ws.after('checkStarted');
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: newt.id })).type, 'ok');
+      const started = await told;
+      assert.equal(started.by, 'Vera');
+      assert.equal(started.participantId, newt.id);
+      assert.equal((await newt.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'camera' }] })).code, 'INVALID_MESSAGE');
+      assert.equal((await newt.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'screen' }] })).code, 'FORBIDDEN');
+      // Bob, who is not in the check, is told nothing of it.
+      assert.equal(bob.ws.messages.some((x) => x.type === 'checkStarted'), false);
+      // The host cannot open a second check with the same newcomer while Vera's is open.
+      assert.equal((await h.request({ type: 'startCheck', participantId: newt.id })).code, 'FORBIDDEN');
+
+      // Ending the check closes the door again.
+      const ended = newt.ws.after('checkEnded');
+      assert.equal((await vera.ws.request({ type: 'endCheck', participantId: newt.id })).type, 'ok');
+      await ended;
+      assert.equal((await newt.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'camera' }] })).code, 'NOT_ADMITTED');
+
+      // A new check, then Vera admits with what she checked: recorded with her as the checker.
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: newt.id })).type, 'ok');
+      const endedByAdmit = newt.ws.after('checkEnded');
+      const admitted = newt.ws.after('admitted');
+      assert.equal((await vera.ws.request({ type: 'admit', participantId: newt.id, check: { face: true, voice: true, name: false } })).type, 'ok');
+      await endedByAdmit;
+      const self = (await admitted).self;
+      assert.equal(self.admissionCheck.by, vera.id);
+      assert.equal(self.admissionCheck.byName, 'Vera');
+      const rows = auditWithActor(m.id);
+      const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
+      assert.ok(admission, 'the admission is audited');
+      assert.equal(admission.actor, vera.id);
+      assert.deepEqual(admission.data.check, { face: true, voice: true, name: false });
+      assert.ok(rows.some((r) => r.kind === 'participant.check_started' && r.actor === vera.id && r.data.participantId === newt.id));
+      assert.ok(rows.some((r) => r.kind === 'participant.check_ended' && r.actor === vera.id));
+      assert.ok(rows.some((r) => r.kind === 'participant.role_changed' && r.data.role === 'verifier'));
+
+      // A verifier denies, too; a denied newcomer's check ends.
+      const late = await arrive(m.id, m.password, 'Late');
+      sockets.push(late.ws);
+      await vera.ws.after('waitingRoom', (x) => x.entries.some((e: { id: string }) => e.id === late.id)).catch(() => undefined);
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: late.id })).type, 'ok');
+      const veraTold = vera.ws.after('checkEnded', (x) => x.participantId === late.id);
+      assert.equal((await vera.ws.request({ type: 'deny', participantId: late.id })).type, 'ok');
+      await veraTold;
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+});

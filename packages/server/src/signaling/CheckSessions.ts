@@ -1,0 +1,98 @@
+import { ErrorCode, type MediaSource } from '@kaigi/protocol';
+import { MeetingError } from '../meeting/MeetingError.js';
+import type { Meeting } from '../meeting/Meeting.js';
+import type { Router } from '../sfu/Router.js';
+import type { Peer } from './Peer.js';
+
+export interface CheckSession {
+  newcomerId: string;
+  verifierId: string;
+  startedAt: number;
+}
+
+const CHECK_SOURCES: readonly MediaSource[] = ['camera', 'microphone'];
+
+/**
+ * One-to-one checks of newcomers before admission (B7). While a check is open, the newcomer (still
+ * in the waiting room) may send camera and microphone, and the Router keeps both sides' media
+ * between the two of them: the meeting receives neither. Ending the check (explicitly, by admit
+ * or deny, or because either side left) stops the newcomer's media at once.
+ */
+export class CheckSessions {
+  /** By newcomer. */
+  private readonly sessions = new Map<string, CheckSession>();
+
+  constructor(
+    private readonly meeting: Meeting,
+    private readonly router: Router,
+    private readonly peers: ReadonlyMap<string, Peer>,
+  ) {}
+
+  /** The open check this participant is in, on either side. */
+  of(participantId: string): CheckSession | undefined {
+    const own = this.sessions.get(participantId);
+    if (own) return own;
+    for (const s of this.sessions.values()) if (s.verifierId === participantId) return s;
+    return undefined;
+  }
+
+  /** Whether this participant may send `source` because of an open check (camera and microphone only). */
+  allowsPublishing(participantId: string, source: MediaSource): boolean {
+    return this.of(participantId) !== undefined && CHECK_SOURCES.includes(source);
+  }
+
+  start(actorId: string, newcomerId: string, now: number): CheckSession {
+    const actor = this.meeting.authorize(actorId, 'startCheck');
+    const t = this.meeting.get(newcomerId);
+    if (!t || t.state !== 'waiting') throw new MeetingError(ErrorCode.UNKNOWN_PARTICIPANT, 'That person is not in the waiting room.');
+    const existing = this.sessions.get(t.id);
+    if (existing?.verifierId === actor.id) return existing;
+    if (existing) throw new MeetingError(ErrorCode.FORBIDDEN, 'Someone else is checking that person.');
+    const mine = this.of(actor.id);
+    if (mine) this.end(mine.newcomerId);
+    const session: CheckSession = { newcomerId: t.id, verifierId: actor.id, startedAt: now };
+    this.sessions.set(t.id, session);
+    this.router.pair(t.id, actor.id);
+    // The newcomer receives the verifier's media only (the pair sees to that).
+    this.router.subscribe(t.id);
+    const msg = { type: 'checkStarted', participantId: t.id, byId: actor.id, by: actor.displayName } as const;
+    this.peers.get(t.id)?.send(msg);
+    this.peers.get(actor.id)?.send(msg);
+    return session;
+  }
+
+  /** Ends the check of this newcomer, if one is open; the newcomer's media stops. */
+  end(newcomerId: string): CheckSession | undefined {
+    const s = this.sessions.get(newcomerId);
+    if (!s) return undefined;
+    this.sessions.delete(newcomerId);
+    this.router.unpair(newcomerId);
+    const newcomer = this.meeting.get(newcomerId);
+    // Still waiting (or already gone): nothing of theirs flows any more, in either direction.
+    if (!newcomer || newcomer.state !== 'admitted') this.router.closeParticipant(newcomerId);
+    // What the verifier sent only for the check stops too.
+    for (const source of CHECK_SOURCES) {
+      if (!this.meeting.canPublish(s.verifierId, source)) this.router.closeProducer(s.verifierId, source);
+    }
+    const msg = { type: 'checkEnded', participantId: newcomerId } as const;
+    this.peers.get(newcomerId)?.send(msg);
+    this.peers.get(s.verifierId)?.send(msg);
+    return s;
+  }
+
+  /** Ends an explicit check; only its verifier or someone who runs checks may. */
+  stop(actorId: string, newcomerId: string): CheckSession | undefined {
+    this.meeting.authorize(actorId, 'endCheck');
+    return this.end(newcomerId);
+  }
+
+  /** The participant left, was denied, removed or admitted: any check it is in ends. */
+  gone(participantId: string): void {
+    const s = this.of(participantId);
+    if (s) this.end(s.newcomerId);
+  }
+
+  close(): void {
+    this.sessions.clear();
+  }
+}
