@@ -47,9 +47,10 @@ export class HttpClient {
 }
 
 /**
- * POSTs a body the server will refuse as too large and returns the status it answered with.
- * The server answers (413) and closes before the body is all sent; fetch may then report only
- * the broken pipe, so this reads the response as soon as it comes and ignores the write error.
+ * POSTs a request that announces a body the server will refuse as too large, and returns the
+ * status it answered with. Only the headers are sent: the server answers 413 from the
+ * Content-Length alone, and a client still writing 26 MB when the server closes would see a
+ * broken pipe instead of the answer, depending on timing.
  */
 export async function oversizedPostStatus(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   const https = await import('node:https');
@@ -57,8 +58,9 @@ export async function oversizedPostStatus(url: string, headers: Record<string, s
     const req = https.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+      req.destroy();
     });
-    req.on('error', (err) => setTimeout(() => reject(err), 2000).unref());
-    req.end(body);
+    req.on('error', reject);
+    req.flushHeaders();
   });
 }
