@@ -25,7 +25,7 @@ export interface ProductFacts {
   waitingRoom: boolean;
   /** Pre-registration with personal join links (B3): not in this build. */
   preRegistration: boolean;
-  /** Two-factor sign-in (B5: TOTP, WebAuthn): not in this build; accounts sign in with a password. */
+  /** Two-factor sign-in (B5): TOTP, recovery codes and passkeys (security/totp.ts, http/twoFactorRoutes.ts). */
   twoFactor: boolean;
   /** The client is a web page served by this server: nothing to download or install (A1). */
   browserOnly: boolean;
@@ -50,7 +50,7 @@ export function productFacts(): ProductFacts {
     hostActions: HOST_ACTIONS.filter((a) => can('host', a)),
     waitingRoom: true,
     preRegistration: false,
-    twoFactor: false,
+    twoFactor: true,
     browserOnly: true,
     chatLinksHttpOnly: true,
     invitation: { neutralSubject: true, passwordInFragment: true, idPasswordPair: true, separatePasswordMessage: true },
