@@ -33,6 +33,8 @@ export class MediaController extends Store<MediaSnapshot> {
   private hook: Window['__kaigi'];
   /** The meeting asks that everyone but hosts enter muted with the camera off (C1). */
   private muteOnEntry = false;
+  /** Our participant ID from the moment we joined (a newcomer has no `selfId` before admission). */
+  private joinedAs: string | null = null;
 
   constructor(
     private readonly client: SignalingClient,
@@ -59,7 +61,8 @@ export class MediaController extends Store<MediaSnapshot> {
   // ---- for the UI -------------------------------------------------------------------------
 
   allowed(source: MediaSource): boolean {
-    return runsMeeting(this.snap.role) || this.snap.permissions[source];
+    // During a verifier's check (B7) both sides may send camera and microphone; the server says the same.
+    return runsMeeting(this.snap.role) || this.snap.permissions[source] || (this.snap.check !== null && source !== 'screen');
   }
 
   /** Turns a source on (capturing it) or off. */
@@ -174,6 +177,7 @@ export class MediaController extends Store<MediaSnapshot> {
   private onMessage(msg: ServerMessage): void {
     switch (msg.type) {
       case 'joined':
+        this.joinedAs = msg.participantId;
         if (msg.state === 'waiting') this.deactivate();
         else if (this.client.resumed) this.recover();
         return;
@@ -211,6 +215,21 @@ export class MediaController extends Store<MediaSnapshot> {
           this.notify(msg.reason, msg.source);
         }
         return;
+      case 'checkStarted': {
+        const side = msg.participantId === this.joinedAs ? 'newcomer' : 'verifier';
+        // A newcomer's transports exist only while the check is open.
+        if (side === 'newcomer') this.activate();
+        this.update({ check: { participantId: msg.participantId, byId: msg.byId, by: msg.by, side } });
+        return;
+      }
+      case 'checkEnded': {
+        const check = this.snap.check;
+        if (check?.participantId !== msg.participantId) return;
+        this.update({ check: null });
+        if (check.side === 'newcomer') this.deactivate();
+        else for (const s of ['camera', 'microphone'] as const) if (!this.allowed(s)) this.stopLocal(s);
+        return;
+      }
       case 'connectionQuality':
         this.serverQuality = new Map(msg.participants.flatMap((p) => (p.quality === 'lost' ? [] : [[p.id, p.quality] as const])));
         return;

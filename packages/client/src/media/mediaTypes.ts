@@ -46,6 +46,16 @@ export interface MediaSnapshot {
   notice: MediaNotice | null;
   devices: DeviceList;
   selected: { microphone: string; camera: string };
+  /** A verifier's one-to-one check we are in (B7), on either side; null otherwise. */
+  check: CheckView | null;
+}
+
+/** An open check: who is checked, by whom, and which side this browser is. */
+export interface CheckView {
+  participantId: string;
+  byId: string;
+  by: string;
+  side: 'newcomer' | 'verifier';
 }
 
 export interface VideoTile {
@@ -70,6 +80,7 @@ export const INITIAL_MEDIA: MediaSnapshot = {
   notice: null,
   devices: NO_DEVICES,
   selected: { microphone: '', camera: '' },
+  check: null,
 };
 
 /** The tests' debug hook: the two connections, and a simulated network drop. */

@@ -17,6 +17,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LEVEL_NAME } from '../components/LevelBanner';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RecordingControl } from '../components/RecordingIndicator';
+import { CheckButton, CheckPanel, VerifierRoleButton } from '../components/VerifierCheck';
 
 /** Runs one host action at a time per control, so double clicks send one message. */
 function useAction(session: MeetingSession) {
@@ -73,6 +74,7 @@ export function ParticipantActions({
           {t(cohost ? 'removeCohostShort' : 'makeCohostShort')}
         </button>
       )}
+      <VerifierRoleButton session={session} participant={participant} />
       {(['microphone', 'camera', 'screen'] as const)
         .filter((source) => sources.includes(source))
         .map((source) => (
@@ -324,6 +326,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
                     >
                       {t('admitShort')}
                     </button>
+                    <CheckButton session={session} participantId={w.id} name={w.displayName} />
                     <button
                       type="button"
                       className="small-button danger"
@@ -337,6 +340,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
               ))}
             </ul>
           )}
+          <CheckPanel session={session} />
           <AdmitCheckDialog
             entry={checking}
             busy={admitting}

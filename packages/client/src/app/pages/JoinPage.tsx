@@ -6,6 +6,7 @@ import { useMeetingSession } from '../../session/useMeetingSession';
 import { MediaPreview } from '../components/MediaPreview';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { TextField } from '../components/TextField';
+import { NewcomerCheck } from '../components/VerifierCheck';
 import { Link, navigate } from '../router';
 import { MeetingView } from './MeetingView';
 
@@ -156,6 +157,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
             </p>
           )}
           <ProblemAlert problem={state.problem} />
+          <NewcomerCheck session={session} />
           <div className="button-row">
             <button type="button" onClick={leave}>
               {t('leaveWaitingRoom')}

@@ -16,6 +16,7 @@ import { RecordingIndicator } from '../components/RecordingIndicator';
 import { SafetyCodePanel } from '../components/SafetyCodePanel';
 import { useMediaSnapshot } from '../components/useMedia';
 import { VideoGrid } from '../components/VideoGrid';
+import { VerifierBadge, VerifierControls } from '../components/VerifierCheck';
 import { HostControls, ParticipantActions } from './HostControls';
 
 const QUALITY_KEY = { good: 'connectionGood', fair: 'connectionFair', poor: 'connectionPoor' } as const;
@@ -83,6 +84,7 @@ function ParticipantItem({
       {isSelf && <span className="you">{t('you')}</span>}{' '}
       {p.role === 'host' && <span className="badge badge-host">{t('roleHost')}</span>}{' '}
       {p.role === 'cohost' && <span className="badge badge-host">{t('roleCohost')}</span>}{' '}
+      {p.role === 'verifier' && <VerifierBadge />}{' '}
       <span className="badge">{p.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>{' '}
       {group && <VerificationBadge p={p} group={group} />}{' '}
       <AdmissionCheckNote p={p} />{' '}
@@ -206,6 +208,7 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
       </div>
 
       {isHost && <HostControls session={session} />}
+      {state.role === 'verifier' && <VerifierControls session={session} />}
     </div>
   );
 }
