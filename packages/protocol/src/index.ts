@@ -16,3 +16,4 @@ export * from './invitation.js';
 export * from './report.js';
 export * from './guidance.js';
 export * from './twoFactor.js';
+export * from './sso.js';

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadOidcConfig, type OidcConfig } from './sso/oidcConfig.js';
 
 export interface Config {
   host: string;
@@ -33,6 +34,8 @@ export interface Config {
   policyFile: string | null;
   /** A P-256 public key (PEM file) every browser recording must also be encrypted to, or null. */
   recordingEscrowKeyPath: string | null;
+  /** Single sign-on through an OpenID Connect provider (B5, KAIGI_OIDC_*), or null. */
+  oidc: OidcConfig | null;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
     policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,
     recordingEscrowKeyPath: env.KAIGI_RECORDING_ESCROW_KEY ? path.resolve(env.KAIGI_RECORDING_ESCROW_KEY) : null,
+    oidc: loadOidcConfig(env),
   };
 }

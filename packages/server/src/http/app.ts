@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { newSecret } from '../security/random.js';
 import { signalingRoute } from '../signaling/signalingRoute.js';
 import { authRoutes } from './authRoutes.js';
+import { oidcRoutes } from './oidcRoutes.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceValue, secureCookie } from './cookies.js';
 import { HttpError } from './HttpError.js';
 import { meetingRoutes } from './meetingRoutes.js';
@@ -69,6 +70,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   app.get('/api/health', async () => ({ ok: true, ...services.hub.stats() }));
   app.get('/api/openapi.json', async () => openApiDocument(config.publicUrl));
   authRoutes(app, services);
+  oidcRoutes(app, services);
   meetingRoutes(app, services);
   meetingDataRoutes(app, services);
   localRecordingRoutes(app, services);

@@ -78,8 +78,11 @@ export class UserStore {
     return ok && r.disabled === 0 ? toUser(r) : null;
   }
 
-  /** `twoFactor`: the sign-in used a second factor as well as the password (B5). */
-  async createSession(userId: string, twoFactor = false): Promise<{ sessionId: string; csrfToken: string; expiresAt: Date }> {
+  /**
+   * `twoFactor`: the sign-in used a second factor as well as the password, or the single sign-on
+   * provider asserted more than one (B5). `method`: 'oidc' for single sign-on.
+   */
+  async createSession(userId: string, twoFactor = false, method: 'oidc' | null = null): Promise<{ sessionId: string; csrfToken: string; expiresAt: Date }> {
     const sessionId = newSecret();
     const csrfToken = newSecret();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
@@ -92,6 +95,7 @@ export class UserStore {
         created_at: nowIso(),
         expires_at: expiresAt.toISOString(),
         two_factor: twoFactor ? 1 : 0,
+        sign_in_method: method,
       })
       .execute();
     return { sessionId, csrfToken, expiresAt };

@@ -207,6 +207,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_kind_redacted').on('audit_log').columns(['kind', 'redacted_at']).execute();
     },
   },
+  '0010_oidc': {
+    async up(db: Kysely<unknown>) {
+      // Single sign-on (B5). How each session was signed in: null for a password, 'oidc'.
+      await db.schema.alterTable('sessions').addColumn('sign_in_method', 'text').execute();
+      // The link from a provider's (issuer, subject) to an account: the only way SSO finds one.
+      await db.schema
+        .createTable('oidc_identities')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('email', 'text')
+        .addColumn('email_verified', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_signin_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('oidc_identities_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema.createIndex('oidc_identities_user').on('oidc_identities').column('user_id').execute();
+      // Sign-ins in progress at the provider: SHA-256 of the state, of the browser's binding
+      // cookie, the nonce and the sealed PKCE verifier; single use, ten minutes.
+      await db.schema
+        .createTable('oidc_logins')
+        .addColumn('state_hash', 'text', (c) => c.primaryKey())
+        .addColumn('browser_hash', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('verifier_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oidc_logins_expires').on('oidc_logins').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,8 @@ export interface SessionsTable {
   expires_at: string;
   /** 1 when signed in with a second factor (B5). */
   two_factor: Generated<number>;
+  /** How the session was signed in: null for a password, 'oidc' for single sign-on (B5). */
+  sign_in_method: string | null;
 }
 
 export interface ApiTokensTable {
@@ -170,6 +172,30 @@ export interface PasskeyChallengesTable {
   expires_at: string;
 }
 
+// Single sign-on (B5).
+export interface OidcIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  /** What the provider last said, for the admin; never used to find the account. */
+  email: string | null;
+  email_verified: number | null;
+  created_at: string;
+  last_signin_at: string;
+}
+
+export interface OidcLoginsTable {
+  /** SHA-256 of the state sent to the provider. */
+  state_hash: string;
+  /** SHA-256 of the binding cookie of the browser that started the sign-in. */
+  browser_hash: string;
+  nonce: string;
+  /** The PKCE code verifier, sealed with context `oidc:<state_hash>`. */
+  verifier_sealed: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -184,4 +210,6 @@ export interface DB {
   passkeys: PasskeysTable;
   signin_tickets: SignInTicketsTable;
   passkey_challenges: PasskeyChallengesTable;
+  oidc_identities: OidcIdentitiesTable;
+  oidc_logins: OidcLoginsTable;
 }

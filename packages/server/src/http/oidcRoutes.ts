@@ -1,0 +1,155 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditKind, ErrorCode, SSO_ERROR_PARAM, SSO_STATE_TTL_SECONDS, paths, ssoPaths, type AuthProviders, type SsoError } from '@kaigi/protocol';
+import type { Services } from '../services.js';
+import { newSecret } from '../security/random.js';
+import { assertsMultiFactor, emailAllowed, OidcClient, ProviderRefused, ProviderUnavailable } from '../sso/OidcClient.js';
+import { OidcStore } from '../storage/OidcStore.js';
+import { SESSION_COOKIE, secureCookie } from './cookies.js';
+import { HttpError } from './HttpError.js';
+
+/**
+ * Binds a sign-in at the provider to the browser that started it: the callback must come with
+ * the same value, so a callback URL made in one browser (an attacker's) is refused in another.
+ * SameSite=Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
+ */
+export const OIDC_BROWSER_COOKIE = '__Host-kaigi_oidc';
+const isBrowserValue = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{43}$/.test(v);
+
+/** The error and its causes in a line (openid-client wraps the precise reason, e.g. which claim). */
+function reasonOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 4; e = e.cause, i++) parts.push(e.message);
+  return (parts.length ? parts.join(': ') : String(err)).slice(0, 300);
+}
+
+/**
+ * Single sign-on through OpenID Connect (B5): GET /api/auth/providers, GET /api/auth/oidc/start
+ * (redirects to the provider) and GET /api/auth/oidc/callback (finishes the sign-in, then
+ * redirects to the dashboard, or to the sign-in page with ?error=<SsoError>).
+ */
+export function oidcRoutes(app: FastifyInstance, services: Services): void {
+  const { config, audit, users } = services;
+  const settings = config.oidc;
+
+  app.get(ssoPaths.providers, async (): Promise<AuthProviders> => (settings ? [{ id: 'oidc', name: settings.name }] : []));
+
+  if (!settings) {
+    const notConfigured = async () => {
+      throw new HttpError(404, ErrorCode.NOT_FOUND, 'Single sign-on is not configured on this server.');
+    };
+    app.get(ssoPaths.oidcStart, notConfigured);
+    app.get(ssoPaths.oidcCallback, notConfigured);
+    return;
+  }
+
+  const redirectUri = `${config.publicUrl}${ssoPaths.oidcCallback}`;
+  const client = new OidcClient(settings, redirectUri);
+  const store = new OidcStore(services.db, services.sealer);
+
+  // Discovery at start, in the background: an unreachable provider does not stop the server;
+  // sign-in through it fails with a clear message and tries discovery again.
+  app.addHook('onReady', async () => {
+    client.ready().then(
+      () => app.log.info({ issuer: settings.issuer }, 'single sign-on provider discovered'),
+      (err: unknown) =>
+        app.log.warn(
+          { issuer: settings.issuer, reason: err instanceof Error ? err.message : String(err) },
+          'single sign-on provider not reachable; SSO sign-in fails until it is',
+        ),
+    );
+  });
+
+  const toSignIn = (reply: FastifyReply, error: SsoError) =>
+    reply.redirect(`${paths.signIn}?${new URLSearchParams({ [SSO_ERROR_PARAM]: error }).toString()}`, 302);
+
+  const refuse = async (req: FastifyRequest, reply: FastifyReply, error: SsoError, data: Record<string, unknown>) => {
+    await audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { method: 'oidc', ...data } });
+    return toSignIn(reply, error);
+  };
+
+  app.get(ssoPaths.oidcStart, async (req, reply) => {
+    let begun;
+    try {
+      begun = await client.begin();
+    } catch (err) {
+      req.log.warn({ issuer: settings.issuer, reason: err instanceof Error ? err.message : String(err) }, 'single sign-on provider not reachable');
+      return toSignIn(reply, 'sso_unavailable');
+    }
+    const existing = req.cookies[OIDC_BROWSER_COOKIE];
+    // One value per browser while it lives, so two tabs can each sign in.
+    const browser = isBrowserValue(existing) ? existing : newSecret();
+    await store.savePending(begun, browser);
+    reply.setCookie(OIDC_BROWSER_COOKIE, browser, { ...secureCookie(SSO_STATE_TTL_SECONDS), sameSite: 'lax' });
+    return reply.redirect(begun.url.href, 302);
+  });
+
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(ssoPaths.oidcCallback, async (req, reply) => {
+    const state = req.query.state;
+    const browser = req.cookies[OIDC_BROWSER_COOKIE];
+    // Unknown, used, expired, or started in another browser: refused before the provider is asked.
+    const pending = typeof state === 'string' && state.length <= 512 ? await store.takePending(state, isBrowserValue(browser) ? browser : null) : null;
+    if (!pending) return refuse(req, reply, 'sso_state', { reason: 'state' });
+
+    // The provider's answer exactly as it came, on the redirect URI the provider knows.
+    const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    const callbackUrl = new URL(`${redirectUri}${query}`);
+    let identity;
+    try {
+      identity = await client.finish(callbackUrl, pending);
+    } catch (err) {
+      if (err instanceof ProviderUnavailable) return refuse(req, reply, 'sso_unavailable', { reason: 'unavailable' });
+      if (err instanceof ProviderRefused) return refuse(req, reply, 'sso_cancelled', { reason: 'provider', error: err.error.slice(0, 64) });
+      const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+      const detail = reasonOf(err);
+      req.log.info({ code, reason: detail }, 'single sign-on refused');
+      return refuse(req, reply, 'sso_refused', { reason: 'token', ...(code && { code }), detail });
+    }
+
+    const claims = {
+      issuer: identity.issuer,
+      subject: identity.subject,
+      email: identity.email,
+      emailVerified: identity.emailVerified,
+      preferredUsername: identity.preferredUsername,
+    };
+    if (!emailAllowed(settings.allowedDomains, identity.email, identity.emailVerified)) {
+      return refuse(req, reply, 'sso_domain', {
+        reason: 'domain',
+        issuer: identity.issuer,
+        subject: identity.subject,
+        domain: identity.email?.slice(identity.email.lastIndexOf('@') + 1) ?? null,
+        emailVerified: identity.emailVerified,
+      });
+    }
+
+    // Linked by (issuer, subject) only: never by a name or an email.
+    let user = await store.userFor(identity.issuer, identity.subject);
+    if (user) {
+      await store.touch(claims);
+    } else {
+      const made = await store.createLinkedUser(claims);
+      user = made.user;
+      if (made.created) {
+        await audit.append({
+          kind: AuditKind.USER_ADDED,
+          actor: 'oidc',
+          data: { userId: user.id, username: user.username, admin: false, issuer: identity.issuer, subject: identity.subject },
+        });
+      }
+    }
+    if (user.disabled) return refuse(req, reply, 'sso_disabled', { reason: 'disabled', userId: user.id });
+
+    // The same session as a password sign-in; two factors when the provider asserted them.
+    const mfa = assertsMultiFactor(identity.amr);
+    const old = req.cookies[SESSION_COOKIE];
+    if (old) await users.deleteSession(old);
+    const s = await users.createSession(user.id, mfa, 'oidc');
+    reply.setCookie(SESSION_COOKIE, s.sessionId, { ...secureCookie(), expires: s.expiresAt });
+    await audit.append({
+      kind: AuditKind.SIGNIN_OK,
+      actor: user.id,
+      data: { address: req.ip, method: 'oidc', issuer: identity.issuer, mfa, amr: identity.amr.slice(0, 10) },
+    });
+    return reply.redirect(paths.dashboard, 302);
+  });
+}
