@@ -5,6 +5,7 @@ import { MeetingTitle, Username } from './text.js';
 import { LIMITS } from './limits.js';
 import { Retention } from './meetingData.js';
 import { SecondFactorChallenge } from './twoFactor.js';
+import { EntryRule, RegistrationMode } from './registration.js';
 
 // HTTP API bodies. Every request body is parsed with these schemas at the boundary.
 
@@ -51,6 +52,10 @@ const MeetingRules = {
   nameRule: NameRule.optional(),
   /** Everyone but hosts enters muted with the camera off (C1; on by default). */
   muteOnEntry: z.boolean().optional(),
+  /** Members-only entry, optionally from given email domains (B5, B6; off by default). */
+  entry: EntryRule.optional(),
+  /** Pre-registration with personal links (B3; off by default). */
+  registration: RegistrationMode.optional(),
 };
 
 export const CreateMeetingRequest = z
@@ -97,6 +102,8 @@ export const MeetingResource = z.object({
   window: TimeWindow,
   nameRule: NameRule,
   muteOnEntry: z.boolean(),
+  entry: EntryRule,
+  registration: RegistrationMode,
   createdAt: z.string(),
 });
 export type MeetingResource = z.infer<typeof MeetingResource>;

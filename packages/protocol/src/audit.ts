@@ -48,5 +48,12 @@ export const AuditKind = {
   MFA_REMOVED: 'mfa.removed',
   PASSKEY_ADDED: 'passkey.added',
   PASSKEY_REMOVED: 'passkey.removed',
+  // Pre-registration (B3): the host's decisions on each registrant, and a personal link used from two places at once.
+  REGISTERED: 'registration.created',
+  REGISTRATION_APPROVED: 'registration.approved',
+  REGISTRATION_REVOKED: 'registration.revoked',
+  REGISTRATION_SHARED: 'registration.used_twice',
+  /** An administrator set or cleared an account's email (what members-only domain lists check, B5). */
+  USER_EMAIL_SET: 'user.email_set',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

@@ -45,6 +45,9 @@ export const ErrorCode = {
   REGION_NOT_ALLOWED: 'REGION_NOT_ALLOWED',
   PASSWORD_TOO_SHORT: 'PASSWORD_TOO_SHORT',
   TWO_FACTOR_REQUIRED: 'TWO_FACTOR_REQUIRED',
+  MEMBERS_ONLY: 'MEMBERS_ONLY',
+  REGISTRATION_REQUIRED: 'REGISTRATION_REQUIRED',
+  REGISTRATION_REVOKED: 'REGISTRATION_REVOKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -96,6 +99,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   PASSWORD_TOO_SHORT: 'The meeting password is shorter than this organisation allows.',
   TWO_FACTOR_REQUIRED:
     'This needs a sign-in with two factors. Set up an authenticator app or a passkey on the Security page if you have none, then sign out and sign in again with it.',
+  MEMBERS_ONLY: 'This meeting is for signed-in members only. Sign in with your account, then join again.',
+  REGISTRATION_REQUIRED: 'This meeting needs registration: join with the personal link you received after registering.',
+  REGISTRATION_REVOKED: 'Your registration for this meeting was revoked: its link no longer works.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

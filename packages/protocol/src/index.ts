@@ -17,3 +17,4 @@ export * from './report.js';
 export * from './guidance.js';
 export * from './twoFactor.js';
 export * from './sso.js';
+export * from './registration.js';

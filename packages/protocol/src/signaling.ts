@@ -7,6 +7,7 @@ import { LIMITS } from './limits.js';
 import { FileResource } from './meetingData.js';
 import { AdmissionCheck, LevelInfo } from './policy.js';
 import { ConnectionQuality, MediaPermissions, MediaSource, PublishedTrack, RemoteTrack, Sdp } from './media.js';
+import { RegistrationId, RegistrationToken } from './registration.js';
 
 // One WebSocket at /ws per participant. Every client message may carry a reqId; the server's
 // `ok` or `error` answer echoes it.
@@ -22,6 +23,8 @@ export const JoinMessage = msg('join', {
   password: z.string().max(256).optional(),
   /** The browser can encrypt media end to end (SFrame in a worker). An E2EE meeting refuses it otherwise. */
   e2ee: z.boolean().optional(),
+  /** A registrant's personal join token (#reg= of the link, B3): stands in for the password where registration is on. */
+  registration: RegistrationToken.optional(),
 });
 export const ResumeMessage = msg('resume', {
   meetingId: MeetingId,
@@ -148,8 +151,8 @@ export type HostActionMessage = Extract<ClientMessage, { type: HostActionType }>
 export const Role = z.enum(['host', 'cohost', 'verifier', 'participant']);
 export type Role = z.infer<typeof Role>;
 
-/** How a person entered: as a guest with the password, or as a signed-in member. */
-export const EntryKind = z.enum(['guest', 'member']);
+/** How a person entered (B6): guest with the password, registrant with a personal link, signed-in member, member signed in with two factors. */
+export const EntryKind = z.enum(['guest', 'registrant', 'member', 'member2fa']);
 export type EntryKind = z.infer<typeof EntryKind>;
 
 export const ParticipantInfo = z.object({
@@ -157,6 +160,8 @@ export const ParticipantInfo = z.object({
   displayName: z.string(),
   role: Role,
   entry: EntryKind,
+  /** The registration whose personal link this person used (B3). */
+  registrationId: RegistrationId.nullable().optional(),
   joinedAt: z.number(),
   /** In an E2EE meeting: who compared the safety code with this person, and in which epoch. */
   verification: Verification.nullable(),
@@ -171,6 +176,8 @@ export const WaitingEntry = z.object({
   id: ParticipantId,
   displayName: z.string(),
   entry: EntryKind,
+  /** The registration whose personal link this person used (B3). */
+  registrationId: RegistrationId.nullable().optional(),
   arrivedAt: z.number(),
 });
 export type WaitingEntry = z.infer<typeof WaitingEntry>;
@@ -292,6 +299,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('checkStarted'), participantId: ParticipantId, byId: ParticipantId, by: z.string() }),
   /** The check with this newcomer ended (ended, admitted, denied or gone); the newcomer's media stopped. */
   z.object({ type: z.literal('checkEnded'), participantId: ParticipantId }),
+  /** To hosts: a personal link (B3) is in use from two places at once; these participants hold it. */
+  z.object({ type: z.literal('registrationAlert'), registrationId: RegistrationId, name: z.string(), participantIds: z.array(ParticipantId) }),
   z.object({
     type: z.literal('connectionQuality'),
     participants: z.array(z.object({ id: ParticipantId, quality: ConnectionQuality })),

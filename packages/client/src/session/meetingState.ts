@@ -40,6 +40,8 @@ export interface MeetingState {
   /** Why we are (back) at the form, or a server error worth showing. */
   problem: Problem | null;
   left: boolean;
+  /** To hosts: personal links (B3) in use from two places at once, newest last. */
+  registrationAlerts: Extract<ServerMessage, { type: 'registrationAlert' }>[];
 }
 
 export const initialMeetingState: MeetingState = {
@@ -56,6 +58,7 @@ export const initialMeetingState: MeetingState = {
   bans: [],
   problem: null,
   left: false,
+  registrationAlerts: [],
 };
 
 export type MeetingAction =
@@ -127,6 +130,8 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
       return { ...s, bans: msg.bans };
     case 'meetingState':
       return { ...s, meeting: msg.meeting };
+    case 'registrationAlert':
+      return { ...s, registrationAlerts: [...s.registrationAlerts.filter((a) => a.registrationId !== msg.registrationId), msg] };
     case 'ended':
       return outside({ code: msg.code });
     case 'error':
