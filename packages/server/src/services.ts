@@ -9,6 +9,7 @@ import { serverKey } from './security/serverKey.js';
 import { openDatabase, type Database } from './storage/Database.js';
 import { MeetingStore } from './storage/MeetingStore.js';
 import { UserStore } from './storage/UserStore.js';
+import { RegistrationStore } from './storage/RegistrationStore.js';
 import { ObjectStore } from './storage/ObjectStore.js';
 import { CertificateSigner } from './security/CertificateSigner.js';
 import { Purger } from './retention/Purger.js';
@@ -76,6 +77,7 @@ export async function openServices(config: Config): Promise<Services> {
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     organisation: policy,
     region: config.region,
+    registrations: new RegistrationStore(db, Sealer.open(config.dataDir)),
     onLevelRaised: (id) => void recording?.levelRaised(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'stopping recording failed')),
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });

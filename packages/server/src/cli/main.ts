@@ -9,6 +9,7 @@ import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
 import { openExportCommand } from './exportCommand.js';
 import { RECORDING_USAGE, recordingCommand, RecordingUsageError } from './recordingCommand.js';
+import { USER_EMAIL_USAGE, userEmailCommand } from './userEmailCommand.js';
 import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
@@ -16,6 +17,7 @@ const USAGE = `Usage: kaigi <command>
   user list                   list accounts
   user disable NAME           disable an account and end its sessions
   user enable NAME            enable an account again
+${USER_EMAIL_USAGE}
   token create USER [LABEL]   create an API token for USER (printed once)
   token list                  list API tokens
   token revoke ID             revoke an API token
@@ -74,6 +76,9 @@ async function run(argv: string[]): Promise<number> {
         out(`user ${name} ${cmd}d`);
         return 0;
       }
+      case 'user email':
+        await userEmailCommand(db, audit, rest, out);
+        return 0;
       case 'token create': {
         const name = rest[0];
         if (!name) throw new UsageError('token create needs a USER');

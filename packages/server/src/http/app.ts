@@ -17,6 +17,7 @@ import { meetingDataRoutes } from './meetingDataRoutes.js';
 import { localRecordingRoutes } from './localRecordingRoutes.js';
 import { reportRoutes } from './reportRoutes.js';
 import { invitationRoutes } from './invitationRoutes.js';
+import { registrationRoutes } from './registrationRoutes.js';
 import { openApiDocument } from './openapi.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 import { tlsOptions } from './tls.js';
@@ -76,6 +77,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   localRecordingRoutes(app, services);
   reportRoutes(app, services);
   invitationRoutes(app, services);
+  registrationRoutes(app, services);
   signalingRoute(app, services);
 
   const indexFile = path.join(config.clientDir, 'index.html');

@@ -4,6 +4,7 @@ import { MeetingError } from './MeetingError.js';
 import { can, type Action } from './Permissions.js';
 import { toInfo, toWaitingEntry, type Participant } from './Participant.js';
 import { admitArrival, defaultRules, raisedPolicy, runsMeeting, type MeetingRules } from './MeetingRules.js';
+import { withoutAccount } from './EntryRules.js';
 
 export interface Arrival {
   id: string;
@@ -15,6 +16,9 @@ export interface Arrival {
   resumeTokenHash: string;
   /** The signed-in account's name, for meetings that use account names (B4). */
   accountName?: string | null;
+  /** The registration whose personal link was used (B3), and the name it fixes (B4). */
+  registrationId?: string | null;
+  fixedName?: string | null;
   now: number;
 }
 
@@ -57,12 +61,13 @@ export class Meeting {
       if (this.bans.matches(a)) throw new MeetingError(ErrorCode.BANNED);
       if (this.locked) throw new MeetingError(ErrorCode.LOCKED);
     }
-    const displayName = admitArrival(this.rules, { role: a.role, displayName: a.displayName, accountName: a.accountName ?? null, now: a.now }, this.hostPresent());
+    const displayName = admitArrival(this.rules, { role: a.role, displayName: a.displayName, accountName: a.accountName ?? null, fixedName: a.fixedName ?? null, now: a.now }, this.hostPresent());
     const p: Participant = {
       id: a.id,
       displayName,
       role: a.role,
       entry: a.entry,
+      registrationId: a.registrationId ?? null,
       deviceHash: a.deviceHash,
       userId: a.userId,
       resumeTokenHash: a.resumeTokenHash,
@@ -93,7 +98,7 @@ export class Meeting {
   admit(actorId: string, targetId: string, now: number, check?: AdmissionCheck): Participant {
     const actor = this.authorize(actorId, 'admit');
     const t = this.target(targetId, 'waiting');
-    if (this.rules.policy.checkBeforeAdmission && t.entry === 'guest' && !check) throw new MeetingError(ErrorCode.CHECK_REQUIRED);
+    if (this.rules.policy.checkBeforeAdmission && withoutAccount(t.entry) && !check) throw new MeetingError(ErrorCode.CHECK_REQUIRED);
     if (check) t.admissionCheck = { by: actor.id, byName: actor.displayName, at: now, ...check };
     t.state = 'admitted';
     t.admittedAt = now;
@@ -110,7 +115,7 @@ export class Meeting {
   admitAll(actorId: string, now: number): Participant[] {
     this.authorize(actorId, 'admitAll');
     const waiting = [...this.participants.values()].filter((p) => p.state === 'waiting');
-    if (this.rules.policy.checkBeforeAdmission && waiting.some((p) => p.entry === 'guest')) {
+    if (this.rules.policy.checkBeforeAdmission && waiting.some((p) => withoutAccount(p.entry))) {
       throw new MeetingError(ErrorCode.CHECK_REQUIRED, 'In a high-confidentiality meeting each guest is checked and admitted one by one.');
     }
     for (const p of waiting) {

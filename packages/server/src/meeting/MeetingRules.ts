@@ -1,11 +1,14 @@
 import {
   compilePolicy,
+  DEFAULT_ENTRY_RULE,
   defaultOrganisationPolicy,
   EARLY_JOIN_MS,
   ErrorCode,
   LEVEL_RANK,
   nameMatches,
   type ConfidentialityLevel,
+  type EntryRule,
+  type RegistrationMode,
   type MeetingPolicy,
   type OrganisationPolicy,
   type NameRule,
@@ -26,6 +29,10 @@ export interface MeetingRules {
   nameRule: NameRule;
   /** Everyone but hosts enters muted with the camera off (C1). */
   muteOnEntry: boolean;
+  /** Members only, optionally from given email domains (B5, B6). */
+  entry: EntryRule;
+  /** Pre-registration (B3). */
+  registration: RegistrationMode;
 }
 
 /** Hosts and co-hosts: who runs the meeting. */
@@ -36,6 +43,8 @@ export interface ArrivalFacts {
   displayName: string;
   /** The signed-in account's name, if any. */
   accountName: string | null;
+  /** The name a registration fixes (B3, B4): it stands whatever the name pattern (account names still come first). */
+  fixedName?: string | null;
   now: number;
 }
 
@@ -56,6 +65,7 @@ export function admitArrival(rules: MeetingRules, a: ArrivalFacts, hostPresent: 
     if (!a.accountName) throw new MeetingError(ErrorCode.NAME_NOT_ALLOWED, 'This meeting uses account names: sign in to join.');
     return a.accountName;
   }
+  if (a.fixedName) return a.fixedName;
   if (!nameMatches(rule, a.displayName)) {
     throw new MeetingError(ErrorCode.NAME_NOT_ALLOWED, `Display names in this meeting must look like "${rule.kind === 'pattern' ? rule.pattern : ''}" (* stands for any text).`);
   }
@@ -79,5 +89,7 @@ export function defaultRules(org: OrganisationPolicy = defaultOrganisationPolicy
     window: { startsAt: null, endsAt: null },
     nameRule: { kind: 'free' },
     muteOnEntry: true,
+    entry: DEFAULT_ENTRY_RULE,
+    registration: 'off',
   };
 }

@@ -7,6 +7,8 @@ export interface Participant {
   readonly displayName: string;
   role: Role;
   readonly entry: EntryKind;
+  /** The registration whose personal link was used to join (B3), if any. */
+  readonly registrationId: string | null;
   /** SHA-256 of the browser's device cookie; the key bans hold on to. */
   readonly deviceHash: string;
   readonly userId: string | null;
@@ -25,6 +27,7 @@ export const toInfo = (p: Participant): ParticipantInfo => ({
   displayName: p.displayName,
   role: p.role,
   entry: p.entry,
+  registrationId: p.registrationId,
   joinedAt: p.admittedAt ?? p.arrivedAt,
   verification: p.verification,
   admissionCheck: p.admissionCheck,
@@ -34,5 +37,6 @@ export const toWaitingEntry = (p: Participant): WaitingEntry => ({
   id: p.id,
   displayName: p.displayName,
   entry: p.entry,
+  registrationId: p.registrationId,
   arrivedAt: p.arrivedAt,
 });

@@ -67,6 +67,8 @@ export function settleMeeting(
       window: body.window ?? before.rules.window,
       nameRule: body.nameRule ?? before.rules.nameRule,
       muteOnEntry: body.muteOnEntry ?? before.rules.muteOnEntry,
+      entry: body.entry ?? before.rules.entry,
+      registration: body.registration ?? before.rules.registration,
     },
   };
 }

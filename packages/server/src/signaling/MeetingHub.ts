@@ -19,6 +19,8 @@ import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
+import type { RegistrationStore } from '../storage/RegistrationStore.js';
+import { EntryGate } from './EntryGate.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
@@ -44,6 +46,8 @@ export interface HubOptions {
   onLevelRaised?: (meetingId: string) => void;
   /** The last participant left: the meeting's data starts its retention (E4). */
   onMeetingEnded?: (meetingId: string) => void;
+  /** Registrations and account emails, for members-only meetings and pre-registration (B3, B5). */
+  registrations?: RegistrationStore;
 }
 
 /**
@@ -57,6 +61,7 @@ export class MeetingHub {
   private readonly byAddress: RateLimiter;
   private readonly byMeeting: RateLimiter;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly gate: EntryGate;
 
   constructor(
     private readonly store: MeetingStore,
@@ -65,6 +70,7 @@ export class MeetingHub {
   ) {
     this.byAddress = new RateLimiter({ freeFailures: opts.failuresPerAddress });
     this.byMeeting = new RateLimiter({ freeFailures: opts.failuresPerMeeting });
+    this.gate = new EntryGate(opts.registrations ?? null, audit);
     this.sweeper = setInterval(() => {
       this.byAddress.sweep();
       this.byMeeting.sweep();
@@ -94,7 +100,9 @@ export class MeetingHub {
       });
       throw new MeetingError(ErrorCode.TWO_FACTOR_REQUIRED);
     }
-    if (!isHost) {
+    // Where a meeting has registration, a registrant's personal link stands in for the password (B3).
+    const registration = isHost ? null : await this.gate.credential(meetingId, record?.rules, msg.registration);
+    if (!isHost && !registration) {
       const ok =
         record !== undefined && msg.password !== undefined
           ? await verifyPassword(record.passwordHash, msg.password)
@@ -135,11 +143,15 @@ export class MeetingHub {
     const resumeToken = newSecret();
     let participant;
     try {
+      // Members only, and registration (B3, B5, B6): after the password, before the waiting room.
+      const admission = await this.gate.decide(live.meeting, ctx.user, isHost, registration);
       participant = live.meeting.arrive({
         id: newId('p'),
         displayName: msg.displayName,
         role,
-        entry: ctx.user ? 'member' : 'guest',
+        entry: admission.entry,
+        registrationId: admission.registrationId,
+        fixedName: admission.fixedName,
         deviceHash: ctx.deviceHash,
         userId: ctx.user?.id ?? null,
         accountName: ctx.user?.username ?? null,
@@ -170,8 +182,11 @@ export class MeetingHub {
         entry: participant.entry,
         userId: participant.userId,
         address: ctx.ip,
+        ...(participant.registrationId !== null && { registrationId: participant.registrationId }),
       },
     });
+    // A personal link: its use is traced, and one in use from two places is flagged (B3).
+    await this.gate.arrived(live, participant);
     peer.send({
       type: 'joined',
       reqId: msg.reqId,
@@ -237,7 +252,7 @@ export class MeetingHub {
         live.checks.end(t.id);
         live.welcome(t.id);
         live.publish();
-        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(msg.check && { check: msg.check }) });
+        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), ...(msg.check && { check: msg.check }) });
         return;
       }
       case 'startCheck': {
@@ -262,7 +277,7 @@ export class MeetingHub {
         for (const t of admitted) live.welcome(t.id);
         live.publish();
         for (const t of admitted) {
-          await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, all: true });
+          await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), all: true });
         }
         return;
       }
@@ -375,6 +390,33 @@ export class MeetingHub {
     }
     if (patch.locked !== undefined) live.meeting.locked = patch.locked;
     live.broadcastState();
+  }
+
+  /**
+   * The host revoked a registration (B3): whoever is in the meeting or waiting with its link is
+   * out at once, told they were removed, and not banned (the link is what stops working).
+   * Returns how many were taken out.
+   */
+  async registrationRevoked(meetingId: string, registrationId: string, actor: string): Promise<number> {
+    const live = this.live.get(meetingId);
+    if (!live) return 0;
+    const holders = this.gate.holders(live.meeting, registrationId);
+    for (const p of holders) {
+      live.meeting.leave(p.id);
+      live.departed(p.id);
+      this.detach(live, p.id)?.end(ErrorCode.REMOVED);
+    }
+    if (holders.length === 0) return 0;
+    live.publish();
+    for (const p of holders) {
+      await this.audit.append({
+        kind: AuditKind.REMOVED,
+        actor,
+        meetingId,
+        data: { participantId: p.id, displayName: p.displayName, state: p.state, registrationId, reason: ErrorCode.REGISTRATION_REVOKED },
+      });
+    }
+    return holders.length;
   }
 
   /** The meeting was deleted: everyone is told and disconnected. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfidentialityLevel, DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, MediaPermissions, NameRule, Retention, TimeWindow } from '@kaigi/protocol';
+import { ConfidentialityLevel, DEFAULT_ENTRY_RULE, DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, EntryRule, MediaPermissions, NameRule, RegistrationMode, Retention, TimeWindow } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -45,6 +45,10 @@ export const StoredRules = z.object({
   window: TimeWindow,
   nameRule: NameRule,
   muteOnEntry: z.boolean(),
+  /** Members only, optionally from given email domains (B5, B6). */
+  entry: EntryRule,
+  /** Pre-registration (B3). */
+  registration: RegistrationMode,
 });
 export type StoredRules = z.infer<typeof StoredRules>;
 
@@ -54,6 +58,8 @@ export const DEFAULT_STORED_RULES: StoredRules = {
   window: { startsAt: null, endsAt: null },
   nameRule: { kind: 'free' },
   muteOnEntry: true,
+  entry: DEFAULT_ENTRY_RULE,
+  registration: 'off',
 };
 
 function parseRules(json: string | null): StoredRules {

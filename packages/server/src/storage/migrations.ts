@@ -238,6 +238,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('oidc_logins_expires').on('oidc_logins').column('expires_at').execute();
     },
   },
+  '0011_registrations': {
+    async up(db: Kysely<unknown>) {
+      // Members-only meetings may admit only some email domains (B5): an account's email, set by
+      // an administrator. Null: the account has none, and a domain list refuses it.
+      await db.schema.alterTable('users').addColumn('email', 'text').execute();
+      // Pre-registration (B3): one row per registrant of a meeting. The personal join token is
+      // SHA-256 hashed for lookup, and sealed under the server key so the host can copy the link
+      // again (as the meeting password is); both null until the host approves.
+      await db.schema
+        .createTable('registrations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('email_key', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.unique())
+        .addColumn('token_sealed', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('approved_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .addColumn('uses', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('registrations_meeting_email').on('registrations').columns(['meeting_id', 'email_key']).unique().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

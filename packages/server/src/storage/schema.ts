@@ -8,6 +8,8 @@ export interface UsersTable {
   is_admin: number;
   disabled: number;
   created_at: string;
+  /** Set by an administrator; what members-only meetings' email domains are checked against (B5). */
+  email: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -196,8 +198,29 @@ export interface OidcLoginsTable {
   expires_at: string;
 }
 
+/** Pre-registration (B3): one registrant of one meeting. */
+export interface RegistrationsTable {
+  id: string;
+  meeting_id: string;
+  name: string;
+  email: string;
+  /** The email lower-cased: one registration per address and meeting. */
+  email_key: string;
+  status: 'pending' | 'approved' | 'revoked';
+  /** SHA-256 (hex) of the personal join token; null until approved. */
+  token_hash: string | null;
+  /** The token sealed with context `registration:<id>`, so the host can copy the link again. */
+  token_sealed: string | null;
+  created_at: string;
+  approved_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  uses: Generated<number>;
+}
+
 export interface DB {
   users: UsersTable;
+  registrations: RegistrationsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   meetings: MeetingsTable;

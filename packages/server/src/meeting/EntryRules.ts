@@ -1,0 +1,69 @@
+import { emailDomainAllowed, ErrorCode, type EntryKind, type EntryRule, type RegistrationMode, type RegistrationStatus } from '@kaigi/protocol';
+import { MeetingError } from './MeetingError.js';
+
+// Who may come as far as the waiting room once the password (or a personal link) is right:
+// members-only meetings (B5, B6) and pre-registration (B3). Pure: the hub gathers the facts.
+
+export interface EntrySettings {
+  entry: EntryRule;
+  registration: RegistrationMode;
+}
+
+/** The signed-in account of a join, with what the domain rule needs. */
+export interface EntryAccount {
+  /** Signed in with a second factor (B5). */
+  twoFactor: boolean;
+  /** The account's emails the server trusts (set by an administrator, or verified by the SSO provider). */
+  emails: readonly string[];
+}
+
+/** The registration a join's personal link belongs to (of this meeting). */
+export interface EntryRegistration {
+  id: string;
+  name: string;
+  status: RegistrationStatus;
+}
+
+export interface EntryDecision {
+  entry: EntryKind;
+  /** The registration whose link was used, recorded with the admission (B3). */
+  registrationId: string | null;
+  /** The registered name: the participant's name in the meeting (B4). */
+  fixedName: string | null;
+}
+
+/** How a person without a personal link enters: guest, member, or member with two factors (B6). */
+export const accountEntry = (account: EntryAccount | null): EntryKind => (account === null ? 'guest' : account.twoFactor ? 'member2fa' : 'member');
+
+/** People without an account of this server: a High meeting checks them before admission (F1, B7). */
+export const withoutAccount = (entry: EntryKind): boolean => entry === 'guest' || entry === 'registrant';
+
+/**
+ * Whether this person (not the meeting's host) may go on to the waiting room, and as whom.
+ * Members-only comes first: a guest holding a personal link is still a guest. Then, where
+ * registration is on, only an approved, unrevoked link lets anyone in, under the registered name.
+ */
+export function decideEntry(rules: EntrySettings, account: EntryAccount | null, registration: EntryRegistration | null): EntryDecision {
+  if (rules.entry.membersOnly) {
+    if (account === null) throw new MeetingError(ErrorCode.MEMBERS_ONLY);
+    const domains = rules.entry.emailDomains;
+    if (domains.length > 0 && !account.emails.some((e) => emailDomainAllowed(e, domains))) {
+      throw new MeetingError(
+        ErrorCode.MEMBERS_ONLY,
+        `This meeting is for members with an email address at ${domains.join(', ')}; your account has none. Sign in with such an account.`,
+      );
+    }
+  }
+  if (rules.registration === 'off') return { entry: accountEntry(account), registrationId: null, fixedName: null };
+  if (registration === null) throw new MeetingError(ErrorCode.REGISTRATION_REQUIRED);
+  if (registration.status === 'revoked') throw new MeetingError(ErrorCode.REGISTRATION_REVOKED);
+  if (registration.status === 'pending') {
+    throw new MeetingError(ErrorCode.REGISTRATION_REQUIRED, 'Your registration has not been approved by the host yet: try again once it is.');
+  }
+  return { entry: 'registrant', registrationId: registration.id, fixedName: registration.name };
+}
+
+/** A registration may be approved unless it was revoked: a revoked link stays dead. */
+export function canApprove(status: RegistrationStatus): boolean {
+  return status !== 'revoked';
+}

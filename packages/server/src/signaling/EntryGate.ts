@@ -1,0 +1,78 @@
+import { AuditKind } from '@kaigi/protocol';
+import type { AuditLog } from '../audit/AuditLog.js';
+import { accountEntry, decideEntry, type EntryDecision } from '../meeting/EntryRules.js';
+import type { Meeting } from '../meeting/Meeting.js';
+import type { Participant } from '../meeting/Participant.js';
+import { can } from '../meeting/Permissions.js';
+import type { StoredRules } from '../storage/MeetingStore.js';
+import type { RegistrationRecord, RegistrationStore } from '../storage/RegistrationStore.js';
+import type { LiveMeeting } from './LiveMeeting.js';
+import type { ConnectionContext } from './Peer.js';
+
+/**
+ * The hub's way to members-only meetings (B5, B6) and pre-registration (B3): gathers the facts
+ * (the account's emails, the registration behind a personal link) for the pure rules in
+ * EntryRules, records each use of a link, and flags a link in use from two places at once.
+ */
+export class EntryGate {
+  constructor(
+    private readonly registrations: RegistrationStore | null,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * The registration behind a personal link, where the meeting has registration on: such a link
+   * stands in for the meeting's password (256 random bits, and it names one person). Whatever
+   * its status, so that a revoked link is told it was revoked.
+   */
+  async credential(meetingId: string, rules: StoredRules | undefined, token: string | undefined): Promise<RegistrationRecord | null> {
+    if (!this.registrations || !rules || rules.registration === 'off' || token === undefined) return null;
+    return (await this.registrations.byToken(meetingId, token)) ?? null;
+  }
+
+  /** Who this person enters as, or a MeetingError (MEMBERS_ONLY, REGISTRATION_REQUIRED, REGISTRATION_REVOKED). */
+  async decide(meeting: Meeting, user: ConnectionContext['user'], isHost: boolean, registration: RegistrationRecord | null): Promise<EntryDecision> {
+    const { entry, registration: mode } = meeting.rules;
+    const domains = entry.membersOnly ? entry.emailDomains : [];
+    const account =
+      user === null
+        ? null
+        : { twoFactor: user.twoFactor === true, emails: domains.length > 0 && !isHost && this.registrations ? await this.registrations.accountEmails(user.id) : [] };
+    // The host holds the rules: never held to them.
+    if (isHost) return { entry: accountEntry(account), registrationId: null, fixedName: null };
+    // Read again last, just before arrival: a link revoked meanwhile does not slip in.
+    const current = registration && this.registrations ? ((await this.registrations.get(meeting.id, registration.id)) ?? registration) : registration;
+    return decideEntry({ entry, registration: mode }, account, current);
+  }
+
+  /**
+   * A participant arrived with a personal link: the use is recorded, and if the same link is in
+   * the meeting already (admitted, waiting, or within its resume grace), those who admit people
+   * are told and the audit log says so. The newcomer still waits: the host decides.
+   */
+  async arrived(live: LiveMeeting, p: Participant): Promise<void> {
+    const registrationId = p.registrationId;
+    if (!registrationId) return;
+    await this.registrations?.used(registrationId);
+    const holders = live.meeting.all().filter((o) => o.registrationId === registrationId);
+    if (holders.length < 2) return;
+    const participantIds = holders.map((o) => o.id);
+    for (const o of admitters(live.meeting)) {
+      live.peers.get(o.id)?.send({ type: 'registrationAlert', registrationId, name: p.displayName, participantIds });
+    }
+    await this.audit.append({
+      kind: AuditKind.REGISTRATION_SHARED,
+      actor: p.id,
+      meetingId: live.meeting.id,
+      data: { registrationId, participantIds, displayName: p.displayName },
+    });
+  }
+
+  /** Everyone holding this registration's link, in the meeting or waiting. */
+  holders(meeting: Meeting, registrationId: string): Participant[] {
+    return meeting.all().filter((p) => p.registrationId === registrationId);
+  }
+}
+
+/** Admitted participants who may admit people: they decide about a shared link. */
+const admitters = (m: Meeting): Participant[] => m.all().filter((o) => o.state === 'admitted' && can(o.role, 'admit'));
