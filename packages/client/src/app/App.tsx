@@ -6,6 +6,7 @@ import { DashboardPage } from './pages/DashboardPage';
 import { DataMapPage } from './pages/DataMapPage';
 import { JoinPage } from './pages/JoinPage';
 import { ReportPage } from './pages/ReportPage';
+import { RegisterPage } from './registration/RegisterPage';
 import { SignInPage } from './pages/SignInPage';
 import { SecurityLink } from './pages/security/SecurityLink';
 import { SecurityPage } from './pages/security/SecurityPage';
@@ -94,6 +95,9 @@ function Page({ route, path }: { route: Route; path: string }) {
     case 'report':
       if (!MeetingId.safeParse(route.meetingId).success) return <NotFound />;
       return <RequireUser path={path}>{() => <ReportPage key={route.meetingId} meetingId={route.meetingId} />}</RequireUser>;
+    case 'register':
+      // Public (B3): anyone may register; the page says nothing about the meeting.
+      return MeetingId.safeParse(route.meetingId).success ? <RegisterPage key={route.meetingId} meetingId={route.meetingId} /> : <NotFound />;
     case 'security':
       return <RequireUser path={path}>{() => <SecurityPage />}</RequireUser>;
     case 'notFound':

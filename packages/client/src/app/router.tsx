@@ -53,6 +53,7 @@ export type Route =
   | { name: 'host'; meetingId: string }
   | { name: 'data'; meetingId: string }
   | { name: 'report'; meetingId: string }
+  | { name: 'register'; meetingId: string }
   | { name: 'security' }
   | { name: 'notFound' };
 
@@ -69,12 +70,13 @@ export function matchRoute(pathAndQuery: string): Route {
   if (path === '/') return { name: 'dashboard' };
   if (path === '/signin') return { name: 'signIn', next: safeNextPath(url.searchParams.get('next')) };
   if (path === securityPath) return { name: 'security' };
-  const m = /^\/m\/([^/]+)(\/host|\/data|\/report)?$/.exec(path);
+  const m = /^\/m\/([^/]+)(\/host|\/data|\/report|\/register)?$/.exec(path);
   if (m?.[1]) {
     const meetingId = decodeURIComponent(m[1]);
     if (m[2] === '/host') return { name: 'host', meetingId };
     if (m[2] === '/data') return { name: 'data', meetingId };
     if (m[2] === '/report') return { name: 'report', meetingId };
+    if (m[2] === '/register') return { name: 'register', meetingId };
     return { name: 'join', meetingId };
   }
   return { name: 'notFound' };

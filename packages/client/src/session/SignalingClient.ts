@@ -1,5 +1,6 @@
 import { ClientMessage, CloseCode, ServerMessage, type ErrorCode, type HostActionMessage } from '@kaigi/protocol';
 import { resumeStore, type ResumeCredentials } from './resumeStore';
+import { registrationFor } from './registrationToken';
 
 // The WebSocket signalling client: joins or resumes, keeps the connection alive, reconnects with
 // backoff and resumes the participant's place. Plain class with events; no React in here.
@@ -229,6 +230,9 @@ export class SignalingClient {
     if (a.kind === 'join') {
       const msg: ClientMessage = { type: 'join', meetingId: this.meetingId, displayName: a.displayName, e2ee: this.e2ee };
       if (a.password !== undefined) msg.password = a.password;
+      // A registrant's personal link (B3); the server ignores it for the host.
+      const registration = registrationFor(this.meetingId);
+      if (registration !== null) msg.registration = registration;
       this.sendRaw(msg);
     } else {
       this.sendRaw({ type: 'resume', ...a.creds });

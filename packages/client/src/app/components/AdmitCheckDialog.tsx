@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AdmissionCheck, WaitingEntry } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
+import { withoutAccount } from '../registration/EntryLabel';
 
 /**
  * Before admitting someone to a High meeting (F1, IPA 5.1(3); B7): the host says what they
@@ -38,7 +39,7 @@ export function AdmitCheckDialog({
   }, [open, entry?.id]);
 
   const seen = check.face || check.voice;
-  const required = entry?.entry === 'guest';
+  const required = withoutAccount(entry?.entry);
   const canAdmit = !busy && (seen || !required);
   const box = (key: keyof typeof check, label: string) => (
     <label className="checkbox">

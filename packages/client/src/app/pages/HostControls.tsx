@@ -18,6 +18,8 @@ import { LEVEL_NAME } from '../components/LevelBanner';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RecordingControl } from '../components/RecordingIndicator';
 import { CheckButton, CheckPanel, VerifierRoleButton } from '../components/VerifierCheck';
+import { EntryLabel } from '../registration/EntryLabel';
+import { RegistrationPanel } from '../registration/RegistrationPanel';
 
 /** Runs one host action at a time per control, so double clicks send one message. */
 function useAction(session: MeetingSession) {
@@ -315,7 +317,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
               {state.waiting.map((w) => (
                 <li key={w.id} className="person">
                   <span className="participant-name">{w.displayName}</span>{' '}
-                  <span className="badge">{w.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>
+                  <span className="badge"><EntryLabel entry={w.entry} /></span>
                   <span className="participant-actions">
                     <button
                       type="button"
@@ -375,6 +377,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
           )}
         </section>
       </div>
+      <RegistrationPanel session={session} />
     </div>
   );
 }

@@ -8,6 +8,8 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { TextField } from '../components/TextField';
 import { NewcomerCheck } from '../components/VerifierCheck';
 import { Link, navigate } from '../router';
+import { JoinEntryNote } from '../registration/EntryLabel';
+import { rememberRegistrationFromFragment } from '../../session/registrationToken';
 import { MeetingView } from './MeetingView';
 
 const NAME_KEY = 'kaigi.displayName';
@@ -82,6 +84,8 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
   const [preview] = useState(() => new LocalPreview());
   const [displayName, setDisplayName] = useState(() => hostName ?? storedName());
   const [password, setPassword] = useState(passwordFromFragment);
+  // A registrant's personal link (#reg=, B3): kept for this tab and sent with the join, before the fragment is cleared.
+  useState(() => !asHost && rememberRegistrationFromFragment(meetingId));
 
   useEffect(() => {
     if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
@@ -175,6 +179,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
         <h1 id="join-heading">{asHost ? t('hostJoinTitle') : t('joinTitle')}</h1>
         {state.left && <p className="notice">{t('leftMeeting')}</p>}
         {state.problem?.code === 'HOST_NOT_PRESENT' ? <NotStartedRetry onRetry={joinNow} /> : <ProblemAlert problem={state.problem} />}
+        {!asHost && <JoinEntryNote meetingId={meetingId} problem={state.problem} />}
         <TextField
           id="join-name"
           label={t('displayName')}

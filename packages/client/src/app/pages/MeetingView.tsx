@@ -18,6 +18,7 @@ import { useMediaSnapshot } from '../components/useMedia';
 import { VideoGrid } from '../components/VideoGrid';
 import { VerifierBadge, VerifierControls } from '../components/VerifierCheck';
 import { HostControls, ParticipantActions } from './HostControls';
+import { EntryLabel } from '../registration/EntryLabel';
 
 const QUALITY_KEY = { good: 'connectionGood', fair: 'connectionFair', poor: 'connectionPoor' } as const;
 const NO_SOURCES: readonly MediaSource[] = [];
@@ -85,7 +86,7 @@ function ParticipantItem({
       {p.role === 'host' && <span className="badge badge-host">{t('roleHost')}</span>}{' '}
       {p.role === 'cohost' && <span className="badge badge-host">{t('roleCohost')}</span>}{' '}
       {p.role === 'verifier' && <VerifierBadge />}{' '}
-      <span className="badge">{p.entry === 'guest' ? t('entryGuest') : t('entryMember')}</span>{' '}
+      <span className="badge"><EntryLabel entry={p.entry} /></span>{' '}
       {group && <VerificationBadge p={p} group={group} />}{' '}
       <AdmissionCheckNote p={p} />{' '}
       {quality && <span className={`quality quality-${quality}`}>{t(QUALITY_KEY[quality])}</span>}{' '}
