@@ -45,7 +45,7 @@ export function loadOidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
     try {
       clientSecret = fs.readFileSync(secretFile, 'utf8').trim();
     } catch (err) {
-      throw new Error(`KAIGI_OIDC_CLIENT_SECRET_FILE cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`KAIGI_OIDC_CLIENT_SECRET_FILE cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   } else {
     clientSecret = env.KAIGI_OIDC_CLIENT_SECRET ?? '';

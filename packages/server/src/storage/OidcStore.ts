@@ -30,6 +30,7 @@ export function baseUsername(preferredUsername: string | null, email: string | n
     const local = raw.includes('@') ? raw.slice(0, raw.lastIndexOf('@')) : raw;
     return local
       .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, '-')
       .replace(/^[^a-z0-9]+/, '')
