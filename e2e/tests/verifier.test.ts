@@ -122,6 +122,15 @@ describe('the verifier (B7), enforced by the server', () => {
       const veraTold = vera.ws.after('checkEnded', (x) => x.participantId === late.id);
       assert.equal((await vera.ws.request({ type: 'deny', participantId: late.id })).type, 'ok');
       await veraTold;
+
+      // The security report names the verifier and counts the one-to-one checks (B7).
+      const report = await host.request('GET', `/api/meetings/${m.id}/report`);
+      assert.equal(report.status, 200);
+      const clauses = (report.json as { clauses: { id: string; evidence: { en: string } }[] }).clauses;
+      const b7 = clauses.find((c) => c.evidence.en.includes('Verifiers: Vera'));
+      assert.ok(b7, JSON.stringify(clauses.map((c) => c.evidence.en).filter((e) => /check/i.test(e))));
+      assert.match(b7.evidence.en, /Checks recorded by Vera: 1 admission check\(s\)/);
+      assert.match(b7.evidence.en, /3 one-to-one check\(s\) before admission/);
     } finally {
       for (const s of sockets) s.close();
     }

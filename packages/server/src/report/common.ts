@@ -49,9 +49,10 @@ export function checkerVerdict(c: Ctx): Verdict {
       `参加者の確認はまだ記録されていません。主催者または共同主催者(${c.a.cohosts.length ? `共同主催者: ${names(c.a.cohosts)}` : '未指定'})が入室者ごとに確認してください:顔・声の確認をして入室を許可${c.f.meeting.e2ee ? '、または安全コードを照合' : ''}。`,
     );
   }
+  const v = c.a.verifiers;
   return met(
-    `Checks recorded by ${names(checkers)}: ${checks.length} admission check(s), ${verifications.length} safety-code verification(s).`,
-    `${names(checkers)} による確認の記録: 入室時の確認 ${checks.length} 件、安全コードの照合 ${verifications.length} 件。`,
+    `Checks recorded by ${names(checkers)}: ${checks.length} admission check(s), ${verifications.length} safety-code verification(s).${v.length ? ` Verifiers: ${names(v)}; ${c.a.oneToOneChecks} one-to-one check(s) before admission, the newcomer's media reaching the verifier only.` : ''}`,
+    `${names(checkers)} による確認の記録: 入室時の確認 ${checks.length} 件、安全コードの照合 ${verifications.length} 件。${v.length ? `確認担当: ${names(v)}。入室前の一対一の確認 ${c.a.oneToOneChecks} 件(入室希望者の映像と音声は確認担当にだけ届きます)。` : ''}`,
   );
 }
 

@@ -55,6 +55,9 @@ export interface AuditFacts {
   e2eeRefusals: number;
   epochs: number;
   cohosts: string[];
+  /** People the host made verifiers (B7), and the one-to-one checks they opened. */
+  verifiers: string[];
+  oneToOneChecks: number;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -112,6 +115,8 @@ export function auditFacts(entries: readonly ReportAuditEntry[]): AuditFacts {
     e2eeRefusals: of(AuditKind.JOIN_REFUSED).filter((e) => e.data.reason === ErrorCode.E2EE_UNSUPPORTED).length,
     epochs: of(AuditKind.E2EE_EPOCH).length,
     cohosts: [...new Set(of(AuditKind.ROLE_CHANGED).filter((e) => e.data.role === 'cohost').map((e) => str(e.data.displayName)))],
+    verifiers: [...new Set(of(AuditKind.ROLE_CHANGED).filter((e) => e.data.role === 'verifier').map((e) => str(e.data.displayName)))],
+    oneToOneChecks: of(AuditKind.CHECK_STARTED).length,
   };
 }
 

@@ -40,6 +40,7 @@ const STRINGS = {
     turnOnMicrophone: 'Turn on microphone',
     turnOffMicrophone: 'Turn off microphone',
     roleVerifier: 'Verifier',
+    e2eeNoMedia: 'This meeting is end-to-end encrypted, and a newcomer holds no key yet: video and sound of the check cannot be encrypted end to end, so they do not reach you. Check the name, then admit or deny.',
     makeVerifier: 'Make {name} a verifier',
     makeVerifierShort: 'Make verifier',
     removeVerifier: 'Make {name} a participant again',
@@ -73,6 +74,7 @@ const STRINGS = {
     turnOnMicrophone: 'マイクをオン',
     turnOffMicrophone: 'マイクをオフ',
     roleVerifier: '確認担当',
+    e2eeNoMedia: 'この会議はエンドツーエンド暗号化されており、待機中の人はまだ鍵を持っていません。確認の映像と音声はエンドツーエンドで暗号化できないため届きません。名前を確認してから許可または拒否してください。',
     makeVerifier: '{name} さんを確認担当にする',
     makeVerifierShort: '確認担当にする',
     removeVerifier: '{name} さんを参加者に戻す',
@@ -166,6 +168,7 @@ function CheckPanelWith({ session, media }: { session: MeetingSession; media: Me
     <section className="card stack check-panel" aria-labelledby={`${id}-h`} data-testid="check-panel">
       <h2 id={`${id}-h`}>{s('checking', { name })}</h2>
       <p className="muted small">{s('checkingHint', { name })}</p>
+      {session.state.meeting?.e2ee && <p className="notice">{s('e2eeNoMedia')}</p>}
       {video ? <StreamVideo stream={video} label={s('newcomerVideo', { name })} testId="check-remote-video" participantId={check.participantId} /> : <p className="muted">{s('noVideoYet', { name })}</p>}
       {snap.selfCamera && <StreamVideo stream={snap.selfCamera} label={s('ownVideo')} testId="check-own-video" mirrored />}
       <OwnMediaButtons media={media} snap={snap} />
