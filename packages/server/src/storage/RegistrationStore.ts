@@ -166,9 +166,19 @@ export class RegistrationStore {
       .execute();
   }
 
-  /** The emails of an account the server trusts for members-only domain lists: the one an administrator set. */
+  /**
+   * The emails of an account that members-only domain lists accept: the one an administrator set,
+   * and what the organisation's sign-in provider last said for its linked identities, unless the
+   * provider said the address is not verified (as single sign-on's own domain rule does).
+   */
   async accountEmails(userId: string): Promise<string[]> {
-    const r = await this.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
-    return r?.email ? [r.email] : [];
+    const own = await this.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+    const sso = await this.db
+      .selectFrom('oidc_identities')
+      .select('email')
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('email_verified', 'is', null), eb('email_verified', '!=', 0)]))
+      .execute();
+    return [own?.email, ...sso.map((r) => r.email)].filter((e): e is string => typeof e === 'string' && e.length > 0);
   }
 }
