@@ -146,7 +146,8 @@ export function derive(f: ReportFacts): Ctx {
     level: f.policy.level,
     levelName: LEVEL_NAME[f.policy.level],
     regionsUsed: [...new Set([f.region, ...f.dataMap.objects.map((o) => o.region)])],
-    guests: [...last.values()].filter((ad) => ad.entry === 'guest'),
+    // Registrants (B3) have no account either: held to the same check as guests.
+    guests: [...last.values()].filter((ad) => ad.entry === 'guest' || ad.entry === 'registrant'),
     serverReadable: f.dataMap.objects.filter((o) => o.protection === 'server' && (o.kind === 'file' || o.kind === 'recording')).map((o) => ({ kind: o.kind, name: o.name })),
     permissions: f.live?.mediaPermissions ?? f.meeting.mediaPermissions,
   };
