@@ -123,6 +123,16 @@ describe('the verifier (B7), enforced by the server', () => {
       assert.equal((await vera.ws.request({ type: 'deny', participantId: late.id })).type, 'ok');
       await veraTold;
 
+      // Made a participant again while checking someone: the check ends at once.
+      const last = await arrive(m.id, m.password, 'Last');
+      sockets.push(last.ws);
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: last.id })).type, 'ok');
+      const lastTold = last.ws.after('checkEnded');
+      assert.equal((await h.request({ type: 'setRole', participantId: vera.id, role: 'participant' })).type, 'ok');
+      await lastTold;
+      assert.equal((await last.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'camera' }] })).code, 'NOT_ADMITTED');
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: last.id })).code, 'FORBIDDEN');
+
       // The security report names the verifier and counts the one-to-one checks (B7).
       const report = await host.request('GET', `/api/meetings/${m.id}/report`);
       assert.equal(report.status, 200);
@@ -130,7 +140,7 @@ describe('the verifier (B7), enforced by the server', () => {
       const b7 = clauses.find((c) => c.evidence.en.includes('Verifiers: Vera'));
       assert.ok(b7, JSON.stringify(clauses.map((c) => c.evidence.en).filter((e) => /check/i.test(e))));
       assert.match(b7.evidence.en, /Checks recorded by Vera: 1 admission check\(s\)/);
-      assert.match(b7.evidence.en, /3 one-to-one check\(s\) before admission/);
+      assert.match(b7.evidence.en, /4 one-to-one check\(s\) before admission/);
     } finally {
       for (const s of sockets) s.close();
     }

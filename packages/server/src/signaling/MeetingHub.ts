@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import { BanList } from '../meeting/BanList.js';
 import { Meeting } from '../meeting/Meeting.js';
 import { MeetingError } from '../meeting/MeetingError.js';
+import { can } from '../meeting/Permissions.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import { RateLimiter } from '../security/RateLimiter.js';
@@ -268,6 +269,8 @@ export class MeetingHub {
       case 'setRole': {
         const t = m.setRole(actor, msg.participantId, msg.role);
         if (!t) return;
+        // No longer one who checks: a check they have open ends now (B7).
+        if (!can(t.role, 'startCheck')) live.checks.gone(t.id);
         live.publish();
         await audit(AuditKind.ROLE_CHANGED, { participantId: t.id, displayName: t.displayName, role: t.role });
         return;
