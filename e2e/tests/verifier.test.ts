@@ -27,7 +27,7 @@ async function arrive(meetingId: string, password: string, displayName: string) 
   const { ws } = await guest(server);
   const r = await ws.request({ type: 'join', meetingId, displayName, password });
   assert.equal(r.type, 'joined', JSON.stringify(r));
-  return { ws, id: r.participantId as string };
+  return { ws, id: r.participantId as string, token: r.resumeToken as string };
 }
 
 function auditWithActor(meetingId: string): { kind: string; actor: string; data: Record<string, any> }[] {
@@ -133,6 +133,14 @@ describe('the verifier (B7), enforced by the server', () => {
       assert.equal((await last.ws.request({ type: 'publish', sdp: DUMMY_SDP, tracks: [{ mid: '0', source: 'camera' }] })).code, 'NOT_ADMITTED');
       assert.equal((await vera.ws.request({ type: 'startCheck', participantId: last.id })).code, 'FORBIDDEN');
 
+      // A newcomer whose connection is replaced (resume) leaves the check: its transports are gone.
+      assert.equal((await h.request({ type: 'startCheck', participantId: last.id })).type, 'ok');
+      const hostTold = h.after('checkEnded', (x) => x.participantId === last.id);
+      const again = await WsClient.connect(server.url);
+      sockets.push(again);
+      assert.equal((await again.request({ type: 'resume', meetingId: m.id, participantId: last.id, resumeToken: last.token })).type, 'joined');
+      await hostTold;
+
       // The security report names the verifier and counts the one-to-one checks (B7).
       const report = await host.request('GET', `/api/meetings/${m.id}/report`);
       assert.equal(report.status, 200);
@@ -140,7 +148,7 @@ describe('the verifier (B7), enforced by the server', () => {
       const b7 = clauses.find((c) => c.evidence.en.includes('Verifiers: Vera'));
       assert.ok(b7, JSON.stringify(clauses.map((c) => c.evidence.en).filter((e) => /check/i.test(e))));
       assert.match(b7.evidence.en, /Checks recorded by Vera: 1 admission check\(s\)/);
-      assert.match(b7.evidence.en, /4 one-to-one check\(s\) before admission/);
+      assert.match(b7.evidence.en, /5 one-to-one check\(s\) before admission/);
     } finally {
       for (const s of sockets) s.close();
     }

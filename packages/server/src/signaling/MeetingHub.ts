@@ -220,6 +220,8 @@ export class MeetingHub {
       throw new MeetingError(ErrorCode.INVALID_RESUME);
     }
     live.clearGrace(p.id);
+    // A newcomer's media transports do not survive a new connection: a check with them ends (B7).
+    if (p.state === 'waiting') live.checks.gone(p.id);
     const old = live.peers.get(p.id);
     live.peers.set(p.id, peer);
     if (old && old !== peer) old.end(ErrorCode.REPLACED);
