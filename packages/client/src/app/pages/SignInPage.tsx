@@ -7,6 +7,7 @@ import { TextField } from '../components/TextField';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { navigate } from '../router';
 import { SecondFactorStep } from './security/SecondFactorStep';
+import { SsoSignInButtons, SsoSignInError } from './sso/SsoSignIn';
 
 export function SignInPage({ next }: { next: string | null }) {
   const { t } = useI18n();
@@ -44,6 +45,7 @@ export function SignInPage({ next }: { next: string | null }) {
   return (
     <div className="narrow">
       <h1>{t('signInTitle')}</h1>
+      <SsoSignInError />
       <form className="card stack" onSubmit={(e) => void submit(e)}>
         <TextField
           id="signin-username"
@@ -72,6 +74,7 @@ export function SignInPage({ next }: { next: string | null }) {
           {t('signIn')}
         </button>
       </form>
+      <SsoSignInButtons />
     </div>
   );
 }
