@@ -143,6 +143,8 @@ describe('single sign-on through OpenID Connect (B5)', () => {
     assert.deepEqual(await (await fetch(`${plain.url}/api/auth/providers`)).json(), []);
     const start = await new RedirectBrowser().fetch(`${plain.url}/api/auth/oidc/start`);
     assert.equal(start.status, 404);
+    const doc = (await (await fetch(`${kaigi.url}/api/openapi.json`)).json()) as Json;
+    for (const p of ['/api/auth/providers', '/api/auth/oidc/start', '/api/auth/oidc/callback']) assert.ok(doc.paths[p]?.get, `OpenAPI documents ${p}`);
   });
 
   it('signs in with code + PKCE (S256), state and nonce, creates the account once, and finds it again by subject', async () => {

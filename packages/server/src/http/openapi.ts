@@ -11,6 +11,8 @@ import {
   WebAuthnOptionsRequest,
   WebAuthnSignInRequest,
   twoFactorPaths,
+  AuthProviders,
+  ssoPaths,
 } from '@kaigi/protocol';
 
 // The OpenAPI document is generated from the same zod schemas that validate requests, so the
@@ -82,6 +84,22 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: 'WebAuthn request options for a sign-in ticket',
           requestBody: { required: true, ...json(WebAuthnOptionsRequest, 'input') },
           responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON' }, 401: error('The ticket expired or was used') },
+        },
+      },
+      // Single sign-on (B5): start and callback are browser navigations that answer with redirects.
+      [ssoPaths.providers]: {
+        get: { summary: 'Single sign-on providers for the sign-in page (empty when none is configured)', responses: { 200: { description: 'Providers', ...json(AuthProviders) } } },
+      },
+      [ssoPaths.oidcStart]: {
+        get: {
+          summary: 'Start single sign-on: redirects the browser to the OpenID Connect provider (code + PKCE, state, nonce)',
+          responses: { 302: { description: 'To the provider, or to /signin?error=sso_unavailable' }, 404: error('Single sign-on is not configured') },
+        },
+      },
+      [ssoPaths.oidcCallback]: {
+        get: {
+          summary: "The provider's redirect back: finishes single sign-on and sets the session cookie",
+          responses: { 302: { description: 'To / when signed in, else to /signin?error=sso_state|sso_refused|sso_cancelled|sso_domain|sso_disabled|sso_unavailable' } },
         },
       },
       '/api/auth/signout': {
