@@ -156,7 +156,7 @@ export class RedirectBrowser {
     const jar = this.cookies(u.origin);
     const headers: Record<string, string> = { ...init.headers };
     if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (init.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (init.body !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
     const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
       const pair = c.split(';')[0]!;

@@ -3,9 +3,11 @@
 // http: a cross-site top-level navigation, so the binding cookie must be SameSite=Lax); the
 // provider's login page sends the browser back, and Kaigi lands it on the dashboard, signed in,
 // with no Content-Security-Policy complaint on the way. A sign-in cancelled at the provider
-// comes back to the sign-in page with a message saying so.
+// comes back to the sign-in page with a message saying so. An account that set up its own
+// authenticator app is asked for its code after the provider, on the sign-in page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import { startTestProvider, type TestProvider } from '../support/oidcProvider.js';
@@ -36,6 +38,15 @@ describe('single sign-on in Chromium (B5)', () => {
     await kaigi?.stop();
     await provider?.close();
   });
+
+  /** From Kaigi's sign-in page through the provider's login page, as `account`. */
+  const ssoTo = async (page: Page, account: string): Promise<void> => {
+    await page.goto(`${kaigi.url}/signin`);
+    await page.getByRole('link', { name: 'Sign in with Company SSO' }).click();
+    await page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/interaction/`));
+    await page.getByRole('textbox', { name: 'Account' }).fill(account);
+    await page.getByRole('button', { name: 'Sign in at the provider' }).click();
+  };
 
   /** Console messages about the Content-Security-Policy, which must stay empty. */
   const watchCsp = (page: Page): string[] => {
@@ -74,6 +85,51 @@ describe('single sign-on in Chromium (B5)', () => {
       }, session.csrfToken as string);
       assert.equal(made, 201);
       assert.deepEqual(csp, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("asks the account's own authenticator app after the provider, then lands on the dashboard", async () => {
+    // Aiko (signed in through the provider above) sets up an authenticator app.
+    const setup = await newParticipant(browser);
+    let secret: string;
+    try {
+      await ssoTo(setup.page, 'sub-aiko');
+      await setup.page.waitForURL(`${kaigi.url}/`);
+      secret = await setup.page.evaluate(async () => {
+        const s = await (await fetch('/api/auth/session')).json();
+        const h = { 'x-csrf-token': s.csrfToken as string };
+        const begin = await (await fetch('/api/auth/two-factor/totp', { method: 'POST', headers: h })).json();
+        return begin.secret as string;
+      });
+      const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+      const confirmed = await setup.page.evaluate(async (code: string) => {
+        const s = await (await fetch('/api/auth/session')).json();
+        const r = await fetch('/api/auth/two-factor/totp/confirm', {
+          method: 'POST',
+          headers: { 'x-csrf-token': s.csrfToken as string, 'content-type': 'application/json' },
+          body: JSON.stringify({ code }),
+        });
+        return r.status;
+      }, totp.generate());
+      assert.equal(confirmed, 200);
+    } finally {
+      await setup.context.close();
+    }
+
+    const { context, page } = await newParticipant(browser);
+    try {
+      await ssoTo(page, 'sub-aiko');
+      await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+      assert.equal(new URL(page.url()).hash, '', 'the ticket is taken out of the address bar');
+      const code = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() + 30_000 });
+      await page.getByRole('textbox', { name: 'Code from your authenticator app' }).fill(code);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('heading', { name: 'Your meetings' }).waitFor();
+      const session = await page.evaluate(async () => (await fetch('/api/auth/session')).json());
+      assert.equal(session.user?.username, 'aiko');
+      assert.equal(session.twoFactor, true);
     } finally {
       await context.close();
     }

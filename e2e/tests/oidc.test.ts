@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { Secret, TOTP } from 'otpauth';
 import { RedirectBrowser, startTestProvider, type TestAccount, type TestProvider } from '../support/oidcProvider.js';
 import { freePort, startServer, type RunningServer } from '../support/server.js';
 
@@ -23,6 +24,7 @@ const ACCOUNTS: Record<string, TestAccount> = {
   'sub-bob': { email: 'bob@other.test', preferredUsername: 'bob' },
   'sub-carol': { email: 'carol@example.org', emailVerified: false, preferredUsername: 'carol' },
   'sub-dan': { email: 'Dan.Smith@Example.org' },
+  'sub-erin': { email: 'erin@example.org', preferredUsername: 'erin' },
 };
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -400,6 +402,56 @@ describe('single sign-on through OpenID Connect (B5)', () => {
     assert.equal(ok?.kind, 'signin.ok');
     assert.equal(ok?.data.mfa, true);
     assert.deepEqual(ok?.data.amr, ['pwd', 'otp']);
+  });
+
+  it("asks the account's own second factor after single sign-on, and the session says both", async () => {
+    const first = await signIn(kaigi, provider, 'sub-erin');
+    assert.equal(first.session.user?.username, 'erin');
+    const api = (method: string, path: string, body?: unknown) =>
+      first.browser.fetch(`${kaigi.url}${path}`, {
+        method,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), 'x-csrf-token': first.session.csrfToken },
+      });
+    const begin = JSON.parse((await api('POST', '/api/auth/two-factor/totp')).text) as Json;
+    const totp = new TOTP({ secret: Secret.fromBase32(begin.secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    const confirmed = await api('POST', '/api/auth/two-factor/totp/confirm', { code: totp.generate() });
+    assert.equal(confirmed.status, 200, confirmed.text);
+
+    // Signing in through the provider again: no session yet, the sign-in page gets a ticket in the fragment.
+    const flow = await toCallback(kaigi, provider, 'sub-erin', { mfa: true });
+    const r = await flow.browser.fetch(flow.callbackUrl);
+    assert.equal(r.status, 302);
+    const to = new URL(r.location!);
+    assert.equal(to.pathname, '/signin');
+    assert.equal(to.search, '');
+    const m = /^#second-factor=([A-Za-z0-9_-]+)$/.exec(to.hash);
+    assert.ok(m, `a second-factor fragment: ${to.hash}`);
+    const challenge = JSON.parse(Buffer.from(m[1]!, 'base64url').toString()) as Json;
+    assert.ok(challenge.methods.includes('totp'));
+    let session = JSON.parse((await flow.browser.fetch(`${kaigi.url}/api/auth/session`)).text) as Json;
+    assert.equal(session.user, null, 'no session before the second factor');
+
+    const done = await flow.browser.fetch(`${kaigi.url}/api/auth/signin/totp`, {
+      method: 'POST',
+      body: JSON.stringify({ ticket: challenge.ticket, code: totp.generate({ timestamp: Date.now() + 30_000 }) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(done.status, 200, done.text);
+    session = JSON.parse((await flow.browser.fetch(`${kaigi.url}/api/auth/session`)).text) as Json;
+    assert.equal(session.user?.id, first.session.user.id);
+    assert.equal(session.twoFactor, true);
+    const ok = lastAudit(kaigi);
+    assert.equal(ok?.kind, 'signin.ok');
+    assert.equal(ok?.data.method, 'oidc');
+    assert.equal(ok?.data.secondFactor, 'totp');
+    const db = new Database(path.join(kaigi.dataDir, 'kaigi.sqlite'), { readonly: true });
+    try {
+      const methods = db.prepare('select sign_in_method, two_factor from sessions where user_id = ? order by created_at').all(first.session.user.id);
+      assert.deepEqual(methods.at(-1), { sign_in_method: 'oidc', two_factor: 1 });
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses a disabled account', async () => {

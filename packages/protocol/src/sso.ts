@@ -38,5 +38,12 @@ export type SsoError = z.infer<typeof SsoError>;
 /** The query parameter of the sign-in page that carries an SsoError. */
 export const SSO_ERROR_PARAM = 'error';
 
+/**
+ * A single sign-on to an account that has its own second factor goes on to the second step:
+ * the callback redirects to `/signin#second-factor=<base64url of a SecondFactorChallenge JSON>`
+ * (in the fragment, so the ticket reaches no server log and no Referer).
+ */
+export const SSO_SECOND_FACTOR_FRAGMENT = 'second-factor';
+
 /** Seconds a started sign-in may take at the provider before its state is refused. */
 export const SSO_STATE_TTL_SECONDS = 600;

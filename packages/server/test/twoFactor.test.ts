@@ -151,7 +151,9 @@ describe('TwoFactorStore', () => {
   it('gives tickets that last five minutes and work once', async () => {
     clock = T0;
     const a = await store.createTicket(alice);
-    assert.deepEqual(await store.ticket(a.ticket), { userId: alice, challenge: null });
+    assert.deepEqual(await store.ticket(a.ticket), { userId: alice, challenge: null, signInMethod: null });
+    const sso = await store.createTicket(alice, 'oidc');
+    assert.equal((await store.ticket(sso.ticket))?.signInMethod, 'oidc', 'a ticket from single sign-on says so');
     clock = T0 + 5 * 60_000 - 1;
     assert.ok(await store.ticket(a.ticket), 'still live just before five minutes');
     clock = T0 + 5 * 60_000;

@@ -1,9 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuditKind, ErrorCode, SSO_ERROR_PARAM, SSO_STATE_TTL_SECONDS, paths, ssoPaths, type AuthProviders, type SsoError } from '@kaigi/protocol';
+import {
+  AuditKind,
+  ErrorCode,
+  SSO_ERROR_PARAM,
+  SSO_SECOND_FACTOR_FRAGMENT,
+  SSO_STATE_TTL_SECONDS,
+  paths,
+  ssoPaths,
+  type AuthProviders,
+  type SecondFactorChallenge,
+  type SsoError,
+} from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { newSecret } from '../security/random.js';
 import { assertsMultiFactor, emailAllowed, OidcClient, ProviderRefused, ProviderUnavailable } from '../sso/OidcClient.js';
 import { OidcStore } from '../storage/OidcStore.js';
+import { TwoFactorStore } from '../storage/TwoFactorStore.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
 import { HttpError } from './HttpError.js';
 
@@ -45,6 +57,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   const redirectUri = `${config.publicUrl}${ssoPaths.oidcCallback}`;
   const client = new OidcClient(settings, redirectUri);
   const store = new OidcStore(services.db, services.sealer);
+  const twoFactor = new TwoFactorStore(services.db, services.sealer);
 
   // Discovery at start, in the background: an unreachable provider does not stop the server;
   // sign-in through it fails with a clear message and tries discovery again.
@@ -138,6 +151,16 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
       }
     }
     if (user.disabled) return refuse(req, reply, 'sso_disabled', { reason: 'disabled', userId: user.id });
+
+    // The account's own second factor is asked as after a password (B5): no session yet, the
+    // sign-in page finishes it with the ticket, and the session then says 'oidc' too.
+    const methods = await twoFactor.methods(user.id);
+    if (methods.length > 0) {
+      const { ticket, expiresAt } = await twoFactor.createTicket(user.id, 'oidc');
+      const challenge: SecondFactorChallenge = { methods, ticket, expiresAt: expiresAt.toISOString() };
+      const encoded = Buffer.from(JSON.stringify(challenge)).toString('base64url');
+      return reply.redirect(`${paths.signIn}#${SSO_SECOND_FACTOR_FRAGMENT}=${encoded}`, 302);
+    }
 
     // The same session as a password sign-in; two factors when the provider asserted them.
     const mfa = assertsMultiFactor(identity.amr);

@@ -224,11 +224,13 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   /** Right second factor: the ticket is used up and the session begins, marked as two-factor. */
   const finish = async (req: FastifyRequest, reply: FastifyReply, ticket: string, user: User, method: SecondFactorMethod): Promise<SessionResponse> => {
+    // A ticket from single sign-on (B5) keeps that in the session and the audit.
+    const via = (await store.ticket(ticket))?.signInMethod ?? null;
     if (!(await store.consumeTicket(ticket))) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
     limiter.reset(`user:${user.username}`);
-    const s = await users.createSession(user.id, true);
+    const s = await users.createSession(user.id, true, via);
     reply.setCookie(SESSION_COOKIE, s.sessionId, { ...secureCookie(), expires: s.expiresAt });
-    await audit.append({ kind: AuditKind.SIGNIN_OK, actor: user.id, data: { address: req.ip, secondFactor: method } });
+    await audit.append({ kind: AuditKind.SIGNIN_OK, actor: user.id, data: { address: req.ip, secondFactor: method, ...(via && { method: via }) } });
     return { user: { id: user.id, username: user.username, isAdmin: user.isAdmin }, csrfToken: s.csrfToken, twoFactor: true };
   };
 

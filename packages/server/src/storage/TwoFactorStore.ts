@@ -25,6 +25,8 @@ export interface TicketInfo {
   userId: string;
   /** The WebAuthn challenge handed out for this sign-in, if any. */
   challenge: string | null;
+  /** The first step was single sign-on (B5), not a password. */
+  signInMethod: 'oidc' | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -221,14 +223,14 @@ export class TwoFactorStore {
 
   // ---- sign-in tickets -------------------------------------------------------------------
 
-  /** A ticket for the second step of signing in: random, only its hash stored, five minutes. */
-  async createTicket(userId: string): Promise<{ ticket: string; expiresAt: Date }> {
+  /** A ticket for the second step of signing in: random, only its hash stored, five minutes. `method`: how the first step was done. */
+  async createTicket(userId: string, method: 'oidc' | null = null): Promise<{ ticket: string; expiresAt: Date }> {
     await this.purgeExpired();
     const ticket = newSecret();
     const expiresAt = new Date(this.now() + SIGNIN_TICKET_TTL_MS);
     await this.db
       .insertInto('signin_tickets')
-      .values({ id_hash: sha256Hex(ticket), user_id: userId, challenge: null, created_at: iso(this.now()), expires_at: expiresAt.toISOString() })
+      .values({ id_hash: sha256Hex(ticket), user_id: userId, challenge: null, sign_in_method: method, created_at: iso(this.now()), expires_at: expiresAt.toISOString() })
       .execute();
     return { ticket, expiresAt };
   }
@@ -237,7 +239,7 @@ export class TwoFactorStore {
   async ticket(ticket: string): Promise<TicketInfo | null> {
     const r = await this.db.selectFrom('signin_tickets').selectAll().where('id_hash', '=', sha256Hex(ticket)).executeTakeFirst();
     if (!r || Date.parse(r.expires_at) <= this.now() || r.failures >= TICKET_MAX_FAILURES) return null;
-    return { userId: r.user_id, challenge: r.challenge };
+    return { userId: r.user_id, challenge: r.challenge, signInMethod: r.sign_in_method === 'oidc' ? 'oidc' : null };
   }
 
   async setTicketChallenge(ticket: string, challenge: string | null): Promise<void> {

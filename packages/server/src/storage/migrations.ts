@@ -265,6 +265,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('registrations_meeting_email').on('registrations').columns(['meeting_id', 'email_key']).unique().execute();
     },
   },
+  '0012_oidc_second_step': {
+    async up(db: Kysely<unknown>) {
+      // A single sign-on to an account with its own second factor goes on to the second step
+      // (B5): the ticket remembers that the first step was 'oidc', for the session and the audit.
+      await db.schema.alterTable('signin_tickets').addColumn('sign_in_method', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

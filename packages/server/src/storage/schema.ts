@@ -163,6 +163,8 @@ export interface SignInTicketsTable {
   user_id: string;
   /** The WebAuthn challenge of this sign-in, once asked for. */
   challenge: string | null;
+  /** How the first step was done: null for a password, 'oidc' for single sign-on. */
+  sign_in_method: string | null;
   failures: Generated<number>;
   created_at: string;
   expires_at: string;

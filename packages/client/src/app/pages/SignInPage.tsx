@@ -7,7 +7,7 @@ import { TextField } from '../components/TextField';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { navigate } from '../router';
 import { SecondFactorStep } from './security/SecondFactorStep';
-import { SsoSignInButtons, SsoSignInError } from './sso/SsoSignIn';
+import { clearSsoSecondFactorFromUrl, ssoSecondFactorFromUrl, SsoSignInButtons, SsoSignInError } from './sso/SsoSignIn';
 
 export function SignInPage({ next }: { next: string | null }) {
   const { t } = useI18n();
@@ -17,7 +17,9 @@ export function SignInPage({ next }: { next: string | null }) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   // Right password, account with a second factor: the second step (B5).
-  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
+  // …also after single sign-on to an account with its own second factor.
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(ssoSecondFactorFromUrl);
+  useEffect(clearSsoSecondFactorFromUrl, []);
 
   useEffect(() => {
     if (auth.user) navigate(next ?? paths.dashboard, { replace: true });

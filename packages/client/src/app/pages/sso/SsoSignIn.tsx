@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'react';
-import { AuthProviders, SSO_ERROR_PARAM, SsoError, ssoPaths, type AuthProviderInfo } from '@kaigi/protocol';
+import {
+  AuthProviders,
+  SecondFactorChallenge,
+  SSO_ERROR_PARAM,
+  SSO_SECOND_FACTOR_FRAGMENT,
+  SsoError,
+  fromBase64Url,
+  ssoPaths,
+  type AuthProviderInfo,
+} from '@kaigi/protocol';
 import { useSsoStrings } from './strings';
 
 /** The providers this server offers; an empty list when none (or when the list cannot be had). */
@@ -18,6 +27,31 @@ async function loadProviders(): Promise<AuthProviderInfo[] | null> {
 export function ssoErrorFromUrl(): SsoError | null {
   const parsed = SsoError.safeParse(new URLSearchParams(window.location.search).get(SSO_ERROR_PARAM));
   return parsed.success ? parsed.data : null;
+}
+
+const SECOND_FACTOR_PREFIX = `#${SSO_SECOND_FACTOR_FRAGMENT}=`;
+
+/**
+ * The second step a single sign-on goes on to, for an account with its own second factor (B5):
+ * the server puts it in the fragment of /signin. Pure: safe as a useState initialiser.
+ */
+export function ssoSecondFactorFromUrl(): SecondFactorChallenge | null {
+  const hash = window.location.hash;
+  if (!hash.startsWith(SECOND_FACTOR_PREFIX)) return null;
+  try {
+    const json: unknown = JSON.parse(new TextDecoder().decode(fromBase64Url(hash.slice(SECOND_FACTOR_PREFIX.length))));
+    const parsed = SecondFactorChallenge.safeParse(json);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Takes the ticket out of the address bar and history once it has been read. */
+export function clearSsoSecondFactorFromUrl(): void {
+  if (window.location.hash.startsWith(SECOND_FACTOR_PREFIX)) {
+    window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  }
 }
 
 /** Why the last single sign-on did not finish (B5), shown at the top of the sign-in page. */
