@@ -488,4 +488,17 @@ describe('single sign-on with the provider unreachable at start (B5)', () => {
     }
     assert.match(kaigi.log(), /single sign-on provider not reachable/);
   });
+
+  it('slows down a flood of made-up callbacks from one address', async () => {
+    const browser = new RedirectBrowser();
+    const errors: (string | null)[] = [];
+    for (let i = 0; i < 22; i++) {
+      const r = await browser.fetch(`${kaigi.url}/api/auth/oidc/callback?code=x&state=${randomBytes(32).toString('base64url')}`);
+      errors.push(errorOf(r.location));
+    }
+    assert.deepEqual(errors.slice(0, 20), Array(20).fill('sso_state'));
+    assert.deepEqual(errors.slice(20), ['sso_rate_limited', 'sso_rate_limited']);
+    // Only the refusals that passed the limiter are in the audit log.
+    assert.equal(signInAudit(kaigi).filter((a) => a.kind === 'signin.failed').length, 20);
+  });
 });

@@ -30,9 +30,10 @@ export type AuthProviders = z.infer<typeof AuthProviders>;
  * - sso_refused: the provider's answer did not pass the checks (code, ID token);
  * - sso_cancelled: the provider reported an error, e.g. the person cancelled;
  * - sso_domain: the account's email is not in a domain this organisation allows;
- * - sso_disabled: the Kaigi account is disabled.
+ * - sso_disabled: the Kaigi account is disabled;
+ * - sso_rate_limited: too many failed sign-ins from this address; wait and try again.
  */
-export const SsoError = z.enum(['sso_unavailable', 'sso_state', 'sso_refused', 'sso_cancelled', 'sso_domain', 'sso_disabled']);
+export const SsoError = z.enum(['sso_unavailable', 'sso_state', 'sso_refused', 'sso_cancelled', 'sso_domain', 'sso_disabled', 'sso_rate_limited']);
 export type SsoError = z.infer<typeof SsoError>;
 
 /** The query parameter of the sign-in page that carries an SsoError. */

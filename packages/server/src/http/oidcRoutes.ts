@@ -13,6 +13,7 @@ import {
 } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { newSecret } from '../security/random.js';
+import { RateLimiter } from '../security/RateLimiter.js';
 import { assertsMultiFactor, emailAllowed, OidcClient, ProviderRefused, ProviderUnavailable } from '../sso/OidcClient.js';
 import { OidcStore } from '../storage/OidcStore.js';
 import { TwoFactorStore } from '../storage/TwoFactorStore.js';
@@ -58,6 +59,8 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   const client = new OidcClient(settings, redirectUri);
   const store = new OidcStore(services.db, services.sealer);
   const twoFactor = new TwoFactorStore(services.db, services.sealer);
+  // Failed callbacks per address: each is audited, so a flood of made-up states is slowed down.
+  const limiter = new RateLimiter({ freeFailures: 20 });
 
   // Discovery at start, in the background: an unreachable provider does not stop the server;
   // sign-in through it fails with a clear message and tries discovery again.
@@ -76,6 +79,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     reply.redirect(`${paths.signIn}?${new URLSearchParams({ [SSO_ERROR_PARAM]: error }).toString()}`, 302);
 
   const refuse = async (req: FastifyRequest, reply: FastifyReply, error: SsoError, data: Record<string, unknown>) => {
+    limiter.fail(`ip:${req.ip}`);
     await audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { method: 'oidc', ...data } });
     return toSignIn(reply, error);
   };
@@ -97,6 +101,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(ssoPaths.oidcCallback, async (req, reply) => {
+    if (!limiter.check(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
     const state = req.query.state;
     const browser = req.cookies[OIDC_BROWSER_COOKIE];
     // Unknown, used, expired, or started in another browser: refused before the provider is asked.

@@ -13,6 +13,7 @@ const en = {
   sso_cancelled: 'The sign-in was cancelled or refused at the sign-in provider.',
   sso_domain: 'Your account’s email address is not in a domain this organisation allows to sign in here.',
   sso_disabled: 'Your Kaigi account is disabled. Ask your administrator.',
+  sso_rate_limited: 'Too many sign-ins failed from this address. Wait a few minutes, then try again.',
 };
 
 const ja: SsoStrings = {
@@ -25,6 +26,7 @@ const ja: SsoStrings = {
   sso_cancelled: 'サインインプロバイダーでサインインが取り消されたか、拒否されました。',
   sso_domain: 'アカウントのメールアドレスが、この組織でサインインを許可されたドメインではありません。',
   sso_disabled: 'Kaigi のアカウントが無効になっています。管理者にお問い合わせください。',
+  sso_rate_limited: 'このアドレスからのサインインの失敗が多すぎます。数分待ってからお試しください。',
 };
 
 export type SsoStrings = { readonly [K in keyof typeof en]: string } & Record<SsoError, string>;
