@@ -5,7 +5,7 @@ import { MeetingTitle, Username } from './text.js';
 import { LIMITS } from './limits.js';
 import { Retention } from './meetingData.js';
 import { SecondFactorChallenge } from './twoFactor.js';
-import { EntryRule, RegistrationMode } from './registration.js';
+import { DEFAULT_ENTRY_RULE, EntryRule, RegistrationMode } from './registration.js';
 
 // HTTP API bodies. Every request body is parsed with these schemas at the boundary.
 
@@ -41,22 +41,38 @@ export const MeetingPassword = z
   .max(MEETING_PASSWORD_MAX_LENGTH);
 
 /** The meeting's rules a host sets (F1, C4, B4): each optional, the server fills the rest. */
-const MeetingRules = {
+/** The meeting's rules a host sets (F1, C1, C4, B3, B4, B5), as stored and as returned. */
+export const MeetingRuleSet = z.object({
   /** Confidentiality level (F1): the organisation's default when absent; a running meeting can only go up. */
-  level: ConfidentialityLevel.optional(),
+  level: ConfidentialityLevel,
   /** Whether people may wait for the meeting before a host is there (C4; off by default). */
-  joinBeforeHost: z.boolean().optional(),
+  joinBeforeHost: z.boolean(),
   /** When people may join (C4). */
-  window: TimeWindow.optional(),
+  window: TimeWindow,
   /** What display names are allowed (B4). */
-  nameRule: NameRule.optional(),
+  nameRule: NameRule,
   /** Everyone but hosts enters muted with the camera off (C1; on by default). */
-  muteOnEntry: z.boolean().optional(),
+  muteOnEntry: z.boolean(),
   /** Members-only entry, optionally from given email domains (B5, B6; off by default). */
-  entry: EntryRule.optional(),
+  entry: EntryRule,
   /** Pre-registration with personal links (B3; off by default). */
-  registration: RegistrationMode.optional(),
+  registration: RegistrationMode,
+});
+export type MeetingRuleSet = z.infer<typeof MeetingRuleSet>;
+
+/** The rules of a meeting whose host set none (Medium is the level without an organisation policy). */
+export const DEFAULT_MEETING_RULES: MeetingRuleSet = {
+  level: 'medium',
+  joinBeforeHost: false,
+  window: { startsAt: null, endsAt: null },
+  nameRule: { kind: 'free' },
+  muteOnEntry: true,
+  entry: DEFAULT_ENTRY_RULE,
+  registration: 'off',
 };
+
+/** In requests each rule is optional: the server fills in the rest. */
+const MeetingRules = MeetingRuleSet.partial().shape;
 
 export const CreateMeetingRequest = z
   .object({
@@ -97,13 +113,7 @@ export const MeetingResource = z.object({
   locked: z.boolean(),
   e2ee: z.boolean(),
   retention: Retention,
-  level: ConfidentialityLevel,
-  joinBeforeHost: z.boolean(),
-  window: TimeWindow,
-  nameRule: NameRule,
-  muteOnEntry: z.boolean(),
-  entry: EntryRule,
-  registration: RegistrationMode,
+  ...MeetingRuleSet.shape,
   createdAt: z.string(),
 });
 export type MeetingResource = z.infer<typeof MeetingResource>;

@@ -1,6 +1,6 @@
 import {
   compilePolicy,
-  DEFAULT_ENTRY_RULE,
+  DEFAULT_MEETING_RULES,
   defaultOrganisationPolicy,
   EARLY_JOIN_MS,
   ErrorCode,
@@ -83,13 +83,6 @@ export function raisedPolicy(current: MeetingPolicy, next: MeetingPolicy, e2ee: 
 
 /** A meeting's rules when its host set none: the organisation's default level, C1 and C4 defaults. */
 export function defaultRules(org: OrganisationPolicy = defaultOrganisationPolicy('local'), level: ConfidentialityLevel = org.levels.default): MeetingRules {
-  return {
-    policy: compilePolicy(level, org),
-    joinBeforeHost: false,
-    window: { startsAt: null, endsAt: null },
-    nameRule: { kind: 'free' },
-    muteOnEntry: true,
-    entry: DEFAULT_ENTRY_RULE,
-    registration: 'off',
-  };
+  const { level: _stored, ...rest } = DEFAULT_MEETING_RULES;
+  return { policy: compilePolicy(level, org), ...rest };
 }

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ConfidentialityLevel, DEFAULT_ENTRY_RULE, DEFAULT_MEDIA_PERMISSIONS, DEFAULT_RETENTION, EntryRule, MediaPermissions, NameRule, RegistrationMode, Retention, TimeWindow } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, DEFAULT_MEETING_RULES, DEFAULT_RETENTION, MediaPermissions, MeetingRuleSet, Retention } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -39,28 +38,10 @@ function parsePermissions(json: string | null): MediaPermissions {
 }
 
 /** What the host set: the level and the rules that are not the level's. */
-export const StoredRules = z.object({
-  level: ConfidentialityLevel,
-  joinBeforeHost: z.boolean(),
-  window: TimeWindow,
-  nameRule: NameRule,
-  muteOnEntry: z.boolean(),
-  /** Members only, optionally from given email domains (B5, B6). */
-  entry: EntryRule,
-  /** Pre-registration (B3). */
-  registration: RegistrationMode,
-});
-export type StoredRules = z.infer<typeof StoredRules>;
-
-export const DEFAULT_STORED_RULES: StoredRules = {
-  level: 'medium',
-  joinBeforeHost: false,
-  window: { startsAt: null, endsAt: null },
-  nameRule: { kind: 'free' },
-  muteOnEntry: true,
-  entry: DEFAULT_ENTRY_RULE,
-  registration: 'off',
-};
+/** What the host set: the level and the rules that are not the level's. */
+export const StoredRules = MeetingRuleSet;
+export type StoredRules = MeetingRuleSet;
+export const DEFAULT_STORED_RULES = DEFAULT_MEETING_RULES;
 
 function parseRules(json: string | null): StoredRules {
   if (json === null) return { ...DEFAULT_STORED_RULES };
