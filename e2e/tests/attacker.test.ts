@@ -62,6 +62,9 @@ describe('meetings API (F4, B1, G1)', () => {
     assert.equal(r.json.openapi, '3.1.0');
     assert.ok(r.json.paths['/api/meetings'].post);
     assert.ok(r.json.paths['/api/meetings/{id}'].delete);
+    for (const p of ['/api/meetings/{id}/report', '/api/meetings/{id}/invitation', '/api/meetings/{id}/data-map', '/api/meetings/{id}/recordings', '/api/organisation/policy']) {
+      assert.ok(r.json.paths[p], `${p} is documented`);
+    }
   });
 
   it('reads, updates and deletes a meeting', async () => {

@@ -13,6 +13,18 @@ import {
   twoFactorPaths,
   AuthProviders,
   ssoPaths,
+  DataMap,
+  ExportRequest,
+  FileResource,
+  Invitation,
+  OrganisationPolicy,
+  RecordingKeys,
+  RecordingUpload,
+  RegisterRequest,
+  RegisterResponse,
+  RegistrationList,
+  RegistrationResource,
+  SecurityReport,
 } from '@kaigi/protocol';
 
 // The OpenAPI document is generated from the same zod schemas that validate requests, so the
@@ -123,12 +135,79 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         parameters: idParam,
         get: { summary: 'Read a meeting', security: auth, responses: { 200: { description: 'Meeting', ...json(MeetingResource) }, 404: error('No such meeting') } },
         patch: {
-          summary: 'Change title, password or lock',
+          summary: 'Change title, password, lock, level, rules, E2EE or retention; a running meeting’s level only goes up',
           security: auth,
           requestBody: { required: true, ...json(UpdateMeetingRequest, 'input') },
-          responses: { 200: { description: 'Updated', ...json(MeetingResource) }, 400: error('Invalid body'), 404: error('No such meeting') },
+          responses: {
+            200: { description: 'Updated', ...json(MeetingResource) },
+            400: error('Invalid body'),
+            404: error('No such meeting'),
+            409: error('MEETING_IN_PROGRESS or LEVEL_CANNOT_BE_LOWERED: people are in the meeting'),
+            422: error('Beyond the organisation’s or the level’s policy: LEVEL_NOT_ALLOWED, E2EE_REQUIRED, REGION_NOT_ALLOWED, RETENTION_TOO_LONG, PASSWORD_TOO_SHORT, FORBIDDEN_BY_LEVEL'),
+          },
         },
         delete: { summary: 'Delete a meeting; everyone in it is disconnected', security: auth, responses: { 204: { description: 'Deleted' }, 404: error('No such meeting') } },
+      },
+      '/api/organisation/policy': {
+        get: { summary: 'The organisation’s policy: allowed and default levels, password length, retention, regions (F2)', security: auth, responses: { 200: { description: 'Policy', ...json(OrganisationPolicy) } } },
+      },
+      '/api/meetings/{id}/invitation': {
+        parameters: idParam,
+        get: { summary: 'Invitation texts in Japanese and English and an .ics (G1, G2); High meetings keep the password to the separate message', security: auth, responses: { 200: { description: 'Invitation', ...json(Invitation) }, 404: error('No such meeting') } },
+      },
+      '/api/meetings/{id}/invitation.ics': {
+        parameters: idParam,
+        get: { summary: 'The invitation as an RFC 5545 calendar file', security: auth, responses: { 200: { description: 'text/calendar' }, 404: error('No such meeting') } },
+      },
+      '/api/meetings/{id}/report': {
+        parameters: idParam,
+        get: { summary: 'Security report: each clause of the IPA and Kyoto University guidance, its status and evidence (F3)', security: auth, responses: { 200: { description: 'Report', ...json(SecurityReport) }, 404: error('No such meeting') } },
+      },
+      '/api/meetings/{id}/data-map': {
+        parameters: idParam,
+        get: { summary: 'What the meeting stores, where, until when, and every deletion (E1)', security: auth, responses: { 200: { description: 'Data map', ...json(DataMap) }, 404: error('No such meeting') } },
+      },
+      '/api/meetings/{id}/files': {
+        parameters: idParam,
+        get: { summary: 'Files shared in the meeting (header x-kaigi-participant: ID:RESUME_TOKEN)', responses: { 200: { description: '{ files }' }, 403: error('Not admitted') } },
+        post: {
+          summary: 'Share a file (application/octet-stream; headers x-kaigi-participant, x-kaigi-file-name, x-kaigi-protection: server|e2ee)',
+          responses: { 201: { description: 'Stored', ...json(FileResource) }, 400: error('Invalid, or plaintext in an E2EE meeting'), 403: error('Not admitted, FILES_DISABLED or FORBIDDEN_BY_LEVEL'), 413: error('Too large') },
+        },
+      },
+      '/api/meetings/{id}/objects/{objectId}': {
+        get: { summary: 'Download a stored object (decrypted on the fly unless E2EE)', security: auth, responses: { 200: { description: 'application/octet-stream' }, 404: error('No such object') } },
+        delete: { summary: 'Destroy an object (key and bytes) and return its signed deletion certificate (E3)', security: auth, responses: { 200: { description: 'Deletion certificate' }, 404: error('No such object') } },
+      },
+      '/api/meetings/{id}/certificates/{objectId}': {
+        get: { summary: 'A deletion certificate, as signed', security: auth, responses: { 200: { description: 'Deletion certificate' }, 404: error('No such certificate') } },
+      },
+      '/api/meetings/{id}/export': {
+        parameters: idParam,
+        post: { summary: 'The meeting’s data as one archive encrypted with a passphrase (E5)', security: auth, requestBody: { required: true, ...json(ExportRequest, 'input') }, responses: { 200: { description: 'application/octet-stream' }, 404: error('No such meeting') } },
+      },
+      '/api/meetings/{id}/recording-keys': {
+        parameters: idParam,
+        get: { summary: 'The escrow key a browser recording must also be encrypted to, if any', security: auth, responses: { 200: { description: 'Keys', ...json(RecordingKeys) } } },
+      },
+      '/api/meetings/{id}/recordings': {
+        parameters: idParam,
+        post: {
+          summary: 'Upload one part of a recording made in the host’s browser, as a recording envelope (E2EE meetings, Low level)',
+          security: auth,
+          responses: { 201: { description: 'Stored', ...json(RecordingUpload) }, 400: error('Not an envelope, another meeting, E2EE_NOT_ENABLED or RECORDING_ESCROW_MISSING'), 403: error('FORBIDDEN_BY_LEVEL') },
+        },
+      },
+      '/api/meetings/{id}/registrations': {
+        parameters: idParam,
+        get: { summary: 'Registrants and their personal links (B3)', security: auth, responses: { 200: { description: 'Registrations', ...json(RegistrationList) } } },
+        post: { summary: 'Register for a meeting (public; the same answer whatever happens)', requestBody: { required: true, ...json(RegisterRequest, 'input') }, responses: { 202: { description: 'Received', ...json(RegisterResponse) }, 429: error('Too many') } },
+      },
+      '/api/meetings/{id}/registrations/{registrationId}/approve': {
+        post: { summary: 'Approve a registrant', security: auth, responses: { 200: { description: 'Registration', ...json(RegistrationResource) } } },
+      },
+      '/api/meetings/{id}/registrations/{registrationId}/revoke': {
+        post: { summary: 'Revoke a personal link; its holder leaves the meeting at once', security: auth, responses: { 200: { description: 'Registration', ...json(RegistrationResource) } } },
       },
       '/api/health': {
         get: { summary: 'Liveness', responses: { 200: { description: 'OK' } } },
