@@ -23,7 +23,7 @@ export interface ProductFacts {
   hostActions: string[];
   /** Meeting.arrive puts everyone but the host in the waiting room (B2); there is no switch to turn it off. */
   waitingRoom: boolean;
-  /** Pre-registration with personal join links (B3): not in this build. */
+  /** Pre-registration with personal join links (B3): storage/RegistrationStore.ts, http/registrationRoutes.ts. */
   preRegistration: boolean;
   /** Two-factor sign-in (B5): TOTP, recovery codes and passkeys (security/totp.ts, http/twoFactorRoutes.ts). */
   twoFactor: boolean;
@@ -49,7 +49,7 @@ export function productFacts(): ProductFacts {
     meetingIdBits: Math.floor(MEETING_ID_LENGTH * Math.log2(MEETING_ID_ALPHABET.length)),
     hostActions: HOST_ACTIONS.filter((a) => can('host', a)),
     waitingRoom: true,
-    preRegistration: false,
+    preRegistration: true,
     twoFactor: true,
     browserOnly: true,
     chatLinksHttpOnly: true,

@@ -91,19 +91,22 @@ export const IPA5: Record<string, Evaluator> = {
   'IPA-5.3(2)': (c) => tlsVerdict(c),
 
   'IPA-5.3(3)-a': (c) =>
-    c.f.product.preRegistration
-      ? met('Participants can be pre-registered.', '参加者の事前登録を利用できます。')
+    c.f.meeting.rules.registration !== 'off'
+      ? met(
+          `Registration is required (${c.f.meeting.rules.registration === 'approval' ? 'each registrant approved by the host' : 'approved automatically'}).`,
+          `事前登録が必要です（${c.f.meeting.rules.registration === 'approval' ? '登録者ごとに主催者が承認' : '自動承認'}）。`,
+        )
       : notMet(
-          'This Kaigi has no pre-registration yet: check participants in the waiting room, or use a name rule.',
-          'この Kaigi にはまだ事前登録がありません。待機室で参加者を確認するか、参加者名の規則を使ってください。',
+          'Registration is off for this meeting: turn it on under "Entry and registration" in the host view.',
+          'この会議は事前登録がオフです。主催者画面の「参加と登録」でオンにしてください。',
         ),
 
   'IPA-5.3(3)-b': (c) =>
-    c.f.product.preRegistration
-      ? met('Each registrant gets a personal join link.', '登録者ごとに個別の参加リンクが発行されます。')
+    c.f.meeting.rules.registration !== 'off'
+      ? met('Each registrant joins with a personal link that can be revoked on its own.', '登録者は個別に取り消せる個人用リンクで参加します。')
       : invitationDuty(
-          'Without pre-registration there are no personal links: send the join URL only to the registered participants.',
-          '事前登録がないため個別リンクはありません。参加 URL は登録済みの参加者のみに送ってください。',
+          'Registration is off, so there are no personal links: send the join URL only to the registered participants.',
+          '事前登録がオフのため個人用リンクはありません。参加 URL は登録済みの参加者のみに送ってください。',
         ),
 
   'IPA-5.3(3)-c': (c) => checkerVerdict(c),
