@@ -16,7 +16,7 @@ import {
 } from '@kaigi/protocol';
 
 /** Anything with zod's safeParse shape; keeps this file free of a direct zod import. */
-interface Parser<T> {
+export interface Parser<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false };
 }
 
@@ -87,7 +87,8 @@ async function send(method: Method, path: string, opts: SendOptions = {}): Promi
   return res;
 }
 
-async function request<T>(
+/** A JSON call checked against `schema` (null: no body expected); throws ApiError. */
+export async function request<T>(
   method: Method,
   path: string,
   schema: Parser<T> | null,

@@ -1,6 +1,4 @@
 import {
-  CSRF_HEADER,
-  ErrorResponse,
   MeetingResource,
   RegisterResponse,
   RegistrationList,
@@ -8,38 +6,14 @@ import {
   registrationPaths,
   type RegisterRequest,
 } from '@kaigi/protocol';
-import { ApiError, api } from '../../api/http';
+import { api, request, type Parser } from '../../api/http';
 
-// Pre-registration (B3): its own small client beside api/http.ts, as the Security page has.
+// Pre-registration (B3): the host's and the public form's calls.
 
-interface Parser<T> {
-  safeParse(data: unknown): { success: true; data: T } | { success: false };
-}
-
+/** One JSON call through the app's client (api/http.ts); `csrf`: fetch the session's CSRF token afresh first. */
 async function call<T>(method: 'GET' | 'POST', path: string, schema: Parser<T>, body?: unknown, csrf = false): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (csrf) {
-    // The session's CSRF token, fresh from the server: this module keeps no copy of its own.
-    const token = (await api.session()).csrfToken;
-    if (token) headers[CSRF_HEADER] = token;
-  }
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', ...(body !== undefined && { body: JSON.stringify(body) }) });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'network error');
-  }
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = ErrorResponse.safeParse(json);
-    throw e.success
-      ? new ApiError(res.status, e.data.code, e.data.message, e.data.retryAfterMs)
-      : new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
-  return r.data;
+  if (csrf) await api.session();
+  return request(method, path, schema, body);
 }
 
 export const registrationApi = {

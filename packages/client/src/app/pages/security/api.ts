@@ -5,8 +5,6 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import {
-  CSRF_HEADER,
-  ErrorResponse,
   PasskeyAdded,
   RecoveryCodes,
   SessionResponse,
@@ -14,13 +12,9 @@ import {
   TwoFactorStatus,
   twoFactorPaths,
 } from '@kaigi/protocol';
-import { ApiError, api, setCsrfToken } from '../../../api/http';
+import { api, request, setCsrfToken, type Parser } from '../../../api/http';
 
-// Two-factor sign-in and one's own factors (B5). Its own small client, beside api/http.ts.
-
-interface Parser<T> {
-  safeParse(data: unknown): { success: true; data: T } | { success: false };
-}
+// Two-factor sign-in and one's own factors (B5).
 
 /** Anything that looks like WebAuthn options; @simplewebauthn/browser checks the rest. */
 const webAuthnOptions = <T>(): Parser<T> => ({
@@ -30,31 +24,13 @@ const webAuthnOptions = <T>(): Parser<T> => ({
       : { success: false },
 });
 
+/**
+ * One JSON call through the app's client (api/http.ts). `csrf`: fetch the session's CSRF token
+ * afresh first, since a factor change may follow a sign-in in another tab.
+ */
 async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: Parser<T> | null, body?: unknown, csrf = false): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (csrf) {
-    // The session's CSRF token, fresh from the server: this module keeps no copy of its own.
-    const token = (await api.session()).csrfToken;
-    if (token) headers[CSRF_HEADER] = token;
-  }
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', ...(body !== undefined && { body: JSON.stringify(body) }) });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'network error');
-  }
-  const json: unknown = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = ErrorResponse.safeParse(json);
-    throw e.success
-      ? new ApiError(res.status, e.data.code, e.data.message, e.data.retryAfterMs)
-      : new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
-  }
-  if (schema === null) return undefined as T;
-  const r = schema.safeParse(json);
-  if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
-  return r.data;
+  if (csrf) await api.session();
+  return request(method, path, schema, body);
 }
 
 /** A finished sign-in: the session's CSRF token becomes the one every later call sends. */
