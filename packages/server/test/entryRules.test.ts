@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ENTRY_RULE, EmailDomain, emailDomainAllowed, EntryRule, RegisterRequest, type RegistrationMode } from '@kaigi/protocol';
 import { accountEntry, canApprove, decideEntry, withoutAccount, type EntryAccount, type EntryRegistration } from '../src/meeting/EntryRules.js';
-import { Meeting, type Arrival } from '../src/meeting/Meeting.js';
+import { Meeting } from '../src/meeting/Meeting.js';
+import { arrivals } from './fixtures/arrival.js';
 import { MeetingError } from '../src/meeting/MeetingError.js';
 import { defaultRules } from '../src/meeting/MeetingRules.js';
 import { compilePolicy, defaultOrganisationPolicy } from '@kaigi/protocol';
@@ -102,18 +103,7 @@ describe('pre-registration (B3)', () => {
 });
 
 describe('registrants in the meeting (B3, B4, F1)', () => {
-  let n = 0;
-  const arrival = (over: Partial<Arrival> = {}): Arrival => ({
-    id: `p_${String(++n).padStart(22, '0')}`,
-    displayName: `Person ${n}`,
-    role: 'participant',
-    entry: 'guest',
-    deviceHash: `device-${n}`,
-    userId: null,
-    resumeTokenHash: 'x',
-    now: 1000 + n,
-    ...over,
-  });
+  const arrival = arrivals();
 
   it('keeps the registered name whatever name the registrant typed, even against the name pattern', () => {
     const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, {

@@ -1,23 +1,13 @@
 // The admission state machine (B2, B6, C4) without any I/O.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Meeting, type Arrival } from '../src/meeting/Meeting.js';
+import { Meeting } from '../src/meeting/Meeting.js';
+import { arrivals } from './fixtures/arrival.js';
 import { MeetingError } from '../src/meeting/MeetingError.js';
 import { defaultRules, type MeetingRules } from '../src/meeting/MeetingRules.js';
 import { compilePolicy, defaultOrganisationPolicy, type ConfidentialityLevel } from '@kaigi/protocol';
 
-let n = 0;
-const arrival = (over: Partial<Arrival> = {}): Arrival => ({
-  id: `p_${String(++n).padStart(22, '0')}`,
-  displayName: `Person ${n}`,
-  role: 'participant',
-  entry: 'guest',
-  deviceHash: `device-${n}`,
-  userId: null,
-  resumeTokenHash: 'x',
-  now: 1000 + n,
-  ...over,
-});
+const arrival = arrivals();
 const code = (fn: () => unknown): string => {
   try {
     fn();
