@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import type { AdmissionCheck, WaitingEntry } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import { withoutAccount } from '../registration/EntryLabel';
+import { ModalDialog } from './ModalDialog';
 
 /**
  * Before admitting someone to a High meeting (F1, IPA 5.1(3); B7): the host says what they
@@ -22,21 +23,9 @@ export function AdmitCheckDialog({
   onCancel: () => void;
 }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const [check, setCheck] = useState({ face: false, voice: false, name: false });
   const open = entry !== null;
-
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
-      setCheck({ face: false, voice: false, name: false });
-      d.showModal();
-    } else if (!open && d.open) {
-      d.close();
-    }
-  }, [open, entry?.id]);
 
   const seen = check.face || check.voice;
   const required = withoutAccount(entry?.entry);
@@ -49,15 +38,13 @@ export function AdmitCheckDialog({
   );
 
   return (
-    <dialog
-      ref={ref}
-      className="confirm-dialog"
-      aria-labelledby={`${id}-title`}
-      aria-describedby={`${id}-body`}
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onCancel();
-      }}
+    <ModalDialog
+      open={open}
+      busy={busy}
+      titleId={`${id}-title`}
+      bodyId={`${id}-body`}
+      onShow={() => setCheck({ face: false, voice: false, name: false })}
+      onCancel={onCancel}
     >
       {entry && (
         <form
@@ -96,6 +83,6 @@ export function AdmitCheckDialog({
           </div>
         </form>
       )}
-    </dialog>
+    </ModalDialog>
   );
 }

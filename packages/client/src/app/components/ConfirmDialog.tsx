@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useId, useRef, type ReactNode } from 'react';
 import { useI18n } from '../../i18n';
+import { ModalDialog } from './ModalDialog';
 
 /**
  * A modal confirmation (native <dialog>): named by its title, Cancel focused first, Escape
@@ -23,32 +24,18 @@ export function ConfirmDialog({
   onCancel: () => void;
 }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const id = useId();
 
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
-      d.showModal();
-      // The safe choice has the focus: Enter does not destroy anything.
-      cancelRef.current?.focus();
-    } else if (!open && d.open) {
-      d.close();
-    }
-  }, [open]);
-
   return (
-    <dialog
-      ref={ref}
-      className="confirm-dialog"
-      aria-labelledby={`${id}-title`}
-      aria-describedby={`${id}-body`}
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onCancel();
-      }}
+    <ModalDialog
+      open={open}
+      busy={busy}
+      titleId={`${id}-title`}
+      bodyId={`${id}-body`}
+      // The safe choice has the focus: Enter does not destroy anything.
+      onShow={() => cancelRef.current?.focus()}
+      onCancel={onCancel}
     >
       {open && (
         <div className="stack">
@@ -64,6 +51,6 @@ export function ConfirmDialog({
           </div>
         </div>
       )}
-    </dialog>
+    </ModalDialog>
   );
 }
