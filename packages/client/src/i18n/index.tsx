@@ -14,7 +14,8 @@ const STORAGE_KEY = 'kaigi.locale';
 
 type Vars = Readonly<Record<string, string | number>>;
 
-function interpolate(text: string, vars?: Vars): string {
+/** Fills {name} placeholders; an unknown name stays as written. */
+export function interpolate(text: string, vars?: Vars): string {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = vars[name];

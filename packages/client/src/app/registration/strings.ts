@@ -1,5 +1,5 @@
 import type { EntryKind, RegistrationMode, RegistrationStatus } from '@kaigi/protocol';
-import { useI18n } from '../../i18n';
+import { interpolate, useI18n } from '../../i18n';
 
 // Members-only meetings and pre-registration (B3, B5, B6): this module's own labels, in both UI
 // languages.
@@ -148,9 +148,7 @@ export function useRegistrationStrings(): { s: RegistrationStrings; fill: (text:
   return { s: STRINGS[locale], fill, locale };
 }
 
-function fill(text: string, vars: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, k: string) => (vars[k] === undefined ? whole : String(vars[k])));
-}
+const fill = (text: string, vars: Record<string, string | number>): string => interpolate(text, vars);
 
 /** Entry kinds this module names (guest and member are in the main dictionary). */
 export type OwnEntryKind = Extract<EntryKind, 'registrant' | 'member2fa'>;

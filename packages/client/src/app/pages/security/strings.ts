@@ -1,4 +1,4 @@
-import { useI18n } from '../../../i18n';
+import { interpolate, useI18n } from '../../../i18n';
 
 // Labels of two-factor sign-in and the Security page (B5), in both UI languages.
 
@@ -148,6 +148,5 @@ export function useSecurityStrings(): SecurityStrings {
   return DICTS[useI18n().locale];
 }
 
-/** Fills {name} placeholders. */
-export const fill = (text: string, vars: Record<string, string | number>): string =>
-  text.replace(/\{(\w+)\}/g, (whole, k: string) => (k in vars ? String(vars[k]) : whole));
+/** Fills {name} placeholders, as the main dictionary does. */
+export const fill = interpolate;
