@@ -51,6 +51,11 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   // KAIGI_TEST_NODE_ARGS passes flags to the server's node (e.g. --cpu-prof for profiling).
   const nodeArgs = (process.env.KAIGI_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test process that ends without stopping its server (a failed assertion before the
+  // after-hook, an interrupted run) takes the server with it rather than leave it listening.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
+  proc.once('exit', () => process.off('exit', reap));
   let output = '';
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
