@@ -153,4 +153,72 @@ describe('the verifier (B7), enforced by the server', () => {
       for (const s of sockets) s.close();
     }
   });
+
+  it("in an E2EE meeting each side's half of the check's key exchange reaches the other side only, once", async () => {
+    const publicKey = async () => {
+      const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as CryptoKeyPair;
+      return Buffer.from(await crypto.subtle.exportKey('raw', pair.publicKey)).toString('base64');
+    };
+    const m = await createMeeting(host, 'Encrypted check', { level: 'medium', e2ee: true });
+    const h = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
+    assert.equal((await h.request({ type: 'join', meetingId: m.id, displayName: 'Host', e2ee: true })).type, 'joined');
+    const sockets: WsClient[] = [h];
+    const arriveE2ee = async (displayName: string) => {
+      const { ws } = await guest(server);
+      sockets.push(ws);
+      const r = await ws.request({ type: 'join', meetingId: m.id, displayName, password: m.password, e2ee: true });
+      assert.equal(r.type, 'joined', JSON.stringify(r));
+      return { ws, id: r.participantId as string };
+    };
+    try {
+      const bob = await arriveE2ee('Bob');
+      const vera = await arriveE2ee('Vera');
+      for (const p of [bob, vera]) assert.equal((await h.request({ type: 'admit', participantId: p.id })).type, 'ok');
+      assert.equal((await h.request({ type: 'setRole', participantId: vera.id, role: 'verifier' })).type, 'ok');
+      const newt = await arriveE2ee('Newt');
+      const [newtKey, veraKey] = [await publicKey(), await publicKey()];
+
+      // No check open: nothing to send a key for.
+      assert.equal((await newt.ws.request({ type: 'checkKey', publicKey: newtKey })).code, 'FORBIDDEN');
+
+      const told = newt.ws.after('checkStarted');
+      assert.equal((await vera.ws.request({ type: 'startCheck', participantId: newt.id })).type, 'ok');
+      assert.equal((await told).e2ee, true, 'both sides are told the check needs keys of its own');
+
+      // Not a P-256 point's encoding: refused at the boundary.
+      for (const bad of ['', 'A'.repeat(88), newtKey.slice(0, 87), `${newtKey.slice(0, 86)}==`]) {
+        assert.equal((await newt.ws.request({ type: 'checkKey', publicKey: bad })).code, 'INVALID_MESSAGE', JSON.stringify(bad));
+      }
+      const atVera = vera.ws.after('checkKey');
+      assert.equal((await newt.ws.request({ type: 'checkKey', publicKey: newtKey })).type, 'ok');
+      assert.deepEqual(await atVera, { type: 'checkKey', participantId: newt.id, from: newt.id, publicKey: newtKey });
+      // Once per side: a second key could swap the keys under a code already compared.
+      assert.equal((await newt.ws.request({ type: 'checkKey', publicKey: veraKey })).code, 'FORBIDDEN');
+      const atNewt = newt.ws.after('checkKey');
+      assert.equal((await vera.ws.request({ type: 'checkKey', publicKey: veraKey })).type, 'ok');
+      assert.deepEqual(await atNewt, { type: 'checkKey', participantId: newt.id, from: vera.id, publicKey: veraKey });
+      // Nobody else in the meeting sees either half; Bob cannot join the exchange.
+      for (const other of [h, bob.ws]) assert.equal(other.messages.some((x) => x.type === 'checkKey'), false);
+      assert.equal((await bob.ws.request({ type: 'checkKey', publicKey: await publicKey() })).code, 'FORBIDDEN');
+
+      // The admission records that the check ran on its own keys.
+      assert.equal((await vera.ws.request({ type: 'admit', participantId: newt.id, check: { face: true, voice: true, name: true } })).type, 'ok');
+      const admission = auditWithActor(m.id).find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
+      assert.equal(admission?.data.checkKeyed, true);
+
+      // In a meeting without E2EE, a check exchanges no keys.
+      const plain = await createMeeting(host, 'Plain check', { level: 'low' });
+      const h2 = await WsClient.connect(server.url, { cookie: host.cookieHeader() });
+      sockets.push(h2);
+      assert.equal((await h2.request({ type: 'join', meetingId: plain.id, displayName: 'Host' })).type, 'joined');
+      const late = await arrive(plain.id, plain.password, 'Late');
+      sockets.push(late.ws);
+      const lateTold = late.ws.after('checkStarted');
+      assert.equal((await h2.request({ type: 'startCheck', participantId: late.id })).type, 'ok');
+      assert.equal((await lateTold).e2ee, false);
+      assert.equal((await late.ws.request({ type: 'checkKey', publicKey: newtKey })).code, 'E2EE_NOT_ENABLED');
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
 });

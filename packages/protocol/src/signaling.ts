@@ -87,6 +87,17 @@ export const SetRoleMessage = msg('setRole', { participantId: ParticipantId, rol
 export const StartCheckMessage = msg('startCheck', { participantId: ParticipantId });
 /** Ends the check without deciding; admit and deny end it too. */
 export const EndCheckMessage = msg('endCheck', { participantId: ParticipantId });
+/** An uncompressed P-256 public key (65 bytes), base64: one side's half of a check's key exchange. */
+export const CheckPublicKey = z
+  .string()
+  .length(88)
+  .regex(/^B[A-P][A-Za-z0-9+/]{85}=$/, 'an uncompressed P-256 public key, base64');
+/**
+ * In an E2EE meeting, each side of a check sends its ephemeral ECDH public key once; the server
+ * relays it to the other side only. The newcomer holds no MLS key, so the check's media is
+ * encrypted with a key the two derive from this exchange (B7, A4).
+ */
+export const CheckKeyMessage = msg('checkKey', { publicKey: CheckPublicKey });
 
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
@@ -118,6 +129,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetRoleMessage,
   StartCheckMessage,
   EndCheckMessage,
+  CheckKeyMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -296,7 +308,10 @@ export const ServerMessage = z.discriminatedUnion('type', [
     since: z.number().nullable(),
   }),
   /** A one-to-one check opened (B7): sent to the newcomer and to the verifier only. */
-  z.object({ type: z.literal('checkStarted'), participantId: ParticipantId, byId: ParticipantId, by: z.string() }),
+  /** `e2ee`: the check's media must be encrypted with keys of its own (checkKey) before any is sent. */
+  z.object({ type: z.literal('checkStarted'), participantId: ParticipantId, byId: ParticipantId, by: z.string(), e2ee: z.boolean() }),
+  /** The other side's half of the check's key exchange (E2EE meetings). */
+  z.object({ type: z.literal('checkKey'), participantId: ParticipantId, from: ParticipantId, publicKey: CheckPublicKey }),
   /** The check with this newcomer ended (ended, admitted, denied or gone); the newcomer's media stopped. */
   z.object({ type: z.literal('checkEnded'), participantId: ParticipantId }),
   /** To hosts: a personal link (B3) is in use from two places at once; these participants hold it. */

@@ -18,7 +18,7 @@ export type MediaRequest = DistributiveOmit<
 
 /** E2EE delivery-service and chat messages, answered by `ok` or `error`. */
 export type E2eeRequest = DistributiveOmit<
-  Extract<ClientMessage, { type: 'mlsKeyPackage' | 'mlsCommit' | 'mlsSync' | 'mlsFailed' | 'chat' }>,
+  Extract<ClientMessage, { type: 'mlsKeyPackage' | 'mlsCommit' | 'mlsSync' | 'mlsFailed' | 'chat' | 'checkKey' }>,
   'reqId'
 >;
 

@@ -149,6 +149,7 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
     // falls through
     case 'checkStarted':
     case 'checkEnded':
+    case 'checkKey':
     // E2EE and chat messages: their controllers keep that state.
     // falls through
     case 'groupState':

@@ -8,6 +8,8 @@ export interface CheckSession {
   newcomerId: string;
   verifierId: string;
   startedAt: number;
+  /** E2EE meetings: who has sent its half of the check's key exchange (each side once). */
+  keysSent: Set<string>;
 }
 
 const CHECK_SOURCES: readonly MediaSource[] = ['camera', 'microphone'];
@@ -50,15 +52,31 @@ export class CheckSessions {
     if (existing) throw new MeetingError(ErrorCode.FORBIDDEN, 'Someone else is checking that person.');
     const mine = this.of(actor.id);
     if (mine) this.end(mine.newcomerId);
-    const session: CheckSession = { newcomerId: t.id, verifierId: actor.id, startedAt: now };
+    const session: CheckSession = { newcomerId: t.id, verifierId: actor.id, startedAt: now, keysSent: new Set() };
     this.sessions.set(t.id, session);
     this.router.pair(t.id, actor.id);
     // The newcomer receives the verifier's media only (the pair sees to that).
     this.router.subscribe(t.id);
-    const msg = { type: 'checkStarted', participantId: t.id, byId: actor.id, by: actor.displayName } as const;
+    const msg = { type: 'checkStarted', participantId: t.id, byId: actor.id, by: actor.displayName, e2ee: this.meeting.e2ee } as const;
     this.peers.get(t.id)?.send(msg);
     this.peers.get(actor.id)?.send(msg);
     return session;
+  }
+
+  /**
+   * Relays one side's ephemeral public key to the other side, and to nobody else (E2EE meetings).
+   * Each side sends once per check: a second key would let a side swap keys under a code already
+   * compared. The server cannot read the check's media, only pass the halves along.
+   */
+  relayKey(senderId: string, publicKey: string): CheckSession {
+    const s = this.of(senderId);
+    if (!s) throw new MeetingError(ErrorCode.FORBIDDEN, 'You are not in a check.');
+    if (!this.meeting.e2ee) throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'Only checks in end-to-end encrypted meetings exchange keys.');
+    if (s.keysSent.has(senderId)) throw new MeetingError(ErrorCode.FORBIDDEN, 'Your key for this check has been sent already.');
+    s.keysSent.add(senderId);
+    const other = senderId === s.newcomerId ? s.verifierId : s.newcomerId;
+    this.peers.get(other)?.send({ type: 'checkKey', participantId: s.newcomerId, from: senderId, publicKey });
+    return s;
   }
 
   /** Ends the check of this newcomer, if one is open; the newcomer's media stops. */

@@ -252,10 +252,12 @@ export class MeetingHub {
       case 'admit': {
         const t = m.admit(actor, msg.participantId, now, msg.check);
         // A check with them ends here: their check-only media stops before they receive the meeting's.
-        live.checks.end(t.id);
+        const open = live.checks.end(t.id);
         live.welcome(t.id);
         live.publish();
-        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), ...(msg.check && { check: msg.check }) });
+        // checkKeyed: an E2EE meeting's check ran on keys both sides derived, so its media stayed end to end.
+        const keyed = open && m.e2ee ? { checkKeyed: open.keysSent.size === 2 } : {};
+        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), ...(msg.check && { check: msg.check }), ...keyed });
         return;
       }
       case 'startCheck': {

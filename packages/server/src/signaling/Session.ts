@@ -142,6 +142,8 @@ export class Session implements Peer {
         if (MEDIA_TYPES.has(msg.type)) return this.handlers.media.handle(seat, this, msg as MediaMsg);
         if (E2EE_TYPES.has(msg.type)) await this.handlers.e2ee.handle(seat, msg as E2eeMsg);
         else if (msg.type === 'chat') this.handlers.chat.handle(seat, msg);
+        // Either side of a check, the newcomer still waiting included (B7).
+        else if (msg.type === 'checkKey') this.hub.liveOf(seat).checks.relayKey(seat.participantId, msg.publicKey);
         else if (RECORDING_TYPES.has(msg.type)) await this.handlers.recording.handle(seat, msg as RecordingMsg);
         else await this.hub.act(seat, msg as HostActionMsg);
         this.send({ type: 'ok', reqId: msg.reqId });
