@@ -40,6 +40,12 @@ async function runFakeWorkerScope(): Promise<void> {
     tell({ channel: 'secret', epoch, secret: new Uint8Array(epochSecret) });
     return setEpoch.call(this, epoch, epochSecret, selfIndex);
   };
+  // A check's base key likewise (epoch -1: not an MLS epoch).
+  const setCheckKey = FrameCryptor.prototype.setCheckKey;
+  FrameCryptor.prototype.setCheckKey = function (baseSecret, role) {
+    tell({ channel: 'secret', epoch: -1, secret: new Uint8Array(baseSecret) });
+    return setCheckKey.call(this, baseSecret, role);
+  };
 
   const scope = globalThis as unknown as {
     postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
@@ -416,6 +422,37 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[SCOPE_FLAG
       assert.equal((await carol.client.stats()).noKey, before.noKey + 2);
     });
 
+    it("a verifier's check: Carol (no group) and Alice (in the group) exchange frames under the check's keys only", async () => {
+      const context = { meetingId: 'm_1', newcomerId: 'p_carol', verifierId: 'p_alice' };
+      const [carolKey, aliceKey] = await Promise.all([
+        carol.client.checkKeyStart({ role: 'newcomer', ...context }),
+        alice.client.checkKeyStart({ role: 'verifier', ...context }),
+      ]);
+      assert.equal(carolKey.length, 65);
+      const [c, a] = await Promise.all([carol.client.checkKeyFinish(aliceKey), alice.client.checkKeyFinish(carolKey)]);
+      assert.deepEqual(keysOf(c), ['safetyCode'], 'only the code comes back');
+      assert.equal(c.safetyCode, a.safetyCode);
+      await assert.rejects(carol.client.checkKeyFinish(aliceKey), /already/);
+
+      const video = await transform(carol, 'send', 'video', [vp8KeyFrame()]);
+      assert.equal(video.length, 1, 'the newcomer sends once the check has keys');
+      assert.deepEqual(bytes((await transform(alice, 'recv', 'video', video))[0]!.data), bytes(vp8KeyFrame().data));
+      assert.deepEqual(await transform(bob, 'recv', 'video', video), [], 'a member of the meeting cannot open the check');
+      const audio = await transform(alice, 'send', 'audio', [opusFrame()]);
+      assert.deepEqual(bytes((await transform(carol, 'recv', 'audio', audio))[0]!.data), bytes(opusFrame().data));
+      assert.deepEqual(await transform(bob, 'recv', 'audio', audio), [], "the verifier's check media is not the meeting's");
+
+      // The check ends: Alice is back on the group's epoch, Carol sends nothing.
+      await Promise.all([alice.client.checkKeyEnd(), carol.client.checkKeyEnd()]);
+      assert.deepEqual(await transform(carol, 'send', 'video', [vp8KeyFrame()]), []);
+      const back = await transform(alice, 'send', 'audio', [opusFrame()]);
+      assert.deepEqual(bytes((await transform(bob, 'recv', 'audio', back))[0]!.data), bytes(opusFrame().data));
+      await assert.rejects(alice.client.checkKeyFinish(carolKey), /no check/);
+      const stats = await alice.client.stats();
+      assert.equal(stats.checkEncrypted, 1);
+      assert.equal(stats.checkDecrypted, 1);
+    });
+
     it('no message posted to the page carries an epoch secret or key bytes', () => {
       const all = [alice, bob, carol];
       const secrets = all.flatMap((s) => s.secrets);
@@ -430,7 +467,8 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[SCOPE_FLAG
       assert.ok(findSecret({ result: Buffer.concat([randomBytes(7), planted]).toString('base64') }, planted));
       assert.ok(findSecret({ error: `x ${Buffer.from(planted).toString('hex')}` }, planted));
 
-      const binaryPaths: Record<string, string[]> = { keyPackage: ['result'], commit: ['result.commit', 'result.welcome'] };
+      // checkKeyStart returns the check's public ECDH key (its private half stays in the worker).
+      const binaryPaths: Record<string, string[]> = { keyPackage: ['result'], commit: ['result.commit', 'result.welcome'], checkKeyStart: ['result'] };
       for (const s of all) {
         assert.deepEqual(s.failures, [], `${s.name}: the worker thread never failed`);
         const responses = new Map<number, number>();
@@ -447,7 +485,7 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[SCOPE_FLAG
           const reqType = m.type === 'response' ? s.requests.get(m.id as number) : undefined;
           const allowed = m.ok === true && reqType ? (binaryPaths[reqType] ?? []) : [];
           for (const b of found.binaries) {
-            assert.ok(allowed.includes(b.path), `${where}: bytes at ${b.path} (only KeyPackage, commit and Welcome may carry bytes)`);
+            assert.ok(allowed.includes(b.path), `${where}: bytes at ${b.path} (only KeyPackage, commit, Welcome and a check's public key may carry bytes)`);
           }
 
           if (m.type === 'epoch') assertEpochPublicShape(m, where, ['type']);

@@ -123,6 +123,20 @@ export class E2eeWorkerClient {
     await this.request('setMarker', { marker });
   }
 
+  /** A verifier's check (B7): a fresh ECDH key pair in the worker; returns our public key. */
+  checkKeyStart(req: { role: 'newcomer' | 'verifier'; meetingId: string; newcomerId: string; verifierId: string }): Promise<Uint8Array> {
+    return this.request('checkKeyStart', { ...req });
+  }
+
+  /** The other side's public key: the worker derives and installs the check's keys. */
+  checkKeyFinish(peerPublicKey: Uint8Array): Promise<{ safetyCode: string }> {
+    return this.request('checkKeyFinish', { peerPublicKey });
+  }
+
+  async checkKeyEnd(): Promise<void> {
+    await this.request('checkKeyEnd', {});
+  }
+
   /** Called on every new epoch (after the worker has installed its keys). Returns an unsubscribe. */
   onEpoch(cb: (e: EpochPublic) => void): () => void {
     this.epochListeners.add(cb);

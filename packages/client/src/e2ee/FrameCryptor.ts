@@ -9,6 +9,7 @@
 // they are dropped (counted in `tooShort`) rather than sent in clear.
 import { decodeHeader, deriveKeySalt, importBaseKey, open, seal, type SFrameKey } from './sframe/SFrame.js';
 import { epochLowBits, mlsKid, splitMlsKid } from './sframe/mls.js';
+import type { CheckRole } from './CheckKey.js';
 
 export type FrameKind = 'audio' | 'video';
 export interface CryptorFrame {
@@ -24,15 +25,26 @@ export interface CryptorStats {
   noKey: number;
   tooShort: number;
   markerSeen: number;
+  /** Frames encrypted and decrypted with a check's keys (B7). */
+  checkEncrypted: number;
+  checkDecrypted: number;
   lastDecryptEpochBySender: Record<number, number>;
 }
 export interface DecryptedFrame {
   data: ArrayBuffer;
-  epoch: number;
-  senderIndex: number;
+  /** null: a check's frame, under the check's keys rather than an MLS epoch's. */
+  epoch: number | null;
+  senderIndex: number | null;
 }
 
 export const CLEAR_BYTES = { vp8Key: 10, vp8Delta: 3, opus: 1 } as const;
+/**
+ * The KIDs of a verifier's check (B7), one per side. They lie above every MLS KID Kaigi forms
+ * (sender index below 2^44, 8 epoch bits) and within Number's safe range, which parseAt requires,
+ * so a frame says by its KID alone whether the check's keys or an epoch's open it.
+ */
+export const CHECK_KID_BASE = 1n << 52n;
+export const CHECK_KID: Readonly<Record<CheckRole, bigint>> = { newcomer: CHECK_KID_BASE, verifier: CHECK_KID_BASE + 1n };
 /** A receiver derives keys for at most this many senders per epoch (bounds work a forged KID can cause). */
 const MAX_SENDERS_PER_EPOCH = 1024;
 
@@ -86,7 +98,11 @@ export class FrameCryptor {
   private generation = 0;
   private queue: Promise<void> = Promise.resolve();
   private marker: Uint8Array | null = null;
-  private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, markerSeen: 0 };
+  /** While a check is open: every frame this cryptor sends uses the check's key (the Router sends
+   * a checking verifier's media to the newcomer only), and the other side's KID opens with it. */
+  private check: { send: SFrameKey; recv: SFrameKey } | null = null;
+  private checkGeneration = 0;
+  private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, markerSeen: 0, checkEncrypted: 0, checkDecrypted: 0 };
   private lastEpochBySender: Record<number, number> = {};
 
   constructor(opts?: { retainPreviousEpochMs?: number; now?: () => number }) {
@@ -122,6 +138,34 @@ export class FrameCryptor {
     this.generation++;
     this.epochs.clear();
     this.current = null;
+    this.clearCheck();
+  }
+
+  /** A check's base key (CheckKey, zeroed here) and our side: from now on we send with it. */
+  setCheckKey(baseSecret: Uint8Array, role: CheckRole): Promise<void> {
+    const gen = ++this.checkGeneration;
+    const base = importBaseKey(baseSecret);
+    base.catch(() => undefined);
+    const peer: CheckRole = role === 'newcomer' ? 'verifier' : 'newcomer';
+    const run = async (): Promise<void> => {
+      const b = await base;
+      const [send, recv] = await Promise.all([deriveKeySalt(b, CHECK_KID[role], 'encrypt'), deriveKeySalt(b, CHECK_KID[peer], 'decrypt')]);
+      if (gen !== this.checkGeneration) return; // the check ended meanwhile
+      this.check = { send, recv };
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The check ended: its keys go, and sending falls back to the current epoch (if any). */
+  clearCheck(): void {
+    this.checkGeneration++;
+    this.check = null;
+  }
+
+  get checking(): boolean {
+    return this.check !== null;
   }
 
   /** Drops epochs whose retention window has passed. */
@@ -141,8 +185,9 @@ export class FrameCryptor {
 
   /** null: no key yet or frame too short; the caller drops the frame. */
   async encrypt(frame: CryptorFrame): Promise<ArrayBuffer | null> {
-    const cur = this.current;
-    if (!cur) {
+    const check = this.check;
+    const key = check?.send ?? this.current?.key;
+    if (!key) {
       this.counts.noKey++;
       return null;
     }
@@ -167,34 +212,56 @@ export class FrameCryptor {
       plaintext = m;
     }
     const ctr = this.ctr++;
-    const { header, ciphertext } = await seal(cur.key, ctr, wirePrefix, plaintext);
+    const { header, ciphertext } = await seal(key, ctr, wirePrefix, plaintext);
     const out = new Uint8Array(p + header.length + ciphertext.length);
     out.set(wirePrefix);
     out.set(header, p);
     out.set(ciphertext, p + header.length);
     this.counts.encrypted++;
+    if (check) this.counts.checkEncrypted++;
     return out.buffer;
   }
 
   /** null: no key for the frame's epoch, or it fails to authenticate; the caller drops it. */
   async decrypt(frame: CryptorFrame): Promise<DecryptedFrame | null> {
     const data = new Uint8Array(frame.data);
-    const parsed = parseAt(data, clearPrefixLength(frame.kind, frame.keyFrame));
-    if (!parsed) {
+    const p = clearPrefixLength(frame.kind, frame.keyFrame);
+    const header = decodeHeader(data, p);
+    if (!header || header.kid > BigInt(Number.MAX_SAFE_INTEGER)) {
       this.counts.failed++;
       return null;
     }
+    if (header.kid >= CHECK_KID_BASE) {
+      // A check's frame: only the other side's KID, only while our check is open.
+      const check = this.check;
+      if (!check || header.kid !== check.recv.kid) {
+        this.counts.noKey++;
+        return null;
+      }
+      const out = await this.openFrame(check.recv, data, p, header, frame.kind);
+      if (!out) return null;
+      this.counts.checkDecrypted++;
+      return { data: out, epoch: null, senderIndex: null };
+    }
+    const { senderIndex, epochBits } = splitMlsKid(header.kid);
     this.prune();
-    const keys = this.epochs.get(parsed.epochBits);
-    const key = keys ? this.recvKey(keys, parsed.senderIndex) : null;
+    const keys = this.epochs.get(epochBits);
+    const key = keys ? this.recvKey(keys, senderIndex) : null;
     if (!keys || !key) {
       this.counts.noKey++;
       return null;
     }
-    const { prefix: p, header: h } = parsed;
+    const out = await this.openFrame(await key, data, p, header, frame.kind);
+    if (!out) return null;
+    this.lastEpochBySender[senderIndex] = keys.epoch;
+    return { data: out, epoch: keys.epoch, senderIndex };
+  }
+
+  /** Opens one frame laid out as clear prefix || header || ciphertext; null (counted) on failure. */
+  private async openFrame(key: SFrameKey, data: Uint8Array<ArrayBuffer>, p: number, h: { ctr: bigint; length: number }, kind: FrameKind): Promise<ArrayBuffer | null> {
     let pt: Uint8Array;
     try {
-      pt = new Uint8Array(await open(await key, data.subarray(p, p + h.length), h.ctr, data.subarray(0, p), data.subarray(p + h.length)));
+      pt = new Uint8Array(await open(key, data.subarray(p, p + h.length), h.ctr, data.subarray(0, p), data.subarray(p + h.length)));
     } catch {
       this.counts.failed++;
       return null;
@@ -204,7 +271,7 @@ export class FrameCryptor {
       pt = pt.subarray(0, pt.length - m.length);
       this.counts.markerSeen++;
     }
-    const hidden = frame.kind === 'video' ? VP8_TAG_BYTES : 0;
+    const hidden = kind === 'video' ? VP8_TAG_BYTES : 0;
     if (pt.length < hidden) {
       this.counts.failed++;
       return null;
@@ -215,8 +282,7 @@ export class FrameCryptor {
     out.set(pt.subarray(0, hidden));
     out.set(pt.subarray(hidden), p);
     this.counts.decrypted++;
-    this.lastEpochBySender[parsed.senderIndex] = keys.epoch;
-    return { data: out.buffer, epoch: keys.epoch, senderIndex: parsed.senderIndex };
+    return out.buffer;
   }
 
   stats(): CryptorStats {

@@ -3,6 +3,7 @@
 // bytes, epoch numbers, safety codes and member lists. This file only validates messages and
 // routes them; the logic is in the two plain classes.
 import '../zodConfig.js'; // first: the worker runs under the same CSP as the page (no eval)
+import { CheckKey } from './CheckKey.js';
 import { FrameCryptor, KeyFrameRequestLimiter, type FrameKind } from './FrameCryptor.js';
 import { KeyManager, KeyManagerError, type EpochInfo } from './KeyManager.js';
 import {
@@ -38,6 +39,8 @@ const scope = globalThis as unknown as WorkerScope;
 const cryptor = new FrameCryptor();
 let participantId: string | null = null;
 let keyManager: Promise<KeyManager> | null = null;
+/** The open check's key exchange (B7), if any. */
+let check: CheckKey | null = null;
 
 /** One encoded-frame stream (a sender or a receiver) running through the cryptor. */
 class FramePipe {
@@ -180,6 +183,7 @@ async function handle(req: WorkerRequest): Promise<{ result: unknown; transfer?:
     case 'reset': {
       // Left or removed: forget every key; a fresh KeyManager (new key packages) on next use.
       cryptor.clear();
+      check = null;
       const old = keyManager;
       keyManager = null;
       if (old) (await old.catch(() => null))?.destroy();
@@ -190,7 +194,33 @@ async function handle(req: WorkerRequest): Promise<{ result: unknown; transfer?:
     case 'setMarker':
       cryptor.setMarker(req.marker);
       return { result: null };
+    case 'checkKeyStart': {
+      endCheck();
+      const { meetingId, newcomerId, verifierId } = req;
+      check = await CheckKey.create(req.role, { meetingId, newcomerId, verifierId });
+      const pub = own(check.publicKey);
+      return { result: pub, transfer: [pub.buffer] };
+    }
+    case 'checkKeyFinish': {
+      if (!check) throw new Error('no check is open');
+      const { baseKey, safetyCode } = await check.derive(req.peerPublicKey);
+      await cryptor.setCheckKey(baseKey, check.role);
+      // Both sides start a fresh key frame under the new keys.
+      for (const p of pipes) p.onEpoch();
+      return { result: { safetyCode } };
+    }
+    case 'checkKeyEnd':
+      endCheck();
+      return { result: null };
   }
+}
+
+/** Forgets the check's keys; senders go back to the meeting's epoch (with a key frame). */
+function endCheck(): void {
+  const had = check !== null || cryptor.checking;
+  check = null;
+  cryptor.clearCheck();
+  if (had) for (const p of pipes) p.onEpoch();
 }
 
 function errorText(e: unknown): { error: string; code?: string } {

@@ -41,6 +41,17 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reset'), id: z.number().int() }),
   z.object({ type: z.literal('stats'), id: z.number().int() }),
   z.object({ type: z.literal('setMarker'), id: z.number().int(), marker: Bytes(64).nullable() }),
+  // A verifier's check (B7): our half of its key exchange, the other half, and its end.
+  z.object({
+    type: z.literal('checkKeyStart'),
+    id: z.number().int(),
+    role: z.enum(['newcomer', 'verifier']),
+    meetingId: z.string().min(1).max(64),
+    newcomerId: ParticipantId,
+    verifierId: ParticipantId,
+  }),
+  z.object({ type: z.literal('checkKeyFinish'), id: z.number().int(), peerPublicKey: Bytes(65) }),
+  z.object({ type: z.literal('checkKeyEnd'), id: z.number().int() }),
 ]);
 export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type RequestType = WorkerRequest['type'];
@@ -79,6 +90,8 @@ export const CryptorStatsSchema = z.object({
   noKey: z.number(),
   tooShort: z.number(),
   markerSeen: z.number(),
+  checkEncrypted: z.number(),
+  checkDecrypted: z.number(),
   lastDecryptEpochBySender: z.record(z.string(), z.number()),
 });
 
@@ -95,6 +108,9 @@ export const ResultSchemas = {
   reset: z.null(),
   stats: CryptorStatsSchema,
   setMarker: z.null(),
+  checkKeyStart: Bytes(65),
+  checkKeyFinish: z.object({ safetyCode: z.string().max(64) }),
+  checkKeyEnd: z.null(),
 } satisfies Record<RequestType, z.ZodType>;
 export type RequestResult<T extends RequestType> = z.infer<(typeof ResultSchemas)[T]>;
 

@@ -24,6 +24,17 @@ export interface E2eeSnapshot {
   serverEpoch: number | null;
   /** The mode changed while we were in the meeting: announced once in the banner. */
   modeChangedTo: boolean | null;
+  /** A verifier's check we are in, in an E2EE meeting (B7): its own keys and safety code. */
+  check: CheckKeys | null;
+}
+
+export interface CheckKeys {
+  /** The newcomer being checked. */
+  participantId: string;
+  side: 'newcomer' | 'verifier';
+  /** Equal on both sides when nobody is in between; null until both halves are in. */
+  safetyCode: string | null;
+  failed: boolean;
 }
 
 /** Before the meeting says anything about its mode. */
@@ -36,12 +47,14 @@ export const INITIAL_E2EE: E2eeSnapshot = {
   members: [],
   serverEpoch: null,
   modeChangedTo: null,
+  check: null,
 };
 
 type MlsMessage = Extract<
   ServerMessage,
   { type: 'mlsCreate' | 'mlsCommitRequest' | 'mlsCommit' | 'mlsWelcome' | 'mlsRejected' | 'mlsRejoin' }
 >;
+type CheckStarted = Extract<ServerMessage, { type: 'checkStarted' }>;
 
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
@@ -123,7 +136,18 @@ export class E2eeController extends Store<E2eeSnapshot> {
       case 'ended':
         // Out of the meeting proper: every key goes.
         this.stopWorker();
-        this.update({ status: this.snap.enabled ? 'joining' : 'off', epoch: null, safetyCode: null, members: [] });
+        this.update({ status: this.snap.enabled ? 'joining' : 'off', epoch: null, safetyCode: null, members: [], check: null });
+        return;
+      case 'checkStarted':
+        if (msg.e2ee) this.startCheck(msg);
+        return;
+      case 'checkKey': {
+        const peer = unb64(msg.publicKey);
+        this.enqueue(() => this.finishCheck(msg.participantId, peer));
+        return;
+      }
+      case 'checkEnded':
+        this.endCheck(msg.participantId);
         return;
       case 'groupState':
         this.update({ serverEpoch: msg.group.epoch });
@@ -138,6 +162,57 @@ export class E2eeController extends Store<E2eeSnapshot> {
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * Our half of the check's key exchange. Runs before the media layer sees checkStarted (this
+   * controller listens first), so a newcomer's transports get the worker's transform, which sends
+   * nothing until the check's keys are in.
+   */
+  private startCheck(msg: CheckStarted): void {
+    if (!this.participantId || !this.snap.supported) {
+      this.update({ check: { participantId: msg.participantId, side: 'verifier', safetyCode: null, failed: true } });
+      return;
+    }
+    const side = msg.participantId === this.participantId ? 'newcomer' : 'verifier';
+    const w = this.ensureWorker();
+    this.update({ check: { participantId: msg.participantId, side, safetyCode: null, failed: false } });
+    const context = { role: side, meetingId: this.client.meetingId, newcomerId: msg.participantId, verifierId: msg.byId } as const;
+    this.enqueue(async () => {
+      try {
+        const pub = await w.checkKeyStart(context);
+        await this.client.send({ type: 'checkKey', publicKey: b64(pub) });
+      } catch {
+        this.checkFailed(msg.participantId);
+      }
+    });
+  }
+
+  private async finishCheck(newcomerId: string, peer: Uint8Array): Promise<void> {
+    const w = this.worker;
+    if (!w || this.snap.check?.participantId !== newcomerId) return;
+    try {
+      const { safetyCode } = await w.checkKeyFinish(peer);
+      if (this.snap.check?.participantId === newcomerId) this.update({ check: { ...this.snap.check, safetyCode } });
+    } catch {
+      this.checkFailed(newcomerId);
+    }
+  }
+
+  private checkFailed(newcomerId: string): void {
+    if (this.snap.check?.participantId === newcomerId) this.update({ check: { ...this.snap.check, failed: true } });
+  }
+
+  private endCheck(newcomerId: string): void {
+    const check = this.snap.check;
+    if (check?.participantId !== newcomerId) return;
+    this.update({ check: null });
+    // A newcomer holds nothing else: the worker goes with the check's keys (admission starts a new one).
+    if (check.side === 'newcomer' && this.snap.epoch === null) this.stopWorker();
+    else if (this.worker) {
+      const w = this.worker;
+      this.enqueue(() => w.checkKeyEnd());
     }
   }
 
