@@ -1,10 +1,12 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
+import { readAloud } from '../../e2ee/SafetyCode';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot } from '../../media/mediaTypes';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { useMediaSnapshot } from './useMedia';
+import { useE2eeSnapshot } from './E2eeBanner';
 
 // The verifier's one-to-one check of a newcomer before admission (B7): the verifier's panel
 // (newcomer's video, what was checked, admit or deny), the waiting room as a verifier sees it,
@@ -40,7 +42,11 @@ const STRINGS = {
     turnOnMicrophone: 'Turn on microphone',
     turnOffMicrophone: 'Turn off microphone',
     roleVerifier: 'Verifier',
-    e2eeNoMedia: 'This meeting is end-to-end encrypted, and a newcomer holds no key yet: video and sound of the check cannot be encrypted end to end, so they do not reach you. Check the name, then admit or deny.',
+    checkCode: 'Check code',
+    checkCodePending: 'Setting up end-to-end encryption for this check…',
+    checkCodeVerifier: 'This check is end-to-end encrypted with keys of its own. Ask {name} to read out the code on their screen: it must match yours digit for digit. A different code means someone is in between; then deny.',
+    checkCodeNewcomer: 'This check is end-to-end encrypted. When {name} asks, read this code aloud.',
+    checkCodeFailed: 'This check could not be encrypted end to end, so no video or sound is sent. Check the name, then admit or deny.',
     makeVerifier: 'Make {name} a verifier',
     makeVerifierShort: 'Make verifier',
     removeVerifier: 'Make {name} a participant again',
@@ -74,7 +80,11 @@ const STRINGS = {
     turnOnMicrophone: 'マイクをオン',
     turnOffMicrophone: 'マイクをオフ',
     roleVerifier: '確認担当',
-    e2eeNoMedia: 'この会議はエンドツーエンド暗号化されており、待機中の人はまだ鍵を持っていません。確認の映像と音声はエンドツーエンドで暗号化できないため届きません。名前を確認してから許可または拒否してください。',
+    checkCode: '確認コード',
+    checkCodePending: 'この確認のエンドツーエンド暗号化を準備しています…',
+    checkCodeVerifier: 'この確認は専用の鍵でエンドツーエンド暗号化されています。{name} さんに画面のコードを読み上げてもらい、1 桁ずつ一致することを確かめてください。違うコードなら間に誰かがいます。その場合は拒否してください。',
+    checkCodeNewcomer: 'この確認はエンドツーエンド暗号化されています。{name} さんに求められたら、このコードを読み上げてください。',
+    checkCodeFailed: 'この確認をエンドツーエンド暗号化できなかったため、映像と音声は送られません。名前を確認してから許可または拒否してください。',
     makeVerifier: '{name} さんを確認担当にする',
     makeVerifierShort: '確認担当にする',
     removeVerifier: '{name} さんを参加者に戻す',
@@ -110,6 +120,44 @@ function StreamAudio({ stream, label }: { stream: MediaStream; label: string }) 
     a.play().catch(() => undefined);
   }, [stream]);
   return <audio ref={ref} autoPlay className="visually-hidden" aria-label={label} />;
+}
+
+/**
+ * In an E2EE meeting, the check's own safety code (B7): both sides see the same 20 digits when
+ * nobody is in between; the newcomer reads it aloud and the verifier compares.
+ */
+function CheckCode({ session, participantId, other }: { session: MeetingSession; participantId: string; other: string }) {
+  const s = useStrings();
+  const { locale } = useI18n();
+  const snap = useE2eeSnapshot(session);
+  const check = snap.check?.participantId === participantId ? snap.check : null;
+  if (!check) return null;
+  if (check.failed) return <p className="notice">{s('checkCodeFailed')}</p>;
+  const spoken = check.safetyCode === null ? null : spokenCode(check.safetyCode, locale);
+  return (
+    <div className="stack safety-code">
+      <h3>{s('checkCode')}</h3>
+      {check.safetyCode === null ? (
+        <p className="muted">{s('checkCodePending')}</p>
+      ) : (
+        <>
+          <p className="safety-code-digits" data-testid="check-code">
+            {check.safetyCode}
+          </p>
+          {spoken !== null && <p className="muted small">{spoken}</p>}
+        </>
+      )}
+      <p className="small">{s(check.side === 'verifier' ? 'checkCodeVerifier' : 'checkCodeNewcomer', { name: other })}</p>
+    </div>
+  );
+}
+
+function spokenCode(code: string, locale: 'ja' | 'en'): string | null {
+  try {
+    return readAloud(code, locale);
+  } catch {
+    return null;
+  }
 }
 
 const remoteOf = (snap: MediaSnapshot, participantId: string, kind: 'audio' | 'video') =>
@@ -168,7 +216,7 @@ function CheckPanelWith({ session, media }: { session: MeetingSession; media: Me
     <section className="card stack check-panel" aria-labelledby={`${id}-h`} data-testid="check-panel">
       <h2 id={`${id}-h`}>{s('checking', { name })}</h2>
       <p className="muted small">{s('checkingHint', { name })}</p>
-      {session.state.meeting?.e2ee && <p className="notice">{s('e2eeNoMedia')}</p>}
+      <CheckCode session={session} participantId={check.participantId} other={name} />
       {video ? <StreamVideo stream={video} label={s('newcomerVideo', { name })} testId="check-remote-video" participantId={check.participantId} /> : <p className="muted">{s('noVideoYet', { name })}</p>}
       {snap.selfCamera && <StreamVideo stream={snap.selfCamera} label={s('ownVideo')} testId="check-own-video" mirrored />}
       <OwnMediaButtons media={media} snap={snap} />
@@ -233,10 +281,10 @@ export function VerifierControls({ session }: { session: MeetingSession }) {
 /** The newcomer's side: who is checking them, the verifier's video and voice, their own camera and microphone. */
 export function NewcomerCheck({ session }: { session: MeetingSession }) {
   const media = session.media;
-  return media ? <NewcomerCheckWith media={media} /> : null;
+  return media ? <NewcomerCheckWith session={session} media={media} /> : null;
 }
 
-function NewcomerCheckWith({ media }: { media: MediaController }) {
+function NewcomerCheckWith({ session, media }: { session: MeetingSession; media: MediaController }) {
   const s = useStrings();
   const snap = useMediaSnapshot(media);
   const check = snap.check?.side === 'newcomer' ? snap.check : null;
@@ -247,6 +295,7 @@ function NewcomerCheckWith({ media }: { media: MediaController }) {
     <section className="stack check-panel" aria-live="polite" data-testid="newcomer-check">
       <h2>{s('beingChecked')}</h2>
       <p>{s('beingCheckedBy', { name: check.by })}</p>
+      <CheckCode session={session} participantId={check.participantId} other={check.by} />
       {video && <StreamVideo stream={video} label={s('verifierVideo', { name: check.by })} testId="check-remote-video" participantId={check.byId} />}
       {audio && <StreamAudio stream={audio} label={s('verifierVideo', { name: check.by })} />}
       {snap.selfCamera && <StreamVideo stream={snap.selfCamera} label={s('ownVideo')} testId="check-own-video" mirrored />}
