@@ -206,6 +206,9 @@ describe('the verifier (B7) in real browsers', () => {
     const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId);
     assert.equal(admission?.actor, veraId);
     assert.equal(admission?.data.checkKeyed, true);
+    // The security report counts it (B7).
+    const report = (await host.evaluate(`fetch('/api/meetings/${meetingId}/report').then((r) => r.json())`)) as { clauses: { evidence: { en: string } }[] };
+    assert.ok(report.clauses.some((c) => c.evidence.en.includes("Verifiers: Vera; 1 one-to-one check(s) before admission, the newcomer's media reaching the verifier only, end-to-end encrypted with the check's own keys (1 admission(s)")));
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -205,6 +205,9 @@ describe('the verifier (B7), enforced by the server', () => {
       assert.equal((await vera.ws.request({ type: 'admit', participantId: newt.id, check: { face: true, voice: true, name: true } })).type, 'ok');
       const admission = auditWithActor(m.id).find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
       assert.equal(admission?.data.checkKeyed, true);
+      const report = await host.request('GET', `/api/meetings/${m.id}/report`);
+      const evidence = (report.json as { clauses: { evidence: { en: string } }[] }).clauses.map((c) => c.evidence.en);
+      assert.ok(evidence.some((e) => e.includes("end-to-end encrypted with the check's own keys (1 admission(s) after such a check)")), evidence.filter((e) => /check/.test(e)).join('\n'));
 
       // In a meeting without E2EE, a check exchanges no keys.
       const plain = await createMeeting(host, 'Plain check', { level: 'low' });

@@ -51,8 +51,8 @@ export function checkerVerdict(c: Ctx): Verdict {
   }
   const v = c.a.verifiers;
   return met(
-    `Checks recorded by ${names(checkers)}: ${checks.length} admission check(s), ${verifications.length} safety-code verification(s).${v.length ? ` Verifiers: ${names(v)}; ${c.a.oneToOneChecks} one-to-one check(s) before admission, the newcomer's media reaching the verifier only.` : ''}`,
-    `${names(checkers)} による確認の記録: 入室時の確認 ${checks.length} 件、安全コードの照合 ${verifications.length} 件。${v.length ? `確認担当: ${names(v)}。入室前の一対一の確認 ${c.a.oneToOneChecks} 件(入室希望者の映像と音声は確認担当にだけ届きます)。` : ''}`,
+    `Checks recorded by ${names(checkers)}: ${checks.length} admission check(s), ${verifications.length} safety-code verification(s).${v.length ? ` Verifiers: ${names(v)}; ${c.a.oneToOneChecks} one-to-one check(s) before admission, the newcomer's media reaching the verifier only${c.f.meeting.e2ee ? `, end-to-end encrypted with the check's own keys (${c.a.keyedChecks} admission(s) after such a check)` : ''}.` : ''}`,
+    `${names(checkers)} による確認の記録: 入室時の確認 ${checks.length} 件、安全コードの照合 ${verifications.length} 件。${v.length ? `確認担当: ${names(v)}。入室前の一対一の確認 ${c.a.oneToOneChecks} 件(入室希望者の映像と音声は確認担当にだけ届きます${c.f.meeting.e2ee ? `。確認専用の鍵でエンドツーエンド暗号化され、その確認を経た入室は ${c.a.keyedChecks} 件` : ''})。` : ''}`,
   );
 }
 

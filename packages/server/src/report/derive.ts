@@ -58,6 +58,7 @@ export interface AuditFacts {
   /** People the host made verifiers (B7), and the one-to-one checks they opened. */
   verifiers: string[];
   oneToOneChecks: number;
+  keyedChecks: number;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -117,6 +118,8 @@ export function auditFacts(entries: readonly ReportAuditEntry[]): AuditFacts {
     cohosts: [...new Set(of(AuditKind.ROLE_CHANGED).filter((e) => e.data.role === 'cohost').map((e) => str(e.data.displayName)))],
     verifiers: [...new Set(of(AuditKind.ROLE_CHANGED).filter((e) => e.data.role === 'verifier').map((e) => str(e.data.displayName)))],
     oneToOneChecks: of(AuditKind.CHECK_STARTED).length,
+    /** Admissions after a check whose media ran on the check's own end-to-end keys (E2EE meetings). */
+    keyedChecks: of(AuditKind.ADMITTED).filter((e) => e.data.checkKeyed === true).length,
   };
 }
 
