@@ -3,7 +3,6 @@ import {
   compilePolicy,
   ErrorCode,
   type ClientMessage,
-  type HostActionMessage,
   type OrganisationPolicy,
   type Role,
 } from '@kaigi/protocol';
@@ -11,7 +10,6 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import { BanList } from '../meeting/BanList.js';
 import { Meeting } from '../meeting/Meeting.js';
 import { MeetingError } from '../meeting/MeetingError.js';
-import { can } from '../meeting/Permissions.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import { RateLimiter } from '../security/RateLimiter.js';
@@ -25,8 +23,6 @@ import { EntryGate } from './EntryGate.js';
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
-/** The host actions the hub applies; media ones go to the MediaHandler. */
-export type HostActionMsg = Exclude<HostActionMessage, { type: 'setMediaPermissions' | 'stopMedia' | 'verify' | 'suspendAll' }>;
 
 export interface Seat {
   meetingId: string;
@@ -238,111 +234,6 @@ export class MeetingHub {
     return { meetingId: msg.meetingId, participantId: p.id };
   }
 
-  /** Host actions. The actor's rights come from its seat, never from the message. */
-  async act(seat: Seat, msg: HostActionMsg): Promise<void> {
-    const live = this.live.get(seat.meetingId);
-    if (!live) throw new MeetingError(ErrorCode.NOT_JOINED);
-    const m = live.meeting;
-    const actor = seat.participantId;
-    const now = Date.now();
-    const audit = (kind: AuditKind, data: Record<string, unknown>) =>
-      this.audit.append({ kind, actor, meetingId: m.id, data });
-
-    switch (msg.type) {
-      case 'admit': {
-        const t = m.admit(actor, msg.participantId, now, msg.check);
-        // A check with them ends here: their check-only media stops before they receive the meeting's.
-        const open = live.checks.end(t.id);
-        live.welcome(t.id);
-        live.publish();
-        // checkKeyed: an E2EE meeting's check ran on keys both sides derived, so its media stayed end to end.
-        const keyed = open && m.e2ee ? { checkKeyed: open.keysSent.size === 2 } : {};
-        await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), ...(msg.check && { check: msg.check }), ...keyed });
-        return;
-      }
-      case 'startCheck': {
-        const s = live.checks.start(actor, msg.participantId, now);
-        await audit(AuditKind.CHECK_STARTED, { participantId: s.newcomerId, displayName: m.get(s.newcomerId)?.displayName ?? null });
-        return;
-      }
-      case 'endCheck': {
-        const s = live.checks.stop(actor, msg.participantId);
-        if (s) await audit(AuditKind.CHECK_ENDED, { participantId: s.newcomerId, verifierId: s.verifierId, seconds: Math.round((now - s.startedAt) / 1000) });
-        return;
-      }
-      case 'setRole': {
-        const t = m.setRole(actor, msg.participantId, msg.role);
-        if (!t) return;
-        // No longer one who checks: a check they have open ends now (B7).
-        if (!can(t.role, 'startCheck')) live.checks.gone(t.id);
-        live.publish();
-        await audit(AuditKind.ROLE_CHANGED, { participantId: t.id, displayName: t.displayName, role: t.role });
-        return;
-      }
-      case 'admitAll': {
-        const admitted = m.admitAll(actor, now);
-        for (const t of admitted) live.welcome(t.id);
-        live.publish();
-        for (const t of admitted) {
-          await audit(AuditKind.ADMITTED, { participantId: t.id, displayName: t.displayName, entry: t.entry, ...(t.registrationId !== null && { registrationId: t.registrationId }), all: true });
-        }
-        return;
-      }
-      case 'deny': {
-        const t = m.deny(actor, msg.participantId);
-        live.departed(t.id);
-        this.detach(live, t.id)?.end(ErrorCode.DENIED);
-        live.publish();
-        await audit(AuditKind.DENIED, { participantId: t.id, displayName: t.displayName });
-        return;
-      }
-      case 'sendToWaiting': {
-        const t = m.sendToWaiting(actor, msg.participantId);
-        // Back in the waiting room: no media either way.
-        live.departed(t.id);
-        live.peers.get(t.id)?.send({ type: 'sentToWaiting' });
-        live.publish();
-        await audit(AuditKind.SENT_TO_WAITING, { participantId: t.id, displayName: t.displayName });
-        return;
-      }
-      case 'remove': {
-        const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now);
-        // Their media stops at everyone before anything else happens.
-        live.departed(t.id);
-        // The ban is in force in memory at once; it is persisted before anyone is told.
-        await this.store.insertBan({
-          id: ban.id,
-          meetingId: m.id,
-          deviceHash: ban.deviceHash,
-          userId: ban.userId,
-          displayName: ban.displayName,
-          createdAt: new Date(ban.createdAt).toISOString(),
-          createdBy: actor,
-        });
-        this.detach(live, t.id)?.end(ErrorCode.REMOVED);
-        live.publish();
-        await audit(AuditKind.REMOVED, { participantId: t.id, displayName: t.displayName, state: t.state });
-        await audit(AuditKind.BANNED, { participantId: t.id, banId: ban.id, byDevice: ban.deviceHash !== null, byAccount: ban.userId !== null });
-        return;
-      }
-      case 'setLocked': {
-        const changed = m.setLocked(actor, msg.locked);
-        if (!changed) return;
-        await this.store.update(m.id, { locked: msg.locked });
-        live.broadcastState();
-        await audit(msg.locked ? AuditKind.LOCKED : AuditKind.UNLOCKED, {});
-        return;
-      }
-      case 'liftBan': {
-        const ban = m.liftBan(actor, msg.banId);
-        await this.store.liftBan(m.id, ban.id, actor);
-        live.publish();
-        await audit(AuditKind.BAN_LIFTED, { banId: ban.id, displayName: ban.displayName });
-        return;
-      }
-    }
-  }
-
   async leave(seat: Seat, reason: 'left' | 'timeout'): Promise<void> {
     const live = this.live.get(seat.meetingId);
     if (!live) return;
@@ -476,7 +367,8 @@ export class MeetingHub {
     for (const id of [...this.live.keys()]) this.end(id);
   }
 
-  private detach(live: LiveMeeting, participantId: string): Peer | undefined {
+  /** Takes the participant's connection out of the meeting (it is told why by the caller). */
+  detach(live: LiveMeeting, participantId: string): Peer | undefined {
     const peer = live.peers.get(participantId);
     live.peers.delete(participantId);
     live.clearGrace(participantId);

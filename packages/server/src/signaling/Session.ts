@@ -11,7 +11,8 @@ import {
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
-import type { HostActionMsg, MeetingHub, Seat } from './MeetingHub.js';
+import type { MeetingHub, Seat } from './MeetingHub.js';
+import type { HostActionHandler, HostActionMsg } from './HostActionHandler.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import { TokenBucket } from './TokenBucket.js';
 import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
@@ -20,6 +21,7 @@ import type { ChatHandler } from './ChatHandler.js';
 import { RECORDING_TYPES, type RecordingHandler, type RecordingMsg } from './RecordingHandler.js';
 
 export interface Handlers {
+  host: HostActionHandler;
   media: MediaHandler;
   e2ee: E2eeHandler;
   chat: ChatHandler;
@@ -145,7 +147,7 @@ export class Session implements Peer {
         // Either side of a check, the newcomer still waiting included (B7).
         else if (msg.type === 'checkKey') this.hub.liveOf(seat).checks.relayKey(seat.participantId, msg.publicKey);
         else if (RECORDING_TYPES.has(msg.type)) await this.handlers.recording.handle(seat, msg as RecordingMsg);
-        else await this.hub.act(seat, msg as HostActionMsg);
+        else await this.handlers.host.handle(seat, msg as HostActionMsg);
         this.send({ type: 'ok', reqId: msg.reqId });
       }
     }

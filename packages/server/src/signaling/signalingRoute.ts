@@ -7,6 +7,7 @@ import { cachedAuth, resolveAuth } from '../http/auth.js';
 import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
 import { HttpError } from '../http/HttpError.js';
 import { sameOrigin } from '../http/origin.js';
+import { HostActionHandler } from './HostActionHandler.js';
 import { MediaHandler } from './MediaHandler.js';
 import { E2eeHandler } from './E2eeHandler.js';
 import { ChatHandler } from './ChatHandler.js';
@@ -18,6 +19,7 @@ const MAX_CONNECTIONS_PER_ADDRESS = 64;
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
   const handlers = {
+    host: new HostActionHandler(services.hub, services.meetings, services.audit),
     media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
     e2ee: new E2eeHandler(services.hub, services.audit),
     chat: new ChatHandler(services.hub, services.chat),
