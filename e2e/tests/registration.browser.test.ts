@@ -111,9 +111,14 @@ describe('registration and members-only in the browser (B3, B5, B6)', () => {
     const host = await hostView(m.id);
     const panel = host.getByRole('region', { name: 'Entry and registration' });
     await panel.getByRole('checkbox', { name: /Signed-in members only/ }).check();
+    // Groups, one per line (names may hold spaces): stored trimmed; this guest is refused before they matter.
+    await panel.getByRole('textbox', { name: /Only members of these groups/ }).fill(' staff \nLab 1\n\n');
     await panel.getByRole('button', { name: 'Save' }).click();
     await panel.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-    assert.equal((await api.request('GET', `/api/meetings/${m.id}`)).json.entry.membersOnly, true);
+    const entry = (await api.request('GET', `/api/meetings/${m.id}`)).json.entry;
+    assert.equal(entry.membersOnly, true);
+    assert.deepEqual(entry.groups, ['staff', 'Lab 1']);
+    assert.equal(await panel.getByRole('textbox', { name: /Only members of these groups/ }).inputValue(), 'staff\nLab 1');
 
     const guest = await joinWith(m.joinUrl, 'Visitor');
     await guest.getByRole('alert').filter({ hasText: 'signed-in members of the organisation only' }).waitFor();

@@ -1,5 +1,5 @@
 // B3, B5, B6 with raw clients against a real server: members-only meetings refuse guests (and
-// accounts outside the email domains) before the waiting room; registration-only meetings admit
+// accounts outside the email domains or groups) before the waiting room; registration-only meetings admit
 // only a registrant's personal link, under the registered name, traced in the roster and audit
 // log; a revoked link stops working at once and takes its holder out; a link used from two
 // places is flagged to the host.
@@ -64,6 +64,9 @@ async function memberJoins(http: HttpClient, meetingId: string, password: string
 const refusedFor = (meetingId: string, reason: string) =>
   auditRows(server.dataDir, meetingId).filter((e) => e.kind === 'join.refused' && e.data.reason === reason);
 
+/** Which members-only rule refused each signed-in account, in order. */
+const ruleRefusals = (meetingId: string) => auditRows(server.dataDir, meetingId).filter((e) => e.kind === 'join.entry_rule_refused').map((e) => e.data.rule);
+
 const tokenOf = (joinUrl: string): string => {
   const token = new URLSearchParams(new URL(joinUrl).hash.slice(1)).get('reg');
   assert.ok(token, `a #reg= token in ${joinUrl}`);
@@ -74,7 +77,7 @@ describe('members-only meetings (B5, B6)', () => {
   it('refuses a guest with MEMBERS_ONLY after the password, and lets a signed-in member wait', async () => {
     const m = await createMeeting(host, 'Members only', { level: 'medium', entry: { membersOnly: true, emailDomains: [] } });
     const created = await host.request('GET', `/api/meetings/${m.id}`);
-    assert.deepEqual(created.json.entry, { membersOnly: true, emailDomains: [] });
+    assert.deepEqual(created.json.entry, { membersOnly: true, emailDomains: [], groups: [] });
     const h = await hostJoins(m.id);
 
     // A stranger without the password learns nothing: the same answer as for any wrong password.
@@ -120,6 +123,61 @@ describe('members-only meetings (B5, B6)', () => {
     assert.equal(r2.r.type, 'joined', JSON.stringify(r2.r));
     assert.equal(r2.r.state, 'waiting');
     assert.equal(refusedFor(m.id, 'MEMBERS_ONLY').length, 2);
+    assert.deepEqual(ruleRefusals(m.id), ['domain', 'domain'], 'the audit log says the domain rule refused');
+  });
+
+  it('with groups, admits only members an administrator put in one of them, and with domains too needs both', async () => {
+    const m = await createMeeting(host, 'Staff only', { level: 'medium' });
+    const patch = (entry: Record<string, unknown>) => host.request('PATCH', `/api/meetings/${m.id}`, { entry: { membersOnly: true, emailDomains: [], ...entry } });
+    const patched = await patch({ groups: [' staff ', 'Lab 1', 'staff'] });
+    assert.equal(patched.status, 200, JSON.stringify(patched.json));
+    assert.deepEqual(patched.json.entry.groups, ['staff', 'Lab 1'], 'stored trimmed, each once');
+    for (const bad of [['bad\u0007bell'], [''], ['x'.repeat(101)], Array.from({ length: 51 }, (_, i) => `g${i}`)]) {
+      assert.equal((await patch({ groups: bad })).status, 400, JSON.stringify(bad).slice(0, 40));
+    }
+    assert.deepEqual((await host.request('GET', `/api/meetings/${m.id}`)).json.entry.groups, ['staff', 'Lab 1'], 'a refused change changes nothing');
+    await hostJoins(m.id);
+
+    const gus = await member('gus');
+    const refused = await memberJoins(gus, m.id, m.password);
+    assert.equal(refused.r.code, 'MEMBERS_ONLY', 'an account in no group fails a group list');
+    assert.match(refused.r.message, /groups/);
+    assert.doesNotMatch(refused.r.message, /staff|Lab 1/, 'the groups are not told to the refused');
+    // A group the client claims is not even read: the join message has no such field.
+    const ws = await WsClient.connect(server.url, { cookie: gus.cookieHeader() });
+    sockets.push(ws);
+    const claimed = await ws.request({ type: 'join', meetingId: m.id, displayName: 'Member', password: m.password, groups: ['staff'] });
+    assert.equal(claimed.code, 'INVALID_MESSAGE', JSON.stringify(claimed));
+
+    // The CLI checks names as the API does.
+    const badName = await server.cli(['user', 'groups', 'gus', 'tab\there']);
+    assert.notEqual(badName.code, 0);
+    assert.match(badName.stderr, /not a group name/);
+
+    const set = await server.cli(['user', 'groups', 'gus', 'staff', ' staff ', 'Other']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.trim(), 'user gus is in groups: staff, Other');
+    const inGroup = await memberJoins(gus, m.id, m.password);
+    assert.equal(inGroup.r.type, 'joined', JSON.stringify(inGroup.r));
+    assert.equal(inGroup.r.state, 'waiting');
+    inGroup.ws.close();
+
+    // Domains and groups: both are needed.
+    assert.equal((await patch({ emailDomains: ['example.ac.jp'], groups: ['staff'] })).status, 200);
+    assert.equal((await memberJoins(gus, m.id, m.password)).r.code, 'MEMBERS_ONLY', 'the group without an email in the domain');
+    assert.equal((await server.cli(['user', 'email', 'gus', 'gus@example.ac.jp'])).code, 0);
+    assert.equal((await memberJoins(gus, m.id, m.password)).r.type, 'joined', 'the group and the domain');
+
+    // Cleared, the account is in no group again: the domain alone is not enough.
+    const cleared = await server.cli(['user', 'groups', 'gus']);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.equal(cleared.stdout.trim(), 'user gus is in no groups');
+    assert.equal((await memberJoins(gus, m.id, m.password)).r.code, 'MEMBERS_ONLY', 'the domain without the group');
+
+    assert.deepEqual(ruleRefusals(m.id), ['group', 'domain', 'group'], 'each refusal of a member names its rule');
+    assert.equal(refusedFor(m.id, 'MEMBERS_ONLY').length, 3);
+    const logged = JSON.stringify(auditRows(server.dataDir, m.id).filter((e) => e.kind === 'join.entry_rule_refused'));
+    assert.doesNotMatch(logged, /Other|example\.ac\.jp/, "the account's groups and email stay out of the refusals");
   });
 });
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { DisplayName } from './text.js';
 
 // Who may enter a meeting beyond the password (B3, B5, B6): members-only meetings, optionally
-// narrowed to email domains, and pre-registration with a personal join link per registrant.
+// narrowed to email domains and to groups, and pre-registration with a personal join link per
+// registrant.
 
 /**
  * An email domain as hosts type it ("example.ac.jp", "@example.ac.jp"): lower-cased, the "@"
@@ -18,6 +19,37 @@ export const EmailDomain = z
       .regex(/^(?!-)[a-z0-9-]{1,63}(\.(?!-)[a-z0-9-]{1,63})+$/, 'an email domain such as example.ac.jp'),
   );
 
+// Group names: NFC and trimmed, then compared exactly (case counts), as the organisation's
+// directory spells them. No control, format or line-separator characters, which could make two
+// names look alike or break a list.
+const GROUP_FORBIDDEN = /[\p{C}\p{Zl}\p{Zp}]/u;
+
+/** A group an account belongs to, or a meeting admits: 1–100 printable characters. */
+export const GroupName = z
+  .string()
+  .transform((s) => s.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'a group name is required')
+      .max(100, 'a group name is at most 100 characters')
+      .refine((s) => !GROUP_FORBIDDEN.test(s), 'a group name has no control characters'),
+  );
+
+/** At most this many groups in a meeting's rule. */
+export const ENTRY_GROUPS_MAX = 50;
+/** At most this many groups per account (set by an administrator, or sent by the sign-in provider). */
+export const ACCOUNT_GROUPS_MAX = 100;
+
+const unique = (list: string[]): string[] => [...new Set(list)];
+
+/** Group names, each checked, duplicates dropped (first kept), at most `max`. */
+export const groupList = (max: number) =>
+  z
+    .array(GroupName)
+    .transform(unique)
+    .pipe(z.array(z.string()).max(max, `at most ${max} groups`));
+
 /** Members-only entry (B5, B6): guests are refused before the waiting room. */
 export const EntryRule = z
   .object({
@@ -25,11 +57,23 @@ export const EntryRule = z
     membersOnly: z.boolean(),
     /** With membersOnly: only accounts whose email is in one of these domains (empty: any account). */
     emailDomains: z.array(EmailDomain).max(50),
+    /**
+     * With membersOnly: only accounts in at least one of these groups (empty: any account). With
+     * domains too, an account must pass both: an email in a domain and a group. Absent in rules
+     * stored before groups existed: none.
+     */
+    groups: groupList(ENTRY_GROUPS_MAX).default([]),
   })
   .strict();
 export type EntryRule = z.infer<typeof EntryRule>;
 
-export const DEFAULT_ENTRY_RULE: EntryRule = { membersOnly: false, emailDomains: [] };
+export const DEFAULT_ENTRY_RULE: EntryRule = { membersOnly: false, emailDomains: [], groups: [] };
+
+/** Whether an account in `accountGroups` passes a meeting's group list: one group in common (an empty list passes everyone). */
+export function groupAllowed(accountGroups: readonly string[], groups: readonly string[]): boolean {
+  if (groups.length === 0) return true;
+  return accountGroups.some((g) => groups.includes(g));
+}
 
 /**
  * Pre-registration (B3). 'off': the password is the way in. 'approval': people register, the

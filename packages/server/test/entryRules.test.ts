@@ -2,27 +2,28 @@
 // the waiting room once the password (or a personal link) is right, and as whom.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_ENTRY_RULE, EmailDomain, emailDomainAllowed, EntryRule, RegisterRequest, type RegistrationMode } from '@kaigi/protocol';
-import { accountEntry, canApprove, decideEntry, withoutAccount, type EntryAccount, type EntryRegistration } from '../src/meeting/EntryRules.js';
+import { DEFAULT_ENTRY_RULE, DEFAULT_MEETING_RULES, EmailDomain, emailDomainAllowed, EntryRule, GroupName, groupAllowed, MeetingRuleSet, RegisterRequest, type RegistrationMode } from '@kaigi/protocol';
+import { accountEntry, canApprove, decideEntry, MembersRuleRefusal, withoutAccount, type EntryAccount, type EntryRegistration } from '../src/meeting/EntryRules.js';
 import { Meeting } from '../src/meeting/Meeting.js';
 import { arrivals } from './fixtures/arrival.js';
 import { MeetingError } from '../src/meeting/MeetingError.js';
 import { defaultRules } from '../src/meeting/MeetingRules.js';
 import { compilePolicy, defaultOrganisationPolicy } from '@kaigi/protocol';
 
-const member: EntryAccount = { twoFactor: false, emails: ['aiko@lab.example.ac.jp'] };
-const member2fa: EntryAccount = { twoFactor: true, emails: [] };
+const member: EntryAccount = { twoFactor: false, emails: ['aiko@lab.example.ac.jp'], groups: [] };
+const member2fa: EntryAccount = { twoFactor: true, emails: [], groups: [] };
 const approved: EntryRegistration = { id: 'r_1', name: 'Aiko Tanaka', status: 'approved' };
 
-const rules = (over: { membersOnly?: boolean; emailDomains?: string[]; registration?: RegistrationMode } = {}) => ({
-  entry: { ...DEFAULT_ENTRY_RULE, membersOnly: over.membersOnly ?? false, emailDomains: over.emailDomains ?? [] },
+const rules = (over: { membersOnly?: boolean; emailDomains?: string[]; groups?: string[]; registration?: RegistrationMode } = {}) => ({
+  entry: { ...DEFAULT_ENTRY_RULE, membersOnly: over.membersOnly ?? false, emailDomains: over.emailDomains ?? [], groups: over.groups ?? [] },
   registration: over.registration ?? ('off' as RegistrationMode),
 });
 
-const refusal = (fn: () => unknown): { code: string; message: string } => {
+const refusal = (fn: () => unknown): { code: string; message: string; rule?: string } => {
   try {
     fn();
   } catch (e) {
+    if (e instanceof MembersRuleRefusal) return { code: e.code, message: e.message, rule: e.rule };
     if (e instanceof MeetingError) return { code: e.code, message: e.message };
     throw e;
   }
@@ -47,13 +48,60 @@ describe('members-only entry (B5, B6)', () => {
   it('admits only accounts with an email in the domains (or their subdomains) when domains are listed', () => {
     const only = rules({ membersOnly: true, emailDomains: ['example.ac.jp'] });
     assert.equal(decideEntry(only, member, null).entry, 'member', 'lab.example.ac.jp is under example.ac.jp');
-    const r = refusal(() => decideEntry(only, { twoFactor: false, emails: ['mallory@example.com'] }, null));
+    const r = refusal(() => decideEntry(only, { twoFactor: false, emails: ['mallory@example.com'], groups: [] }, null));
     assert.equal(r.code, 'MEMBERS_ONLY');
+    assert.equal(r.rule, 'domain', 'the audit log is told which rule refused');
     assert.match(r.message, /example\.ac\.jp/);
-    assert.equal(refusal(() => decideEntry(only, { twoFactor: true, emails: [] }, null)).code, 'MEMBERS_ONLY', 'an account without email fails a domain list');
-    assert.equal(refusal(() => decideEntry(only, { twoFactor: false, emails: ['x@notexample.ac.jp'] }, null)).code, 'MEMBERS_ONLY', 'a suffix is not a subdomain');
+    assert.equal(refusal(() => decideEntry(only, { twoFactor: true, emails: [], groups: [] }, null)).code, 'MEMBERS_ONLY', 'an account without email fails a domain list');
+    assert.equal(refusal(() => decideEntry(only, { twoFactor: false, emails: ['x@notexample.ac.jp'], groups: [] }, null)).code, 'MEMBERS_ONLY', 'a suffix is not a subdomain');
     // The list matters only in members-only meetings.
     assert.equal(decideEntry(rules({ emailDomains: ['example.ac.jp'] }), null, null).entry, 'guest');
+  });
+
+  it('with groups, admits only accounts in at least one of them, without naming them to the refused', () => {
+    const only = rules({ membersOnly: true, groups: ['staff', 'Research Lab'] });
+    assert.equal(decideEntry(only, { ...member, groups: ['Research Lab'] }, null).entry, 'member', 'one group in common is enough');
+    assert.equal(decideEntry(only, { ...member2fa, groups: ['students', 'staff'] }, null).entry, 'member2fa');
+    const r = refusal(() => decideEntry(only, { ...member, groups: ['students'] }, null));
+    assert.equal(r.code, 'MEMBERS_ONLY');
+    assert.equal(r.rule, 'group');
+    assert.match(r.message, /groups/);
+    assert.doesNotMatch(r.message, /staff|Research/, 'a refused account is not told which groups would do');
+    assert.equal(refusal(() => decideEntry(only, member, null)).rule, 'group', 'an account in no group fails a group list');
+    assert.equal(refusal(() => decideEntry(only, { ...member, groups: ['STAFF', 'research lab'] }, null)).rule, 'group', 'names compare exactly');
+    assert.equal(refusal(() => decideEntry(only, null, null)).rule, undefined, 'a guest is refused as a guest');
+    // No groups listed: any signed-in member; and the list matters only in members-only meetings.
+    assert.equal(decideEntry(rules({ membersOnly: true, groups: [] }), member, null).entry, 'member');
+    assert.equal(decideEntry(rules({ groups: ['staff'] }), null, null).entry, 'guest');
+    assert.equal(groupAllowed([], []), true);
+    assert.equal(groupAllowed(['a'], ['b']), false);
+  });
+
+  it('with domains and groups, a member must pass both: an email in a domain and a group', () => {
+    const both = rules({ membersOnly: true, emailDomains: ['example.ac.jp'], groups: ['staff'] });
+    assert.equal(decideEntry(both, { ...member, groups: ['staff'] }, null).entry, 'member');
+    assert.equal(refusal(() => decideEntry(both, { ...member, groups: ['students'] }, null)).rule, 'group', 'the right domain without the group');
+    assert.equal(refusal(() => decideEntry(both, { twoFactor: false, emails: ['kim@example.com'], groups: ['staff'] }, null)).rule, 'domain', 'the group without the domain');
+    assert.equal(refusal(() => decideEntry(both, { twoFactor: false, emails: [], groups: [] }, null)).rule, 'domain', 'the domain is checked first');
+  });
+
+  it('normalises the groups hosts type: trimmed, each once, printable, 1-100 characters, at most 50', () => {
+    assert.deepEqual(EntryRule.parse({ membersOnly: true, emailDomains: [], groups: [' staff ', 'staff', 'Research Lab', '研究室'] }).groups, ['staff', 'Research Lab', '研究室']);
+    assert.equal(GroupName.parse('\u0041\u030a'), '\u00c5', 'NFC');
+    for (const bad of ['', '   ', 'a\nb', 'tab\there', 'nul\u0000', 'bidi\u202e', 'zw\u200bj', 'line\u2028sep', 'x'.repeat(101)]) {
+      assert.equal(GroupName.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+    assert.equal(GroupName.safeParse('x'.repeat(100)).success, true);
+    const many = Array.from({ length: 51 }, (_, i) => `g${i}`);
+    assert.equal(EntryRule.safeParse({ membersOnly: true, emailDomains: [], groups: many }).success, false, 'at most 50');
+    assert.equal(EntryRule.safeParse({ membersOnly: true, emailDomains: [], groups: [...many.slice(0, 50), 'g0'] }).success, true, 'counted once duplicates are dropped');
+    assert.equal(EntryRule.safeParse({ membersOnly: true, emailDomains: [], groups: [3] }).success, false);
+  });
+
+  it('reads rules stored before groups existed as no groups, keeping members-only', () => {
+    assert.deepEqual(EntryRule.parse({ membersOnly: true, emailDomains: ['example.ac.jp'] }), { membersOnly: true, emailDomains: ['example.ac.jp'], groups: [] });
+    const stored = MeetingRuleSet.parse({ ...DEFAULT_MEETING_RULES, entry: { membersOnly: true, emailDomains: [] } });
+    assert.deepEqual(stored.entry, { membersOnly: true, emailDomains: [], groups: [] });
   });
 
   it('matches domains case-insensitively, on the last @', () => {

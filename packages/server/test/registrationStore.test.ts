@@ -1,6 +1,6 @@
 // Pre-registration storage (B3): one registration per address and meeting, tokens only once
-// approved and never in clear, revocation for good; and the account emails that members-only
-// domain lists accept (B5).
+// approved and never in clear, revocation for good; and the account emails and groups that
+// members-only domain and group lists accept (B5).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,5 +106,31 @@ describe('account emails for members-only domain lists (B5)', () => {
       .values([identity('a', 'sso@lab.example.ac.jp', 1), identity('b', 'unverified@evil.test', 0), identity('c', 'directory@corp.example', null)])
       .execute();
     assert.deepEqual((await store.accountEmails(userId)).sort(), ['directory@corp.example', 'host@example.ac.jp', 'sso@lab.example.ac.jp']);
+  });
+});
+
+describe('account groups for members-only group lists (B5)', () => {
+  it("takes the administrator's groups and those the sign-in provider sent last, each once", async () => {
+    const other = (await new UserStore(db).add('grouped', 'a long enough password', false)).id;
+    assert.deepEqual(await store.accountGroups(other), []);
+    await db.updateTable('users').set({ groups: JSON.stringify(['staff', 'Lab 1']) }).where('id', '=', other).execute();
+    const at = new Date().toISOString();
+    await db
+      .insertInto('oidc_identities')
+      .values([
+        { issuer: 'https://idp.example', subject: 'g1', user_id: other, email: null, email_verified: null, groups: JSON.stringify(['staff', 'research']), created_at: at, last_signin_at: at },
+        // Linked before groups were kept, and a value that is not a list: none.
+        { issuer: 'https://idp.example', subject: 'g2', user_id: other, email: null, email_verified: null, created_at: at, last_signin_at: at },
+        { issuer: 'https://idp.example', subject: 'g3', user_id: other, email: null, email_verified: null, groups: '{"staff":true}', created_at: at, last_signin_at: at },
+      ])
+      .execute();
+    assert.deepEqual((await store.accountGroups(other)).sort(), ['Lab 1', 'research', 'staff']);
+  });
+
+  it('loads a members-only meeting stored before groups existed, as members-only with no groups', async () => {
+    const meetings = new MeetingStore(db);
+    const rules = { ...DEFAULT_STORED_RULES, entry: { membersOnly: true, emailDomains: ['example.ac.jp'] } };
+    await db.updateTable('meetings').set({ rules: JSON.stringify(rules) }).where('id', '=', MEETING).execute();
+    assert.deepEqual((await meetings.get(MEETING))?.rules.entry, { membersOnly: true, emailDomains: ['example.ac.jp'], groups: [] });
   });
 });

@@ -10,6 +10,7 @@ import { serverKey } from '../security/serverKey.js';
 import { openExportCommand } from './exportCommand.js';
 import { RECORDING_USAGE, recordingCommand, RecordingUsageError } from './recordingCommand.js';
 import { USER_EMAIL_USAGE, userEmailCommand } from './userEmailCommand.js';
+import { USER_GROUPS_USAGE, userGroupsCommand } from './userGroupsCommand.js';
 import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
@@ -18,6 +19,7 @@ const USAGE = `Usage: kaigi <command>
   user disable NAME           disable an account and end its sessions
   user enable NAME            enable an account again
 ${USER_EMAIL_USAGE}
+${USER_GROUPS_USAGE}
   token create USER [LABEL]   create an API token for USER (printed once)
   token list                  list API tokens
   token revoke ID             revoke an API token
@@ -78,6 +80,9 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'user email':
         await userEmailCommand(db, audit, rest, out);
+        return 0;
+      case 'user groups':
+        await userGroupsCommand(db, audit, rest, out);
         return 0;
       case 'token create': {
         const name = rest[0];

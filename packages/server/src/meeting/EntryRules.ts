@@ -1,4 +1,4 @@
-import { emailDomainAllowed, ErrorCode, type EntryKind, type EntryRule, type RegistrationMode, type RegistrationStatus } from '@kaigi/protocol';
+import { emailDomainAllowed, ErrorCode, groupAllowed, type EntryKind, type EntryRule, type RegistrationMode, type RegistrationStatus } from '@kaigi/protocol';
 import { MeetingError } from './MeetingError.js';
 
 // Who may come as far as the waiting room once the password (or a personal link) is right:
@@ -9,12 +9,27 @@ export interface EntrySettings {
   registration: RegistrationMode;
 }
 
-/** The signed-in account of a join, with what the domain rule needs. */
+/** The signed-in account of a join, with what the domain and group rules need. */
 export interface EntryAccount {
   /** Signed in with a second factor (B5). */
   twoFactor: boolean;
   /** The account's emails the server trusts (set by an administrator, or verified by the SSO provider). */
   emails: readonly string[];
+  /** The account's groups the server trusts (set by an administrator, or sent by the SSO provider at the last sign-in); never the client's word. */
+  groups: readonly string[];
+}
+
+/** The rule of a members-only meeting that refused a signed-in account. */
+export type MembersRule = 'domain' | 'group';
+
+/** MEMBERS_ONLY for a signed-in account, saying which rule refused it (for the audit log, not the client). */
+export class MembersRuleRefusal extends MeetingError {
+  constructor(
+    readonly rule: MembersRule,
+    message: string,
+  ) {
+    super(ErrorCode.MEMBERS_ONLY, message);
+  }
 }
 
 /** The registration a join's personal link belongs to (of this meeting). */
@@ -40,17 +55,26 @@ export const withoutAccount = (entry: EntryKind): boolean => entry === 'guest' |
 
 /**
  * Whether this person (not the meeting's host) may go on to the waiting room, and as whom.
- * Members-only comes first: a guest holding a personal link is still a guest. Then, where
- * registration is on, only an approved, unrevoked link lets anyone in, under the registered name.
+ * Members-only comes first: a guest holding a personal link is still a guest. With email domains
+ * and groups both listed, a member must pass both (an email in a domain and one of the groups);
+ * the domain is checked first. Then, where registration is on, only an approved, unrevoked link
+ * lets anyone in, under the registered name.
  */
 export function decideEntry(rules: EntrySettings, account: EntryAccount | null, registration: EntryRegistration | null): EntryDecision {
   if (rules.entry.membersOnly) {
     if (account === null) throw new MeetingError(ErrorCode.MEMBERS_ONLY);
     const domains = rules.entry.emailDomains;
     if (domains.length > 0 && !account.emails.some((e) => emailDomainAllowed(e, domains))) {
-      throw new MeetingError(
-        ErrorCode.MEMBERS_ONLY,
+      throw new MembersRuleRefusal(
+        'domain',
         `This meeting is for members with an email address at ${domains.join(', ')}; your account has none. Sign in with such an account.`,
+      );
+    }
+    // The groups are not named: who belongs where is the organisation's business, not a visitor's.
+    if (!groupAllowed(account.groups, rules.entry.groups)) {
+      throw new MembersRuleRefusal(
+        'group',
+        "This meeting is only for members of certain groups, and your account is in none of them. If you should be, ask the host or your organisation's administrator.",
       );
     }
   }

@@ -1,6 +1,6 @@
 import { AuditKind } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
-import { accountEntry, decideEntry, type EntryDecision } from '../meeting/EntryRules.js';
+import { accountEntry, decideEntry, MembersRuleRefusal, type EntryDecision } from '../meeting/EntryRules.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
 import { can } from '../meeting/Permissions.js';
@@ -11,8 +11,9 @@ import type { ConnectionContext } from './Peer.js';
 
 /**
  * The hub's way to members-only meetings (B5, B6) and pre-registration (B3): gathers the facts
- * (the account's emails, the registration behind a personal link) for the pure rules in
- * EntryRules, records each use of a link, and flags a link in use from two places at once.
+ * (the account's emails and groups, the registration behind a personal link) for the pure rules
+ * in EntryRules, records which members-only rule refused an account, records each use of a link,
+ * and flags a link in use from two places at once.
  */
 export class EntryGate {
   constructor(
@@ -33,16 +34,29 @@ export class EntryGate {
   /** Who this person enters as, or a MeetingError (MEMBERS_ONLY, REGISTRATION_REQUIRED, REGISTRATION_REVOKED). */
   async decide(meeting: Meeting, user: ConnectionContext['user'], isHost: boolean, registration: RegistrationRecord | null): Promise<EntryDecision> {
     const { entry, registration: mode } = meeting.rules;
-    const domains = entry.membersOnly ? entry.emailDomains : [];
+    // The account's emails and groups are read from the server's own records, and only where a list needs them.
+    const store = entry.membersOnly && !isHost ? this.registrations : null;
     const account =
       user === null
         ? null
-        : { twoFactor: user.twoFactor === true, emails: domains.length > 0 && !isHost && this.registrations ? await this.registrations.accountEmails(user.id) : [] };
+        : {
+            twoFactor: user.twoFactor === true,
+            emails: store && entry.emailDomains.length > 0 ? await store.accountEmails(user.id) : [],
+            groups: store && entry.groups.length > 0 ? await store.accountGroups(user.id) : [],
+          };
     // The host holds the rules: never held to them.
     if (isHost) return { entry: accountEntry(account), registrationId: null, fixedName: null };
     // Read again last, just before arrival: a link revoked meanwhile does not slip in.
     const current = registration && this.registrations ? ((await this.registrations.get(meeting.id, registration.id)) ?? registration) : registration;
-    return decideEntry({ entry, registration: mode }, account, current);
+    try {
+      return decideEntry({ entry, registration: mode }, account, current);
+    } catch (err) {
+      // Which rule refused the account; the hub's join.refused that follows says MEMBERS_ONLY.
+      if (err instanceof MembersRuleRefusal && user) {
+        await this.audit.append({ kind: AuditKind.ENTRY_RULE_REFUSED, actor: user.id, meetingId: meeting.id, data: { userId: user.id, rule: err.rule } });
+      }
+      throw err;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { Selectable } from 'kysely';
 import type { RegistrationsTable } from './schema.js';
+import { readGroups } from './accountGroups.js';
 import type { Sealer } from '../security/Sealer.js';
 import { newId, newSecret, sha256Hex } from '../security/random.js';
 
@@ -180,5 +181,15 @@ export class RegistrationStore {
       .where((eb) => eb.or([eb('email_verified', 'is', null), eb('email_verified', '!=', 0)]))
       .execute();
     return [own?.email, ...sso.map((r) => r.email)].filter((e): e is string => typeof e === 'string' && e.length > 0);
+  }
+
+  /**
+   * The groups of an account that members-only group lists accept: those an administrator set,
+   * and those the organisation's sign-in provider sent at the last sign-in of its linked identities.
+   */
+  async accountGroups(userId: string): Promise<string[]> {
+    const own = await this.db.selectFrom('users').select('groups').where('id', '=', userId).executeTakeFirst();
+    const sso = await this.db.selectFrom('oidc_identities').select('groups').where('user_id', '=', userId).execute();
+    return [...new Set([own?.groups, ...sso.map((r) => r.groups)].flatMap(readGroups))];
   }
 }

@@ -272,6 +272,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('signin_tickets').addColumn('sign_in_method', 'text').execute();
     },
   },
+  '0013_account_groups': {
+    async up(db: Kysely<unknown>) {
+      // Members-only meetings may admit only some groups (B5). An account's groups are those an
+      // administrator set (JSON array; null: none) and those its sign-in provider sent at the last
+      // sign-in (JSON array, replaced each time; null before this column existed: none).
+      await db.schema.alterTable('users').addColumn('groups', 'text').execute();
+      await db.schema.alterTable('oidc_identities').addColumn('groups', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,6 +10,8 @@ export interface UsersTable {
   created_at: string;
   /** Set by an administrator; what members-only meetings' email domains are checked against (B5). */
   email: Generated<string | null>;
+  /** Set by an administrator (JSON array of group names; null: none); what members-only meetings' group lists are checked against (B5). */
+  groups: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -184,6 +186,8 @@ export interface OidcIdentitiesTable {
   /** What the provider last said, for the admin; never used to find the account. */
   email: string | null;
   email_verified: number | null;
+  /** The groups the provider sent at the last sign-in (JSON array; '[]' when it sent none), replaced at each sign-in. */
+  groups: Generated<string | null>;
   created_at: string;
   last_signin_at: string;
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { EmailDomain, registrationPaths, type RegistrationMode, type RegistrationResource } from '@kaigi/protocol';
+import { EmailDomain, GroupName, registrationPaths, type RegistrationMode, type RegistrationResource } from '@kaigi/protocol';
 import { api } from '../../api/http';
 import { problemOf, type Problem } from '../../i18n';
 import type { MeetingSession } from '../../session/useMeetingSession';
@@ -40,13 +40,14 @@ function useCopy() {
   return { copiedKey, status, copy };
 }
 
-/** Members only, email domains, registration mode (B3, B5, B6): through PATCH /api/meetings/:id. */
+/** Members only, email domains, groups, registration mode (B3, B5, B6): through PATCH /api/meetings/:id. */
 function EntrySettings({ meetingId, onMode }: { meetingId: string; onMode: (m: RegistrationMode) => void }) {
   const { s } = useRegistrationStrings();
   const id = useId();
   const [loaded, setLoaded] = useState(false);
   const [membersOnly, setMembersOnly] = useState(false);
   const [domains, setDomains] = useState('');
+  const [groups, setGroups] = useState('');
   const [mode, setMode] = useState<RegistrationMode>('off');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -59,6 +60,7 @@ function EntrySettings({ meetingId, onMode }: { meetingId: string; onMode: (m: R
         if (!live) return;
         setMembersOnly(m.entry.membersOnly);
         setDomains(m.entry.emailDomains.join('\n'));
+        setGroups(m.entry.groups.join('\n'));
         setMode(m.registration);
         onMode(m.registration);
         setLoaded(true);
@@ -77,8 +79,13 @@ function EntrySettings({ meetingId, onMode }: { meetingId: string; onMode: (m: R
       .split(/[\s,]+/)
       .map((d) => d.trim())
       .filter(Boolean);
+    // Group names may hold spaces and commas: one per line.
+    const groupList = groups
+      .split(/\r?\n/)
+      .map((g) => g.trim())
+      .filter(Boolean);
     // Checked here as the server checks it, so a typo is named before anything is sent.
-    if (list.some((d) => !EmailDomain.safeParse(d).success)) {
+    if (list.some((d) => !EmailDomain.safeParse(d).success) || groupList.some((g) => !GroupName.safeParse(g).success)) {
       setProblem({ code: 'VALIDATION' });
       return;
     }
@@ -86,8 +93,9 @@ function EntrySettings({ meetingId, onMode }: { meetingId: string; onMode: (m: R
     setProblem(null);
     setSaved(false);
     try {
-      const m = await api.updateMeeting(meetingId, { entry: { membersOnly, emailDomains: list }, registration: mode });
+      const m = await api.updateMeeting(meetingId, { entry: { membersOnly, emailDomains: list, groups: groupList }, registration: mode });
       setDomains(m.entry.emailDomains.join('\n'));
+      setGroups(m.entry.groups.join('\n'));
       onMode(m.registration);
       setSaved(true);
     } catch (err) {
@@ -117,6 +125,23 @@ function EntrySettings({ meetingId, onMode }: { meetingId: string; onMode: (m: R
           aria-describedby={`${id}-domains-hint`}
           value={domains}
           onChange={(e) => setDomains(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-groups`}>{s.groups}</label>
+        <p id={`${id}-groups-hint`} className="muted small">
+          {s.groupsHint}
+        </p>
+        <textarea
+          id={`${id}-groups`}
+          rows={2}
+          spellCheck={false}
+          autoCapitalize="none"
+          disabled={!membersOnly}
+          aria-describedby={`${id}-groups-hint`}
+          value={groups}
+          onChange={(e) => setGroups(e.target.value)}
+          data-testid="entry-groups"
         />
       </div>
       <div className="field">

@@ -16,6 +16,9 @@ const en = {
   membersOnly: 'Signed-in members only (guests are refused before the waiting room)',
   emailDomains: 'Only these email domains (one per line; empty: any account)',
   emailDomainsHint: 'A domain also admits its subdomains. An account without an email on file is refused when domains are listed.',
+  groups: 'Only members of these groups (one per line; empty: any account)',
+  groupsHint:
+    'Group names as your organisation spells them (capitals count); a member needs one of them. Accounts get groups from single sign-on or from an administrator, never from what they say. With email domains listed too, a member needs both: an email in one of the domains and one of the groups.',
   registrationMode: 'Registration',
   modes: {
     off: 'Off: the password lets people in',
@@ -85,6 +88,9 @@ const ja: RegistrationStrings = {
   membersOnly: 'サインインしたメンバーのみ（ゲストは待機室の前で拒否）',
   emailDomains: '次のメールドメインのみ（1 行に 1 つ。空欄: どのアカウントでも可）',
   emailDomainsHint: 'ドメインにはそのサブドメインも含まれます。ドメインを指定すると、メールアドレスが登録されていないアカウントは拒否されます。',
+  groups: '次のグループのメンバーのみ（1 行に 1 つ。空欄: どのアカウントでも可）',
+  groupsHint:
+    'グループ名は組織での表記どおりに入力してください（大文字と小文字は区別されます）。いずれか 1 つのグループに属していれば参加できます。アカウントのグループはシングルサインオンまたは管理者が設定し、本人の申告は使いません。メールドメインも指定した場合は、そのドメインのメールアドレスとグループの両方が必要です。',
   registrationMode: '事前登録',
   modes: {
     off: 'なし: パスワードで参加',
