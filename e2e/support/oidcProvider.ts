@@ -1,7 +1,8 @@
 // A real OpenID Connect provider for tests of single sign-on (B5): `oidc-provider` (OpenID
 // certified) on 127.0.0.1 over plain HTTP, which Kaigi accepts for loopback issuers only. Its
 // login page is this file's: a form that picks an account and whether the person "used a second
-// factor" (amr), so tests can drive it by HTTP or in Chromium. Nothing of the protocol is faked:
+// factor" (amr), so tests can drive it by HTTP or in Chromium. Accounts are read at each sign-in,
+// so a test may change one (its groups) between sign-ins. Nothing of the protocol is faked:
 // codes, tokens, signatures and PKCE are the provider's own.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -12,6 +13,8 @@ export interface TestAccount {
   email: string;
   emailVerified?: boolean;
   preferredUsername?: string;
+  /** The `groups` claim as the provider sends it (anything, to test what Kaigi keeps); absent: no claim. */
+  groups?: unknown;
 }
 
 export interface TestClient {
@@ -56,8 +59,9 @@ export async function startTestProvider(): Promise<TestProvider> {
         })),
         jwks: { keys: [jwk as never] },
         cookies: { keys: [randomBytes(32).toString('base64url')] },
-        // amr (RFC 8176) declared, so that the provider can put it in ID tokens.
-        claims: { acr: null, amr: null, auth_time: null, sid: null, iss: null, openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
+        // amr (RFC 8176) and groups declared, so that the provider can put them in ID tokens
+        // when the claims parameter asks (Kaigi asks for both).
+        claims: { acr: null, amr: null, groups: null, auth_time: null, sid: null, iss: null, openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
         pkce: { required: () => true },
         // The claims request parameter (OIDC Core 5.5), which Kaigi uses to ask for amr in the ID token.
         features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
@@ -72,6 +76,7 @@ export async function startTestProvider(): Promise<TestProvider> {
               email: a.email,
               email_verified: a.emailVerified ?? true,
               ...(a.preferredUsername && { preferred_username: a.preferredUsername }),
+              ...(a.groups !== undefined && { groups: a.groups }),
             }),
           };
         },
@@ -127,9 +132,15 @@ async function interaction(provider: Provider, ctx: KoaContextWithOIDC): Promise
     return;
   }
   const accountId = form.get('login') ?? '';
-  const params = details.params as { client_id: string; scope: string };
+  const params = details.params as { client_id: string; scope: string; claims?: string };
   const grant = new provider.Grant({ accountId, clientId: params.client_id });
   grant.addOIDCScope(params.scope);
+  // Claims asked for by name (the claims parameter: Kaigi asks for amr and groups) are granted
+  // too, as a person consenting would.
+  if (params.claims) {
+    const asked = JSON.parse(params.claims) as { id_token?: object; userinfo?: object };
+    grant.addOIDCClaims([...new Set([...Object.keys(asked.id_token ?? {}), ...Object.keys(asked.userinfo ?? {})])]);
+  }
   const grantId = await grant.save();
   await provider.interactionFinished(
     ctx.req,

@@ -3,6 +3,7 @@
 // accounts linked by (issuer, subject) only; tampered, unknown, foreign and replayed states
 // refused; ID tokens for another audience or with a broken signature refused; the email domain
 // allow-list; the provider's second-factor assertion (amr) counting for requireTwoFactorForHosts;
+// the provider's groups claim, replaced at each sign-in, deciding who enters a groups-only meeting;
 // a provider unreachable at start leaves the server running and SSO failing clearly.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,8 +13,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
+import { auditRows } from '../support/audit.js';
+import { createMeeting, hostSession } from '../support/fixtures.js';
 import { RedirectBrowser, startTestProvider, type TestAccount, type TestProvider } from '../support/oidcProvider.js';
 import { freePort, startServer, type RunningServer } from '../support/server.js';
+import { WsClient } from '../support/ws.js';
 
 type Json = Record<string, any>;
 
@@ -25,6 +29,8 @@ const ACCOUNTS: Record<string, TestAccount> = {
   'sub-carol': { email: 'carol@example.org', emailVerified: false, preferredUsername: 'carol' },
   'sub-dan': { email: 'Dan.Smith@Example.org' },
   'sub-erin': { email: 'erin@example.org', preferredUsername: 'erin' },
+  // Groups as a provider may send them: a number and a repeat among the names.
+  'sub-gina': { email: 'gina@example.org', preferredUsername: 'gina', groups: ['staff', 42, ' Lab 1 ', 'staff'] },
 };
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -451,6 +457,69 @@ describe('single sign-on through OpenID Connect (B5)', () => {
       assert.deepEqual(methods.at(-1), { sign_in_method: 'oidc', two_factor: 1 });
     } finally {
       db.close();
+    }
+  });
+
+  it("admits a groups-only meeting by the groups the provider sent at the last sign-in, and refuses accounts without them", async () => {
+    const host = await hostSession(kaigi, 'sso-host');
+    const m = await createMeeting(host, 'Staff meeting', { level: 'medium', entry: { membersOnly: true, emailDomains: [], groups: ['staff'] } });
+    const sockets: WsClient[] = [];
+    const joins = async (cookie: string) => {
+      const ws = await WsClient.connect(kaigi.url, { cookie });
+      sockets.push(ws);
+      return ws.request({ type: 'join', meetingId: m.id, displayName: 'Member', password: m.password });
+    };
+    const cookieOf = (b: RedirectBrowser) => [...b.cookies(kaigi.url)].map(([k, v]) => `${k}=${v}`).join('; ');
+    const stored = (subject: string) => {
+      const db = new Database(path.join(kaigi.dataDir, 'kaigi.sqlite'), { readonly: true });
+      try {
+        return (db.prepare('select groups from oidc_identities where subject = ?').get(subject) as { groups: string | null }).groups;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      assert.equal((await joins(host.cookieHeader())).type, 'joined', 'the host');
+
+      const gina = await signIn(kaigi, provider, 'sub-gina');
+      assert.equal(gina.session.user?.username, 'gina');
+      assert.equal(stored('sub-gina'), JSON.stringify(['staff', 'Lab 1']), 'the strings that are names, trimmed, each once');
+      assert.equal(lastAudit(kaigi)?.data.groups, 2, 'the sign-in says how many groups came, not which');
+      const admitted = await joins(cookieOf(gina.browser));
+      assert.equal(admitted.type, 'joined', JSON.stringify(admitted));
+      assert.equal(admitted.state, 'waiting');
+
+      // A provider that sends no groups claim: the account has none, and is refused.
+      const alice = await signIn(kaigi, provider, 'sub-alice');
+      assert.equal(stored('sub-alice'), '[]');
+      assert.equal(lastAudit(kaigi)?.data.groups, null);
+      assert.equal((await joins(cookieOf(alice.browser))).code, 'MEMBERS_ONLY');
+
+      // The provider takes Gina out of staff: her next sign-in replaces the account's groups.
+      ACCOUNTS['sub-gina'] = { ...ACCOUNTS['sub-gina']!, groups: ['Lab 1'] };
+      const again = await signIn(kaigi, provider, 'sub-gina');
+      assert.equal(again.session.user?.id, gina.session.user.id);
+      assert.equal(stored('sub-gina'), JSON.stringify(['Lab 1']));
+      const dropped = await joins(cookieOf(again.browser));
+      assert.equal(dropped.code, 'MEMBERS_ONLY', JSON.stringify(dropped));
+      assert.doesNotMatch(dropped.message, /staff/);
+
+      // An administrator's groups stand beside the provider's (which the next sign-in replaces).
+      const set = await kaigi.cli(['user', 'groups', 'gina', 'staff']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /user gina is in groups: staff\n.*single sign-on.*: Lab 1/);
+      assert.equal((await joins(cookieOf(again.browser))).type, 'joined');
+
+      const rules = auditRows(kaigi.dataDir, m.id).filter((e) => e.kind === 'join.entry_rule_refused');
+      assert.deepEqual(
+        rules.map((e) => [e.data.userId, e.data.rule]),
+        [
+          [alice.session.user.id, 'group'],
+          [gina.session.user.id, 'group'],
+        ],
+      );
+    } finally {
+      for (const ws of sockets) ws.close();
     }
   });
 

@@ -1,12 +1,13 @@
 // Single sign-on (B5) pieces that need no provider: the KAIGI_OIDC_* configuration, usernames
-// made for new accounts, the email domain allow-list and the amr values that count as two factors.
+// made for new accounts, the email domain allow-list, the amr values that count as two factors
+// and the groups taken from the provider's claim.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadOidcConfig } from '../src/sso/oidcConfig.js';
-import { assertsMultiFactor, emailAllowed } from '../src/sso/OidcClient.js';
+import { assertsMultiFactor, emailAllowed, groupsOfClaim } from '../src/sso/OidcClient.js';
 import { baseUsername } from '../src/storage/OidcStore.js';
 
 describe('single sign-on configuration', () => {
@@ -20,8 +21,11 @@ describe('single sign-on configuration', () => {
       clientSecret: 's3cret',
       name: 'Company SSO',
       allowedDomains: ['example.org', 'corp.example.com'],
+      groupsClaim: 'groups',
     });
     assert.equal(loadOidcConfig(base)?.name, 'Single sign-on');
+    assert.equal(loadOidcConfig({ ...base, KAIGI_OIDC_GROUPS_CLAIM: ' https://example.org/claims/groups ' })?.groupsClaim, 'https://example.org/claims/groups');
+    assert.throws(() => loadOidcConfig({ ...base, KAIGI_OIDC_GROUPS_CLAIM: 'my groups' }), /KAIGI_OIDC_GROUPS_CLAIM/);
   });
 
   it('reads the client secret from a file', () => {
@@ -66,6 +70,14 @@ describe('single sign-on rules', () => {
     assert.equal(emailAllowed(['example.org'], 'a@example.org.evil', true), false);
     assert.equal(emailAllowed(['example.org'], 'example.org@evil.test', true), false);
     assert.equal(emailAllowed(['example.org'], null, true), false);
+  });
+
+  it("takes the groups claim's strings that are group names, each once, at most 100", () => {
+    assert.deepEqual(groupsOfClaim(['staff', ' staff ', 'Research Lab', 3, null, { name: 'x' }, '', 'bad\u0000name', 'x'.repeat(101)]), ['staff', 'Research Lab']);
+    assert.deepEqual(groupsOfClaim('staff'), ['staff'], 'a lone string is one group');
+    for (const none of [undefined, null, 42, { staff: true }, []]) assert.deepEqual(groupsOfClaim(none), [], JSON.stringify(none));
+    const many = Array.from({ length: 150 }, (_, i) => `g${i}`);
+    assert.deepEqual(groupsOfClaim(many), many.slice(0, 100));
   });
 
   it('counts mfa, otp and hwk in amr as two factors', () => {

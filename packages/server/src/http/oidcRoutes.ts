@@ -129,6 +129,8 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
       email: identity.email,
       emailVerified: identity.emailVerified,
       preferredUsername: identity.preferredUsername,
+      // The provider's groups replace the account's at each sign-in; none when it sent no claim.
+      groups: identity.groups ?? [],
     };
     if (!emailAllowed(settings.allowedDomains, identity.email, identity.emailVerified)) {
       return refuse(req, reply, 'sso_domain', {
@@ -176,7 +178,8 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     await audit.append({
       kind: AuditKind.SIGNIN_OK,
       actor: user.id,
-      data: { address: req.ip, method: 'oidc', issuer: identity.issuer, mfa, amr: identity.amr.slice(0, 10) },
+      // How many groups the provider sent (null: no groups claim), not which.
+      data: { address: req.ip, method: 'oidc', issuer: identity.issuer, mfa, amr: identity.amr.slice(0, 10), groups: identity.groups?.length ?? null },
     });
     return reply.redirect(paths.dashboard, 302);
   });

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { ACCOUNT_GROUPS_MAX, GroupName } from '@kaigi/protocol';
 import { isLoopbackHost, type OidcConfig } from './oidcConfig.js';
 
 /** What Kaigi takes from a validated sign-in. */
@@ -12,6 +13,8 @@ export interface OidcIdentity {
   preferredUsername: string | null;
   /** The ID token's `amr` (RFC 8176), empty when absent. */
   amr: string[];
+  /** The groups claim (KAIGI_OIDC_GROUPS_CLAIM) of the ID token, else of UserInfo; null when the provider sent none. */
+  groups: string[] | null;
 }
 
 /** The provider did not answer discovery: SSO fails with a clear error, the server runs on. */
@@ -25,7 +28,6 @@ export class ProviderRefused extends Error {
 }
 
 const SCOPE = 'openid email profile';
-const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: null } });
 /** After a failed discovery, the next try waits at least this long (a sign-in click triggers it). */
 const RETRY_AFTER_MS = 5_000;
 
@@ -99,17 +101,22 @@ export class OidcClient {
       nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
-      // Ask for amr in the ID token where the provider takes the claims parameter (OIDC Core
-      // 5.5); others send it or not on their own.
-      ...(config.serverMetadata().claims_parameter_supported === true && { claims: AMR_CLAIMS_REQUEST }),
+      // Ask for amr in the ID token, and the groups, where the provider takes the claims
+      // parameter (OIDC Core 5.5); others send them or not as they are set up to.
+      ...(config.serverMetadata().claims_parameter_supported === true && { claims: this.claimsRequest() }),
     });
     return { url, state, nonce, codeVerifier };
   }
 
+  private claimsRequest(): string {
+    const groups = this.settings.groupsClaim;
+    return JSON.stringify({ id_token: { amr: null, [groups]: null }, userinfo: { [groups]: null } });
+  }
+
   /**
    * Exchanges the code of `callbackUrl` (the full URL the provider sent the browser to) and
-   * validates the ID token; email and username come from the ID token or, when it has none,
-   * from the UserInfo endpoint (whose `sub` must match).
+   * validates the ID token; email, username and groups come from the ID token or, when it has
+   * none, from the UserInfo endpoint (whose `sub` must match).
    */
   async finish(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<OidcIdentity> {
     const config = await this.ready();
@@ -129,9 +136,17 @@ export class OidcClient {
     if (!claims) throw new Error('no ID token');
     let source: Record<string, unknown> = claims;
     const userinfo = config.serverMetadata().userinfo_endpoint;
-    if ((typeof claims.email !== 'string' || typeof claims.preferred_username !== 'string') && userinfo && tokens.access_token) {
-      const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
-      source = { ...info, ...claims };
+    const groupsClaim = this.settings.groupsClaim;
+    const needProfile = typeof claims.email !== 'string' || typeof claims.preferred_username !== 'string';
+    const needGroups = !Object.hasOwn(claims, groupsClaim);
+    if ((needProfile || needGroups) && userinfo && tokens.access_token) {
+      try {
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        source = { ...info, ...claims };
+      } catch (err) {
+        // Asked for the groups only: a UserInfo that fails (or names another subject) gives none.
+        if (needProfile) throw err;
+      }
     }
     const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 320 ? v : null);
     const verified = source.email_verified;
@@ -142,8 +157,25 @@ export class OidcClient {
       emailVerified: typeof verified === 'boolean' ? verified : verified === 'true' ? true : verified === 'false' ? false : null,
       preferredUsername: str(source.preferred_username),
       amr: Array.isArray(claims.amr) ? claims.amr.filter((a): a is string => typeof a === 'string') : [],
+      groups: Object.hasOwn(source, groupsClaim) ? groupsOfClaim(source[groupsClaim]) : null,
     };
   }
+}
+
+/**
+ * The groups in a provider's claim: its strings that are group names (trimmed, NFC; others and
+ * non-strings ignored), each once, at most ACCOUNT_GROUPS_MAX. A lone string is one group; any
+ * other value, none.
+ */
+export function groupsOfClaim(value: unknown): string[] {
+  const list: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  const groups = new Set<string>();
+  for (const v of list) {
+    if (groups.size >= ACCOUNT_GROUPS_MAX) break;
+    const parsed = typeof v === 'string' ? GroupName.safeParse(v) : null;
+    if (parsed?.success) groups.add(parsed.data);
+  }
+  return [...groups];
 }
 
 /** RFC 8176 values that say the provider used more than a password: counts as two factors (B5). */

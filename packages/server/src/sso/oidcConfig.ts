@@ -10,6 +10,8 @@ export interface OidcConfig {
   name: string;
   /** Lower-case email domains allowed to sign in; empty: any. */
   allowedDomains: string[];
+  /** The claim (ID token or UserInfo) whose array of strings are the person's groups (B5). */
+  groupsClaim: string;
 }
 
 /** Loopback hosts, the only ones an http:// issuer may name (a provider on the same machine). */
@@ -18,10 +20,13 @@ export const isLoopbackHost = (hostname: string): boolean =>
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
+/** A claim name: printable ASCII without spaces (namespaced claims such as https://example.org/groups included). */
+const CLAIM = /^[\x21-\x7e]{1,200}$/;
+
 /**
  * KAIGI_OIDC_ISSUER, KAIGI_OIDC_CLIENT_ID, KAIGI_OIDC_CLIENT_SECRET or KAIGI_OIDC_CLIENT_SECRET_FILE,
- * KAIGI_OIDC_NAME, KAIGI_OIDC_ALLOWED_DOMAINS. Null when no issuer is set; a half-done
- * configuration stops the start with a message naming what is missing.
+ * KAIGI_OIDC_NAME, KAIGI_OIDC_ALLOWED_DOMAINS, KAIGI_OIDC_GROUPS_CLAIM. Null when no issuer is set;
+ * a half-done configuration stops the start with a message naming what is missing.
  */
 export function loadOidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
   const issuer = env.KAIGI_OIDC_ISSUER?.trim();
@@ -59,5 +64,7 @@ export function loadOidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
   if (bad) throw new Error(`KAIGI_OIDC_ALLOWED_DOMAINS: ${JSON.stringify(bad)} is not a domain name`);
   const name = env.KAIGI_OIDC_NAME?.trim() || 'Single sign-on';
   if (name.length > 60) throw new Error('KAIGI_OIDC_NAME must be at most 60 characters');
-  return { issuer, clientId, clientSecret, name, allowedDomains };
+  const groupsClaim = env.KAIGI_OIDC_GROUPS_CLAIM?.trim() || 'groups';
+  if (!CLAIM.test(groupsClaim)) throw new Error(`KAIGI_OIDC_GROUPS_CLAIM: ${JSON.stringify(groupsClaim)} is not a claim name`);
+  return { issuer, clientId, clientSecret, name, allowedDomains, groupsClaim };
 }

@@ -5,6 +5,7 @@ import type { Sealer } from '../security/Sealer.js';
 import { hashPassword } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import type { User } from './UserStore.js';
+import { writeGroups } from './accountGroups.js';
 
 /** A sign-in started at the provider: what the callback needs to check and finish it. */
 export interface PendingLogin {
@@ -19,6 +20,8 @@ export interface IdentityClaims {
   email: string | null;
   emailVerified: boolean | null;
   preferredUsername: string | null;
+  /** The groups the provider sent this time (checked names); empty when it sent none. */
+  groups: readonly string[];
 }
 
 const USERNAME_MAX = 64;
@@ -95,11 +98,15 @@ export class OidcStore {
     return r && { id: r.id, username: r.username, isAdmin: r.is_admin === 1, disabled: r.disabled === 1 };
   }
 
-  /** Keeps what the provider last said about the person (email may change there). */
+  /**
+   * Keeps what the provider last said about the person (email and groups may change there). The
+   * groups are replaced, not merged: a group the provider no longer sends is gone, and a sign-in
+   * without the groups claim leaves none.
+   */
   async touch(c: IdentityClaims): Promise<void> {
     await this.db
       .updateTable('oidc_identities')
-      .set({ email: c.email, email_verified: c.emailVerified === null ? null : c.emailVerified ? 1 : 0, last_signin_at: nowIso() })
+      .set({ email: c.email, email_verified: c.emailVerified === null ? null : c.emailVerified ? 1 : 0, groups: writeGroups(c.groups), last_signin_at: nowIso() })
       .where('issuer', '=', c.issuer)
       .where('subject', '=', c.subject)
       .execute();
@@ -131,6 +138,7 @@ export class OidcStore {
             user_id: id,
             email: c.email,
             email_verified: c.emailVerified === null ? null : c.emailVerified ? 1 : 0,
+            groups: writeGroups(c.groups),
             created_at: at,
             last_signin_at: at,
           })
