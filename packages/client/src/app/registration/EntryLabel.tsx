@@ -25,15 +25,17 @@ export function EntryLabel({ entry }: { entry: EntryKind }) {
 export const withoutAccount = (entry: EntryKind | undefined): boolean => entry === 'guest' || entry === 'registrant';
 
 /**
- * On the join form: says that the personal link is in use (the registered name will be used), and
- * offers sign-in when a members-only meeting refused a guest.
+ * On the join form: says that the personal link is in use (the registered name will be used),
+ * offers sign-in when a members-only meeting refused a guest, and tells a signed-in member that
+ * the meeting's domain or group rule left them out (signing in again would not help).
  */
 export function JoinEntryNote({ meetingId, problem }: { meetingId: string; problem: Problem | null }) {
   const { s } = useRegistrationStrings();
   const auth = useAuth();
   const withLink = registrationFor(meetingId) !== null;
   const signIn = problem?.code === 'MEMBERS_ONLY' && !auth.user;
-  if (!withLink && !signIn) return null;
+  const notInRule = problem?.code === 'MEMBERS_ONLY' && auth.user !== null;
+  if (!withLink && !signIn && !notInRule) return null;
   return (
     <>
       {withLink && (
@@ -41,6 +43,7 @@ export function JoinEntryNote({ meetingId, problem }: { meetingId: string; probl
           {s.joiningWithLink}
         </p>
       )}
+      {notInRule && <p className="notice small">{s.notInRule}</p>}
       {signIn && (
         <p>
           <Link to={`${paths.signIn}?${new URLSearchParams({ next: paths.join(meetingId) }).toString()}`}>{s.signInToJoin}</Link>

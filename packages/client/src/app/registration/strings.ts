@@ -74,6 +74,7 @@ const en = {
   // The join page.
   joiningWithLink: 'You are joining with your personal registration link: the name you registered with will be used.',
   signInToJoin: 'Sign in to join',
+  notInRule: 'You are signed in, but this meeting admits only some members (by email domain or group), and your account is not among them. If it should be, ask the host or your administrator.',
 };
 
 export type RegistrationStrings = typeof en;
@@ -144,6 +145,7 @@ const ja: RegistrationStrings = {
 
   joiningWithLink: '個人用の登録リンクで参加します。登録した名前が使われます。',
   signInToJoin: 'サインインして参加',
+  notInRule: 'サインイン済みですが、この会議は一部のメンバー（メールドメインまたはグループ）だけが参加でき、あなたのアカウントは対象外です。対象のはずであれば、ホストまたは管理者にお問い合わせください。',
 };
 
 const STRINGS = { en, ja } as const;
