@@ -510,7 +510,7 @@ describe('single sign-on through OpenID Connect (B5)', () => {
       assert.match(set.stdout, /user gina is in groups: staff\n.*single sign-on.*: Lab 1/);
       assert.equal((await joins(cookieOf(again.browser))).type, 'joined');
 
-      const rules = auditRows(kaigi.dataDir, m.id).filter((e) => e.kind === 'join.entry_rule_refused');
+      const rules = auditRows(kaigi.dataDir, m.id).filter((e) => e.kind === 'join.refused' && e.data.rule);
       assert.deepEqual(
         rules.map((e) => [e.data.userId, e.data.rule]),
         [

@@ -57,11 +57,5 @@ export const AuditKind = {
   USER_EMAIL_SET: 'user.email_set',
   /** An administrator set or cleared an account's groups (what members-only group lists check, B5). */
   USER_GROUPS_SET: 'user.groups_set',
-  /**
-   * Which rule of a members-only meeting refused a signed-in account: its email domain or its
-   * groups (B5). Written just before that join's `join.refused` (reason MEMBERS_ONLY); names
-   * neither the account's groups nor its email.
-   */
-  ENTRY_RULE_REFUSED: 'join.entry_rule_refused',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

@@ -1,6 +1,6 @@
 import { AuditKind } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
-import { accountEntry, decideEntry, MembersRuleRefusal, type EntryDecision } from '../meeting/EntryRules.js';
+import { accountEntry, decideEntry, type EntryDecision } from '../meeting/EntryRules.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
 import { can } from '../meeting/Permissions.js';
@@ -48,15 +48,7 @@ export class EntryGate {
     if (isHost) return { entry: accountEntry(account), registrationId: null, fixedName: null };
     // Read again last, just before arrival: a link revoked meanwhile does not slip in.
     const current = registration && this.registrations ? ((await this.registrations.get(meeting.id, registration.id)) ?? registration) : registration;
-    try {
-      return decideEntry({ entry, registration: mode }, account, current);
-    } catch (err) {
-      // Which rule refused the account; the hub's join.refused that follows says MEMBERS_ONLY.
-      if (err instanceof MembersRuleRefusal && user) {
-        await this.audit.append({ kind: AuditKind.ENTRY_RULE_REFUSED, actor: user.id, meetingId: meeting.id, data: { userId: user.id, rule: err.rule } });
-      }
-      throw err;
-    }
+    return decideEntry({ entry, registration: mode }, account, current);
   }
 
   /**

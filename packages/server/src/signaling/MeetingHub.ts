@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import { BanList } from '../meeting/BanList.js';
 import { Meeting } from '../meeting/Meeting.js';
 import { MeetingError } from '../meeting/MeetingError.js';
+import { MembersRuleRefusal } from '../meeting/EntryRules.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import { RateLimiter } from '../security/RateLimiter.js';
@@ -162,7 +163,8 @@ export class MeetingHub {
           kind: AuditKind.JOIN_REFUSED,
           actor: `address:${ctx.ip}`,
           meetingId,
-          data: { reason: err.code, displayName: msg.displayName, userId: ctx.user?.id ?? null },
+          // rule: which members-only rule (domain or group) refused the account; never its emails or groups.
+          data: { reason: err.code, displayName: msg.displayName, userId: ctx.user?.id ?? null, ...(err instanceof MembersRuleRefusal && { rule: err.rule }) },
         });
       }
       this.unloadIfIdle(live);
