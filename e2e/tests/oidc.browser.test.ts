@@ -11,7 +11,9 @@ import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import { startTestProvider, type TestProvider } from '../support/oidcProvider.js';
+import { createMeeting, hostSession } from '../support/fixtures.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { WsClient } from '../support/ws.js';
 
 describe('single sign-on in Chromium (B5)', () => {
   let provider: TestProvider;
@@ -29,7 +31,10 @@ describe('single sign-on in Chromium (B5)', () => {
     });
     provider.attach({
       clients: [{ clientId: 'kaigi', clientSecret, redirectUris: [`${kaigi.url}/api/auth/oidc/callback`] }],
-      accounts: { 'sub-aiko': { email: 'aiko@example.org', preferredUsername: 'aiko' } },
+      accounts: {
+        'sub-aiko': { email: 'aiko@example.org', preferredUsername: 'aiko' },
+        'sub-ken': { email: 'ken@example.org', preferredUsername: 'ken' },
+      },
     });
     browser = await launchBrowser();
   });
@@ -131,6 +136,38 @@ describe('single sign-on in Chromium (B5)', () => {
       assert.equal(session.user?.username, 'aiko');
       assert.equal(session.twoFactor, true);
     } finally {
+      await context.close();
+    }
+  });
+
+  it('a guest refused by a members-only meeting signs in through the provider and is back on the join page, password kept', async () => {
+    const host = await hostSession(kaigi, 'hana');
+    const m = await createMeeting(host, 'Members only', { level: 'medium', entry: { membersOnly: true, emailDomains: [], groups: [] } });
+    const h = await WsClient.connect(kaigi.url, { cookie: host.cookieHeader() });
+    const { context, page } = await newParticipant(browser);
+    try {
+      assert.equal((await h.request({ type: 'join', meetingId: m.id, displayName: 'Hana' })).type, 'joined');
+      await page.goto(m.joinUrl);
+      await page.getByRole('textbox', { name: 'Display name' }).fill('Ken');
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      await page.getByRole('link', { name: 'Sign in to join' }).click();
+      await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === `/m/${m.id}`);
+      await page.getByRole('link', { name: 'Sign in with Company SSO' }).click();
+      await page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/interaction/`));
+      await page.getByRole('textbox', { name: 'Account' }).fill('sub-ken');
+      await page.getByRole('button', { name: 'Sign in at the provider' }).click();
+      // Back where Ken started, signed in, the password still filled in: he joins as a member.
+      await page.waitForURL(`${kaigi.url}/m/${m.id}`);
+      assert.equal(await page.getByRole('textbox', { name: 'Password' }).inputValue(), m.password);
+      await page.getByRole('textbox', { name: 'Display name' }).fill('Ken');
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      await page.getByRole('heading', { name: 'Waiting room' }).waitFor();
+      const room = await h.next((x) => x.type === 'waitingRoom' && x.entries.length === 1);
+      assert.equal(room.entries[0].entry, 'member');
+      const stored = await page.evaluate(() => Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k) ?? ''));
+      assert.ok(!stored.some((v) => v.includes(m.password)), 'the stashed password is gone once used');
+    } finally {
+      h.close();
       await context.close();
     }
   });

@@ -44,9 +44,14 @@ interface Flow {
 }
 
 /** Start at Kaigi, sign in at the provider as `account`, and stop just before Kaigi's callback. */
-async function toCallback(kaigi: RunningServer, provider: TestProvider, account: string, opts: { mfa?: boolean; cancel?: boolean; browser?: RedirectBrowser } = {}): Promise<Flow> {
+async function toCallback(
+  kaigi: RunningServer,
+  provider: TestProvider,
+  account: string,
+  opts: { mfa?: boolean; cancel?: boolean; browser?: RedirectBrowser; next?: string } = {},
+): Promise<Flow> {
   const browser = opts.browser ?? new RedirectBrowser();
-  const start = await browser.fetch(`${kaigi.url}/api/auth/oidc/start`);
+  const start = await browser.fetch(`${kaigi.url}/api/auth/oidc/start${opts.next === undefined ? '' : `?${new URLSearchParams({ next: opts.next }).toString()}`}`);
   assert.equal(start.status, 302, start.text);
   assert.ok(start.location?.startsWith(provider.issuer), `redirected to the provider: ${start.location}`);
   const authUrl = new URL(start.location!);
@@ -70,7 +75,7 @@ async function callback(kaigi: RunningServer, browser: RedirectBrowser, url: str
   return { location: r.location, session: JSON.parse(s.text) };
 }
 
-async function signIn(kaigi: RunningServer, provider: TestProvider, account: string, opts: { mfa?: boolean } = {}) {
+async function signIn(kaigi: RunningServer, provider: TestProvider, account: string, opts: { mfa?: boolean; next?: string } = {}) {
   const flow = await toCallback(kaigi, provider, account, opts);
   const done = await callback(kaigi, flow.browser, flow.callbackUrl);
   return { ...flow, ...done };
@@ -528,6 +533,35 @@ describe('single sign-on through OpenID Connect (B5)', () => {
     const r = await signIn(restricted, provider, 'sub-dan');
     assert.equal(errorOf(r.location), 'sso_disabled');
     assert.equal(r.session.user, null);
+  });
+
+  it('comes back to the join link it started from, and never to another site', async () => {
+    const r = await signIn(kaigi, provider, 'sub-alice', { next: '/m/m_abcdefghijklmnop?x=1' });
+    assert.equal(r.location, `${kaigi.url}/m/m_abcdefghijklmnop?x=1`);
+    assert.equal(r.session.user?.username, 'alice');
+    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/m/a b', `/${'a'.repeat(600)}`]) {
+      const other = await signIn(kaigi, provider, 'sub-alice', { next });
+      assert.equal(other.location, `${kaigi.url}/`, `dropped: ${next}`);
+    }
+    // Erin has her own second factor: the sign-in page asks it, then goes on to the same path.
+    const erin = await signIn(kaigi, provider, 'sub-erin', { next: '/m/m_abcdefghijklmnop' });
+    const at = new URL(erin.location ?? '');
+    assert.equal(at.pathname, '/signin');
+    assert.equal(at.searchParams.get('next'), '/m/m_abcdefghijklmnop');
+    assert.match(at.hash, /^#second-factor=/);
+  });
+
+  // Last on this server: it leaves the address rate limited.
+  it('slows down a flood of sign-in starts from one address (each stores a pending login)', async () => {
+    await signIn(kaigi, provider, 'sub-alice'); // a completed sign-in clears the count
+    const browser = new RedirectBrowser();
+    for (let i = 0; i < 30; i++) {
+      const r = await browser.fetch(`${kaigi.url}/api/auth/oidc/start`);
+      assert.ok(r.location?.startsWith(provider.issuer), `start ${i + 1} goes to the provider`);
+    }
+    const limited = await browser.fetch(`${kaigi.url}/api/auth/oidc/start`);
+    assert.equal(limited.status, 302);
+    assert.equal(errorOf(limited.location), 'sso_rate_limited');
   });
 });
 

@@ -3,6 +3,15 @@ import { z } from 'zod';
 // Single sign-on through OpenID Connect (B5): authorisation code + PKCE with the organisation's
 // provider. Accounts are linked by the provider's (issuer, subject), never by a name or an email.
 
+/**
+ * Only same-origin absolute paths are followed after sign-in (no open redirect): a path that
+ * starts with one slash, not two or a backslash, of printable ASCII and at most 512 characters.
+ */
+export function safeNextPath(next: string | null | undefined): string | null {
+  if (!next || next.length > 512 || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  return /^[\x21-\x7e]+$/.test(next) ? next : null;
+}
+
 /** API paths of single sign-on. Start and callback are browser navigations, not fetches. */
 export const ssoPaths = {
   /** GET: the sign-in providers this server offers (an empty list when none is configured). */

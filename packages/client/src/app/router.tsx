@@ -1,4 +1,5 @@
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { safeNextPath } from '@kaigi/protocol';
 
 // A tiny router on history.pushState / popstate.
 
@@ -27,11 +28,8 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (!opts.replace) window.scrollTo(0, 0);
 }
 
-/** Only same-origin absolute paths are followed after sign-in (no open redirects). */
-export function safeNextPath(next: string | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
-  return next;
-}
+/** Only same-origin absolute paths are followed after sign-in (no open redirects); shared with the server's SSO. */
+export { safeNextPath };
 
 type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string };
 

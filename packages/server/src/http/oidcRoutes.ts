@@ -6,6 +6,7 @@ import {
   SSO_SECOND_FACTOR_FRAGMENT,
   SSO_STATE_TTL_SECONDS,
   paths,
+  safeNextPath,
   ssoPaths,
   type AuthProviders,
   type SecondFactorChallenge,
@@ -37,8 +38,9 @@ function reasonOf(err: unknown): string {
 
 /**
  * Single sign-on through OpenID Connect (B5): GET /api/auth/providers, GET /api/auth/oidc/start
- * (redirects to the provider) and GET /api/auth/oidc/callback (finishes the sign-in, then
- * redirects to the dashboard, or to the sign-in page with ?error=<SsoError>).
+ * (redirects to the provider; ?next=<path> to come back to, e.g. a join link) and GET
+ * /api/auth/oidc/callback (finishes the sign-in, then redirects to that path or the dashboard,
+ * or to the sign-in page with ?error=<SsoError>).
  */
 export function oidcRoutes(app: FastifyInstance, services: Services): void {
   const { config, audit, users } = services;
@@ -61,6 +63,9 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   const twoFactor = new TwoFactorStore(services.db, services.sealer);
   // Failed callbacks per address: each is audited, so a flood of made-up states is slowed down.
   const limiter = new RateLimiter({ freeFailures: 20 });
+  // Starts per address not yet finished by a sign-in: each stores a pending login until it expires,
+  // so a flood of starts is slowed down too. A completed sign-in clears the count.
+  const starts = new RateLimiter({ freeFailures: 30 });
 
   // Discovery at start, in the background: an unreachable provider does not stop the server;
   // sign-in through it fails with a clear message and tries discovery again.
@@ -84,7 +89,11 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     return toSignIn(reply, error);
   };
 
-  app.get(ssoPaths.oidcStart, async (req, reply) => {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(ssoPaths.oidcStart, async (req, reply) => {
+    if (!starts.check(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
+    starts.fail(`ip:${req.ip}`);
+    // Where to go afterwards (a join link); anything but a same-origin path is dropped.
+    const next = typeof req.query.next === 'string' ? safeNextPath(req.query.next) : null;
     let begun;
     try {
       begun = await client.begin();
@@ -95,7 +104,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     const existing = req.cookies[OIDC_BROWSER_COOKIE];
     // One value per browser while it lives, so two tabs can each sign in.
     const browser = isBrowserValue(existing) ? existing : newSecret();
-    await store.savePending(begun, browser);
+    await store.savePending(begun, browser, next);
     reply.setCookie(OIDC_BROWSER_COOKIE, browser, { ...secureCookie(SSO_STATE_TTL_SECONDS), sameSite: 'lax' });
     return reply.redirect(begun.url.href, 302);
   });
@@ -158,6 +167,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
       }
     }
     if (user.disabled) return refuse(req, reply, 'sso_disabled', { reason: 'disabled', userId: user.id });
+    starts.reset(`ip:${req.ip}`);
 
     // The account's own second factor is asked as after a password (B5): no session yet, the
     // sign-in page finishes it with the ticket, and the session then says 'oidc' too.
@@ -166,7 +176,8 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
       const { ticket, expiresAt } = await twoFactor.createTicket(user.id, 'oidc');
       const challenge: SecondFactorChallenge = { methods, ticket, expiresAt: expiresAt.toISOString() };
       const encoded = Buffer.from(JSON.stringify(challenge)).toString('base64url');
-      return reply.redirect(`${paths.signIn}#${SSO_SECOND_FACTOR_FRAGMENT}=${encoded}`, 302);
+      const query = pending.next ? `?${new URLSearchParams({ next: pending.next }).toString()}` : '';
+      return reply.redirect(`${paths.signIn}${query}#${SSO_SECOND_FACTOR_FRAGMENT}=${encoded}`, 302);
     }
 
     // The same session as a password sign-in; two factors when the provider asserted them.
@@ -181,6 +192,6 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
       // How many groups the provider sent (null: no groups claim), not which.
       data: { address: req.ip, method: 'oidc', issuer: identity.issuer, mfa, amr: identity.amr.slice(0, 10), groups: identity.groups?.length ?? null },
     });
-    return reply.redirect(paths.dashboard, 302);
+    return reply.redirect(pending.next ?? paths.dashboard, 302);
   });
 }

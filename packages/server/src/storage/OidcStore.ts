@@ -55,7 +55,8 @@ export class OidcStore {
   ) {}
 
   /** Keeps a started sign-in under its state; `browser` is the value of the browser's binding cookie. */
-  async savePending(p: PendingLogin, browser: string): Promise<void> {
+  /** `next`: a path already checked with safeNextPath, or null. */
+  async savePending(p: PendingLogin, browser: string, next: string | null = null): Promise<void> {
     await this.purgeExpired();
     const stateHash = sha256Hex(p.state);
     await this.db
@@ -67,6 +68,7 @@ export class OidcStore {
         verifier_sealed: this.sealer.seal(p.codeVerifier, `oidc:${stateHash}`),
         created_at: new Date(this.now()).toISOString(),
         expires_at: new Date(this.now() + SSO_STATE_TTL_SECONDS * 1000).toISOString(),
+        next_path: next,
       })
       .execute();
   }
@@ -75,11 +77,11 @@ export class OidcStore {
    * Takes the sign-in of this state once, whatever comes next: null when it is unknown, already
    * taken, expired, or was started in another browser (`browser` null: no binding cookie).
    */
-  async takePending(state: string, browser: string | null): Promise<PendingLogin | null> {
+  async takePending(state: string, browser: string | null): Promise<(PendingLogin & { next: string | null }) | null> {
     const stateHash = sha256Hex(state);
     const r = await this.db.deleteFrom('oidc_logins').where('state_hash', '=', stateHash).returningAll().executeTakeFirst();
     if (!r || Date.parse(r.expires_at) <= this.now() || browser === null || !safeEqual(sha256Hex(browser), r.browser_hash)) return null;
-    return { state, nonce: r.nonce, codeVerifier: this.sealer.unseal(r.verifier_sealed, `oidc:${stateHash}`) };
+    return { state, nonce: r.nonce, codeVerifier: this.sealer.unseal(r.verifier_sealed, `oidc:${stateHash}`), next: r.next_path ?? null };
   }
 
   async purgeExpired(): Promise<void> {

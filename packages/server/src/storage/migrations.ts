@@ -281,6 +281,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('oidc_identities').addColumn('groups', 'text').execute();
     },
   },
+  '0014_oidc_next_path': {
+    async up(db: Kysely<unknown>) {
+      // A single sign-on started from a join link returns there, not to the dashboard.
+      await db.schema.alterTable('oidc_logins').addColumn('next_path', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

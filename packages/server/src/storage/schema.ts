@@ -202,6 +202,8 @@ export interface OidcLoginsTable {
   verifier_sealed: string;
   created_at: string;
   expires_at: string;
+  /** The same-origin path to return to after sign-in (a join link); null: the dashboard. */
+  next_path: string | null;
 }
 
 /** Pre-registration (B3): one registrant of one meeting. */

@@ -10,6 +10,7 @@ import { NewcomerCheck } from '../components/VerifierCheck';
 import { Link, navigate } from '../router';
 import { JoinEntryNote } from '../registration/EntryLabel';
 import { rememberRegistrationFromFragment } from '../../session/registrationToken';
+import { stashPassword, takePassword } from '../../session/pendingPassword';
 import { MeetingView } from './MeetingView';
 
 const NAME_KEY = 'kaigi.displayName';
@@ -83,7 +84,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
   const { state } = session;
   const [preview] = useState(() => new LocalPreview());
   const [displayName, setDisplayName] = useState(() => hostName ?? storedName());
-  const [password, setPassword] = useState(passwordFromFragment);
+  const [password, setPassword] = useState(() => passwordFromFragment() || (asHost ? '' : takePassword(meetingId)));
   // A registrant's personal link (#reg=, B3): kept for this tab and sent with the join, before the fragment is cleared.
   useState(() => !asHost && rememberRegistrationFromFragment(meetingId));
 
@@ -179,7 +180,7 @@ export function JoinPage({ meetingId, hostName }: { meetingId: string; hostName?
         <h1 id="join-heading">{asHost ? t('hostJoinTitle') : t('joinTitle')}</h1>
         {state.left && <p className="notice">{t('leftMeeting')}</p>}
         {state.problem?.code === 'HOST_NOT_PRESENT' ? <NotStartedRetry onRetry={joinNow} /> : <ProblemAlert problem={state.problem} />}
-        {!asHost && <JoinEntryNote meetingId={meetingId} problem={state.problem} />}
+        {!asHost && <JoinEntryNote meetingId={meetingId} problem={state.problem} onSignIn={() => stashPassword(meetingId, password)} />}
         <TextField
           id="join-name"
           label={t('displayName')}

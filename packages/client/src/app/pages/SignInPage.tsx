@@ -76,7 +76,7 @@ export function SignInPage({ next }: { next: string | null }) {
           {t('signIn')}
         </button>
       </form>
-      <SsoSignInButtons />
+      <SsoSignInButtons next={next} />
     </div>
   );
 }

@@ -29,7 +29,7 @@ export const withoutAccount = (entry: EntryKind | undefined): boolean => entry =
  * offers sign-in when a members-only meeting refused a guest, and tells a signed-in member that
  * the meeting's domain or group rule left them out (signing in again would not help).
  */
-export function JoinEntryNote({ meetingId, problem }: { meetingId: string; problem: Problem | null }) {
+export function JoinEntryNote({ meetingId, problem, onSignIn }: { meetingId: string; problem: Problem | null; onSignIn?: () => void }) {
   const { s } = useRegistrationStrings();
   const auth = useAuth();
   const withLink = registrationFor(meetingId) !== null;
@@ -46,7 +46,9 @@ export function JoinEntryNote({ meetingId, problem }: { meetingId: string; probl
       {notInRule && <p className="notice small">{s.notInRule}</p>}
       {signIn && (
         <p>
-          <Link to={`${paths.signIn}?${new URLSearchParams({ next: paths.join(meetingId) }).toString()}`}>{s.signInToJoin}</Link>
+          <Link to={`${paths.signIn}?${new URLSearchParams({ next: paths.join(meetingId) }).toString()}`} onClick={onSignIn}>
+            {s.signInToJoin}
+          </Link>
         </p>
       )}
     </>

@@ -71,7 +71,8 @@ export function SsoSignInError() {
  * is a plain navigation to the server, which redirects to the provider; the provider sends the
  * browser back, and the server on to the dashboard (or back here with ?error=…).
  */
-export function SsoSignInButtons() {
+/** `next`: a same-origin path to come back to after signing in (the provider returns there). */
+export function SsoSignInButtons({ next }: { next?: string | null }) {
   const s = useSsoStrings();
   const [providers, setProviders] = useState<AuthProviderInfo[] | null>([]);
 
@@ -91,7 +92,7 @@ export function SsoSignInButtons() {
     <div className="card stack sso-sign-in">
       <p className="muted">{s.or}</p>
       {providers.map((p) => (
-        <a key={p.id} className="button" href={ssoPaths.oidcStart} data-sso-provider={p.id}>
+        <a key={p.id} className="button" href={next ? `${ssoPaths.oidcStart}?${new URLSearchParams({ next }).toString()}` : ssoPaths.oidcStart} data-sso-provider={p.id}>
           {s.signInWith.replace('{name}', p.name)}
         </a>
       ))}
