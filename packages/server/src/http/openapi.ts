@@ -105,7 +105,19 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       [ssoPaths.oidcStart]: {
         get: {
           summary: 'Start single sign-on: redirects the browser to the OpenID Connect provider (code + PKCE, state, nonce)',
-          responses: { 302: { description: 'To the provider, or to /signin?error=sso_unavailable' }, 404: error('Single sign-on is not configured') },
+          parameters: [
+            {
+              name: 'next',
+              in: 'query',
+              required: false,
+              description: 'A same-origin path to return to after signing in (e.g. a join link); anything else is ignored',
+              schema: { type: 'string', maxLength: 512 },
+            },
+          ],
+          responses: {
+            302: { description: 'To the provider, or to /signin?error=sso_unavailable or sso_rate_limited' },
+            404: error('Single sign-on is not configured'),
+          },
         },
       },
       [ssoPaths.oidcCallback]: {
