@@ -309,8 +309,15 @@ export class MediaController extends Store<MediaSnapshot> {
       return;
     }
     this.watchEnd(source, track);
-    pub.set(source, track);
-    this.syncLocal();
+    try {
+      pub.set(source, track);
+    } catch (e) {
+      // No frame transform could be put on the sender (E2EE not ready): nothing is sent.
+      track.stop();
+      throw e;
+    } finally {
+      this.syncLocal();
+    }
   }
 
   /** The browser ended a track (device unplugged, "Stop sharing" in the browser's bar). */

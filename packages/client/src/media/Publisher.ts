@@ -44,6 +44,8 @@ export class Publisher {
   private pc: RTCPeerConnection | null = null;
   private readonly tracks = new Map<MediaSource, MediaStreamTrack>();
   private readonly transceivers = new Map<MediaSource, RTCRtpTransceiver>();
+  /** An inactive m-line that lets a connection with nothing to send still be offered (rebuild). */
+  private placeholder: RTCRtpTransceiver | null = null;
   private running = false;
   private dirty = false;
   private closed = false;
@@ -107,9 +109,17 @@ export class Publisher {
     if (this.tracks.size === 0) {
       // Nothing to send: an offer listing no source still replaces the SFU's old transport, so
       // it stops forwarding whatever the previous connection (or page) was sending.
-      this.transceivers.set('microphone', pc.addTransceiver('audio', { direction: 'inactive' }));
+      // Never given a track: a source turned on later gets a transceiver of its own, with the
+      // frame transform on it (the SFU takes no media from an m-line that was offered inactive).
+      this.placeholder = pc.addTransceiver('audio', { direction: 'inactive' });
     }
-    for (const [source, track] of this.tracks) this.addTransceiver(pc, source, track);
+    for (const [source, track] of [...this.tracks]) {
+      try {
+        this.addTransceiver(pc, source, track);
+      } catch {
+        track.stop(); // no encryption for it: it is not sent again
+      }
+    }
     this.negotiate();
   }
 
@@ -141,6 +151,7 @@ export class Publisher {
     const pc = this.pc;
     this.pc = null;
     this.transceivers.clear();
+    this.placeholder = null;
     pc?.close();
   }
 
@@ -148,8 +159,15 @@ export class Publisher {
     const init: RTCRtpTransceiverInit = { direction: 'sendonly' };
     if (source === 'camera' && SIMULCAST) init.sendEncodings = CAMERA_ENCODINGS;
     const tr = pc.addTransceiver(track, init);
-    // Before negotiation, so no frame leaves unencrypted in an E2EE meeting.
-    this.transform()?.sender(tr.sender, track.kind === 'audio' ? 'audio' : 'video');
+    try {
+      // Before negotiation, so no frame leaves unencrypted in an E2EE meeting.
+      this.transform()?.sender(tr.sender, track.kind === 'audio' ? 'audio' : 'video');
+    } catch (e) {
+      // No encryption on this sender: it never sends (E2EE fails closed).
+      tr.stop();
+      this.tracks.delete(source);
+      throw e;
+    }
     this.transceivers.set(source, tr);
   }
 
@@ -173,7 +191,7 @@ export class Publisher {
 
   private async negotiateOnce(): Promise<void> {
     const pc = this.pc;
-    if (!pc || pc.signalingState === 'closed' || this.transceivers.size === 0) return;
+    if (!pc || pc.signalingState === 'closed' || (this.transceivers.size === 0 && !this.placeholder)) return;
     const sent = [...this.tracks.keys()];
     try {
       const offer = await pc.createOffer();

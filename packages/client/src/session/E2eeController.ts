@@ -56,6 +56,14 @@ type MlsMessage = Extract<
 >;
 type CheckStarted = Extract<ServerMessage, { type: 'checkStarted' }>;
 
+const FAIL_CLOSED: FrameTransform = {
+  pcConfig: {},
+  sender: () => {
+    throw new Error('end-to-end encryption is not ready: nothing is sent');
+  },
+  receiver: () => undefined,
+};
+
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -76,10 +84,14 @@ export class E2eeController extends Store<E2eeSnapshot> {
     this.offs.push(client.on('message', (m) => this.onMessage(m)));
   }
 
-  /** The media layer's hook: a transform while E2EE is on, else none. */
+  /**
+   * The media layer's hook: the worker's transform while E2EE is on, none in a meeting without
+   * it. In an E2EE meeting (or check) without a worker, a transform that refuses every sender, so
+   * the media layer sends nothing rather than send in clear.
+   */
   readonly transform = (): FrameTransform | null => {
     const w = this.worker;
-    if (!w) return null;
+    if (!w) return this.snap.enabled || this.snap.check !== null ? FAIL_CLOSED : null;
     return {
       pcConfig: E2eeWorkerClient.peerConnectionConfigExtras(),
       sender: (sender, kind) => w.attachSender(sender, kind),
