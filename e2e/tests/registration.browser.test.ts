@@ -103,6 +103,12 @@ describe('registration and members-only in the browser (B3, B5, B6)', () => {
     // The link no longer works.
     const again = await joinWith(link!, 'Aiko');
     await again.getByText('This registration has been withdrawn by the host.').waitFor();
+
+    // The data map tells the host what the registrations hold and how long (E1).
+    await host.goto(`${server.url}/m/${m.id}/data`);
+    const section = host.getByRole('region', { name: 'Registrations' });
+    await section.getByText('0 approved, 0 waiting for approval, 1 revoked.').waitFor();
+    await section.getByText(/name and email address on this server until the meeting is deleted/).waitFor();
     assert.deepEqual(pageErrors, []);
   });
 

@@ -262,6 +262,12 @@ describe('registration-only meetings (B3, B4, B6)', () => {
     const removal = auditRows(server.dataDir, m.id).find((e) => e.kind === 'participant.removed' && e.data.participantId === a.r.participantId);
     assert.deepEqual([removal?.data.reason, removal?.data.registrationId], ['REGISTRATION_REVOKED', pending.id]);
     assert.ok(auditRows(server.dataDir, m.id).some((e) => e.kind === 'registration.revoked' && e.data.registrationId === pending.id && e.data.removed === 1));
+
+    // The data map says what registrations hold, and counts them, the revoked one too (E1).
+    await visitor.request('POST', `/api/meetings/${m.id}/registrations`, { name: 'Ben Sato', email: 'ben@example.ac.jp' });
+    const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.status, 200);
+    assert.deepEqual(map.json.registrations, { pending: 1, approved: 0, revoked: 1 });
   });
 
   it('flags a link used from a second place while the first is in the meeting', async () => {

@@ -96,6 +96,11 @@ export const DataMap = z.object({
     }),
   ),
   deletions: z.array(DeletionSummary),
+  /**
+   * Registrations (B3): each holds a person's name and email, kept until the meeting is deleted
+   * (revoked ones too, so a revoked link stays dead). Counts by status.
+   */
+  registrations: z.object({ pending: z.number().int(), approved: z.number().int(), revoked: z.number().int() }),
 });
 export type DataMap = z.infer<typeof DataMap>;
 

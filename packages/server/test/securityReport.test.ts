@@ -65,6 +65,7 @@ function facts(opts: {
       objects: opts.objects ?? [],
       planned: [],
       deletions: [],
+      registrations: { pending: 0, approved: 0, revoked: 0 },
     },
     escrow: null,
     product: productFacts(),

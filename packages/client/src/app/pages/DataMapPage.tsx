@@ -12,6 +12,7 @@ import { Link, navigate } from '../router';
 import { ReportLink } from './report/ReportLink';
 import { saveBytes } from '../save';
 import { openHostRecording } from '../../recording/openRecording';
+import { DataMapRegistrations } from '../registration/DataMapRegistrations';
 
 const RETENTION_KINDS = [
   ['files', 'file'],
@@ -146,6 +147,7 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
           </section>
           <ObjectsTable objects={map.objects} retention={map.retention} busy={busy} onDownload={download} onDecrypt={decrypt} onDelete={(o) => setConfirming(o)} />
           <PlannedTable planned={map.planned} />
+          <DataMapRegistrations registrations={map.registrations} />
           <DeletionsList deletions={map.deletions} userId={auth.user?.id ?? null} busy={busy} onCertificate={certificate} />
         </>
       )}

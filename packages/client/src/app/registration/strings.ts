@@ -75,6 +75,13 @@ const en = {
   joiningWithLink: 'You are joining with your personal registration link: the name you registered with will be used.',
   signInToJoin: 'Sign in to join',
   notInRule: 'You are signed in, but this meeting admits only some members (by email domain or group), and your account is not among them. If it should be, ask the host or your administrator.',
+
+  // The data map.
+  dataMapHeading: 'Registrations',
+  dataMapCounts: '{approved} approved, {pending} waiting for approval, {revoked} revoked.',
+  dataMapNone: 'Nobody has registered for this meeting.',
+  dataMapNote:
+    "Each registration holds the person's name and email address on this server until the meeting is deleted. Revoked registrations are kept too, so that their link stays dead; deleting the meeting deletes them all.",
 };
 
 export type RegistrationStrings = typeof en;
@@ -146,6 +153,12 @@ const ja: RegistrationStrings = {
   joiningWithLink: '個人用の登録リンクで参加します。登録した名前が使われます。',
   signInToJoin: 'サインインして参加',
   notInRule: 'サインイン済みですが、この会議は一部のメンバー（メールドメインまたはグループ）だけが参加でき、あなたのアカウントは対象外です。対象のはずであれば、ホストまたは管理者にお問い合わせください。',
+
+  dataMapHeading: '事前登録',
+  dataMapCounts: '承認済み {approved} 件、承認待ち {pending} 件、取り消し {revoked} 件。',
+  dataMapNone: 'この会議に登録した人はいません。',
+  dataMapNote:
+    '各登録は、会議が削除されるまで、本人の名前とメールアドレスをこのサーバーに保存します。取り消した登録もリンクを無効のままにするため保存され、会議を削除するとすべて削除されます。',
 };
 
 const STRINGS = { en, ja } as const;
