@@ -7,6 +7,7 @@ import type { MediaSnapshot } from '../../media/mediaTypes';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { useMediaSnapshot } from './useMedia';
 import { useE2eeSnapshot } from './E2eeBanner';
+import { withoutAccount } from '../registration/EntryLabel';
 
 // The verifier's one-to-one check of a newcomer before admission (B7): the verifier's panel
 // (newcomer's video, what was checked, admit or deny), the waiting room as a verifier sees it,
@@ -201,6 +202,8 @@ function CheckPanelWith({ session, media }: { session: MeetingSession; media: Me
   const name = entry?.displayName ?? '';
   const video = remoteOf(snap, check.participantId, 'video');
   const seen = ticked.face || ticked.voice;
+  // The server's rule (Meeting.admit): in a High meeting, everyone without an account here is checked.
+  const required = session.state.meeting?.level.checkBeforeAdmission === true && withoutAccount(entry?.entry);
   const decide = async (type: 'admit' | 'deny') => {
     setBusy(true);
     if (type === 'admit') await session.act({ type: 'admit', participantId: check.participantId, ...(seen && { check: ticked }) });
@@ -226,7 +229,7 @@ function CheckPanelWith({ session, media }: { session: MeetingSession; media: Me
         {box('name')}
       </fieldset>
       <div className="button-row">
-        <button type="button" className="primary" disabled={busy || (entry?.entry === 'guest' && session.state.meeting?.level.checkBeforeAdmission === true && !seen)} onClick={() => void decide('admit')}>
+        <button type="button" className="primary" disabled={busy || (required && !seen)} onClick={() => void decide('admit')}>
           {s('admit')}
         </button>
         <button type="button" className="danger" disabled={busy} onClick={() => void decide('deny')}>
