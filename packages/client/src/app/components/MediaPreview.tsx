@@ -1,11 +1,11 @@
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { useI18n } from '../../i18n';
 import { MediaPreviewError, type DeviceKind, type LocalPreview } from '../../media/preview';
+import { useStreamElement } from './useMedia';
 
 /** Camera and microphone toggles plus the muted local preview of what others will see. */
 export function MediaPreview({ preview }: { preview: LocalPreview }) {
   const { t } = useI18n();
-  const videoRef = useRef<HTMLVideoElement>(null);
   const [busy, setBusy] = useState<DeviceKind | null>(null);
   const [failure, setFailure] = useState<MediaPreviewError | null>(null);
 
@@ -15,17 +15,7 @@ export function MediaPreview({ preview }: { preview: LocalPreview }) {
   );
   const cameraOn = key.startsWith('true');
   const micOn = key.endsWith('true');
-
-  useEffect(() => {
-    const v = videoRef.current;
-    if (!v) return;
-    if (cameraOn) {
-      if (v.srcObject !== preview.stream) v.srcObject = preview.stream;
-      v.play().catch(() => undefined);
-    } else {
-      v.srcObject = null;
-    }
-  }, [cameraOn, preview]);
+  const videoRef = useStreamElement<HTMLVideoElement>(cameraOn ? preview.stream : null);
 
   const toggle = async (device: DeviceKind, on: boolean) => {
     setFailure(null);

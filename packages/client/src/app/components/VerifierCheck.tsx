@@ -1,11 +1,11 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
 import { readAloud } from '../../e2ee/SafetyCode';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot } from '../../media/mediaTypes';
 import type { MeetingSession } from '../../session/useMeetingSession';
-import { useMediaSnapshot } from './useMedia';
+import { useMediaSnapshot, useStreamElement } from './useMedia';
 import { useE2eeSnapshot } from './E2eeBanner';
 import { withoutAccount } from '../registration/EntryLabel';
 
@@ -102,24 +102,12 @@ function useStrings(): (key: Key, vars?: Record<string, string>) => string {
 }
 
 function StreamVideo({ stream, label, testId, mirrored, participantId }: { stream: MediaStream; label: string; testId: string; mirrored?: boolean; participantId?: string }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = ref.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    v.play().catch(() => undefined);
-  }, [stream]);
+  const ref = useStreamElement<HTMLVideoElement>(stream);
   return <video ref={ref} className={mirrored ? 'tile-video tile-mirrored' : 'tile-video'} muted autoPlay playsInline aria-label={label} data-testid={testId} data-participant-id={participantId} data-source={participantId ? 'camera' : undefined} />;
 }
 
 function StreamAudio({ stream, label }: { stream: MediaStream; label: string }) {
-  const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
-    const a = ref.current;
-    if (!a) return;
-    if (a.srcObject !== stream) a.srcObject = stream;
-    a.play().catch(() => undefined);
-  }, [stream]);
+  const ref = useStreamElement<HTMLAudioElement>(stream);
   return <audio ref={ref} autoPlay className="visually-hidden" aria-label={label} />;
 }
 

@@ -3,6 +3,7 @@ import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot, RemoteMedia, VideoTile } from '../../media/mediaTypes';
+import { useStreamElement } from './useMedia';
 
 function VideoView({
   stream,
@@ -19,13 +20,7 @@ function VideoView({
   remote: boolean;
   mirrored: boolean;
 }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = ref.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    v.play().catch(() => undefined);
-  }, [stream]);
+  const ref = useStreamElement<HTMLVideoElement>(stream);
   return (
     <video
       ref={ref}
@@ -43,13 +38,7 @@ function VideoView({
 
 function RemoteAudio({ media, name }: { media: RemoteMedia; name: string }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
-    const a = ref.current;
-    if (!a) return;
-    if (a.srcObject !== media.stream) a.srcObject = media.stream;
-    a.play().catch(() => undefined);
-  }, [media.stream]);
+  const ref = useStreamElement<HTMLAudioElement>(media.stream);
   return (
     <audio
       ref={ref}
