@@ -39,17 +39,26 @@ export async function guest(server: RunningServer): Promise<{ http: HttpClient; 
 export const MEETING_CONTENT = new Set(['admitted', 'roster', 'waitingRoom', 'bans', 'meetingState']);
 
 /**
+ * An organisation policy file (KAIGI_POLICY_FILE) in a fresh folder: every level, Medium by
+ * default, this test server's region 'local' as home, with `over` replacing whole fields.
+ */
+export function policyFile(over: Record<string, unknown> = {}): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-policy-')), 'policy.json');
+  const policy = {
+    levels: { allowed: ['high', 'medium', 'low'], default: 'medium' },
+    passwordMinLength: 10,
+    retentionMaxDays: 90,
+    regions: { home: ['local'], allowed: [] },
+    ...over,
+  };
+  fs.writeFileSync(file, JSON.stringify(policy, null, 2));
+  return file;
+}
+
+/**
  * An organisation policy file whose default level is Low, for tests of features only Low
  * meetings have (server recording, files, kept chat) through the UI, which uses the default.
  */
 export function lowDefaultPolicyFile(region = 'local'): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-policy-')), 'policy.json');
-  const policy = {
-    levels: { allowed: ['high', 'medium', 'low'], default: 'low' },
-    passwordMinLength: 10,
-    retentionMaxDays: 90,
-    regions: { home: [region], allowed: [] },
-  };
-  fs.writeFileSync(file, JSON.stringify(policy, null, 2));
-  return file;
+  return policyFile({ levels: { allowed: ['high', 'medium', 'low'], default: 'low' }, regions: { home: [region], allowed: [] } });
 }

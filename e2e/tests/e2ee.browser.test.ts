@@ -6,21 +6,21 @@
 // the server, safety codes agree within an epoch and change with it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { decryptSFrame, parseSFramePayload } from '../../packages/client/src/e2ee/FrameCryptor.js';
 import { KeyManager } from '../../packages/client/src/e2ee/KeyManager.js';
-import type { TapRecord } from '../../packages/server/src/sfu/RtpTap.js';
+import { auditRows } from '../support/audit.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { guestJoins, hostOpensMeeting, inbound, startMedia } from '../support/meetingUi.js';
 import { rawClient, until } from '../support/rawMedia.js';
 import { RawMlsMember } from '../support/rawMls.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { readTap } from '../support/tap.js';
 import { WsClient } from '../support/ws.js';
 
 
@@ -43,21 +43,6 @@ after(async () => {
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-const readTap = (): TapRecord[] =>
-  readFileSync(tapPath, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TapRecord);
-
-function auditRows(meetingId: string): { kind: string; data: string; at: string }[] {
-  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
-  try {
-    return db.prepare('select kind, data, at from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; data: string; at: string }[];
-  } finally {
-    db.close();
-  }
-}
 
 const snapshot = (page: Page) => page.evaluate(`window.__kaigi.e2ee.snapshot()`) as Promise<{ status: string; epoch: number | null; safetyCode: string | null; members: string[] }>;
 const safetyCodeOf = (page: Page) => page.getByTestId('safety-code').textContent();
@@ -166,7 +151,7 @@ describe('end-to-end encrypted meeting (D1–D5, B7)', () => {
     }
 
     // The tap: everything forwarded so far is SFrame, the marker never shows, Eve's keys open it.
-    const tapBefore = readTap();
+    const tapBefore = readTap(tapPath);
     assert.ok(tapBefore.length > 500, `tap saw ${tapBefore.length} packets`);
     for (const r of tapBefore) assert.equal(Buffer.from(r.payload, 'base64').includes(marker), false, 'plaintext marker in a forwarded packet');
     const eveKeys = eve.current();
@@ -207,10 +192,10 @@ describe('end-to-end encrypted meeting (D1–D5, B7)', () => {
     }
     await new Promise((r) => setTimeout(r, 2500));
     // The removal happens at the server: its audit entry's time (the click is ~0.2 s earlier).
-    const removedRow = auditRows(meetingId).find((k) => k.kind === 'participant.removed');
+    const removedRow = auditRows(server.dataDir, meetingId).find((k) => k.kind === 'participant.removed');
     assert.ok(removedRow, 'the removal is audited');
     const removedAtServer = Date.parse(removedRow.at);
-    const tapAfter = readTap().filter((r) => r.t > removedAt && r.kind === 'audio' && r.to === keyless.participantId);
+    const tapAfter = readTap(tapPath).filter((r) => r.t > removedAt && r.kind === 'audio' && r.to === keyless.participantId);
     for (const [name, id] of Object.entries(ids)) {
       const mine = tapAfter.filter((r) => r.from === id);
       const firstNew = mine.findIndex((r) => parseSFramePayload(Buffer.from(r.payload, 'base64'), 'audio')?.epochBits === epochAfter % 256);
@@ -254,14 +239,14 @@ describe('end-to-end encrypted meeting (D1–D5, B7)', () => {
 
     const audit = await server.cli(['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stderr);
-    const kinds = auditRows(meetingId);
-    const removalCommit = kinds.find((k) => k.kind === 'e2ee.epoch' && JSON.parse(k.data).epoch === epochAfter);
+    const kinds = auditRows(server.dataDir, meetingId);
+    const removalCommit = kinds.find((k) => k.kind === 'e2ee.epoch' && k.data.epoch === epochAfter);
     if (removalCommit) t.diagnostic(`the server accepted the removal commit ${Date.parse(removalCommit.at) - removedAtServer} ms after the removal`);
-    for (const k of kinds.filter((x) => x.kind === 'e2ee.rejoin')) t.diagnostic(`${k.kind} ${k.data}`);
+    for (const k of kinds.filter((x) => x.kind === 'e2ee.rejoin')) t.diagnostic(`${k.kind} ${JSON.stringify(k.data)}`);
     const verified = kinds.find((k) => k.kind === 'participant.verified');
-    assert.ok(verified && JSON.parse(verified.data).displayName === 'Alice', 'the verification is in the audit log');
+    assert.ok(verified && verified.data.displayName === 'Alice', 'the verification is in the audit log');
     assert.ok(kinds.filter((k) => k.kind === 'e2ee.epoch').length >= 5, 'every epoch change is audited');
-    for (const k of kinds) assert.equal(k.data.includes(chatLines[0] ?? '-'), false, 'no chat text in the audit log');
+    for (const k of kinds) assert.equal(JSON.stringify(k.data).includes(chatLines[0] ?? '-'), false, 'no chat text in the audit log');
     await keyless.page.close();
     for (const page of Object.values(pages)) await page.close();
   });

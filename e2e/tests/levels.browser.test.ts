@@ -6,10 +6,9 @@
 // name rule is stated; the level goes up during a meeting and everyone is told; co-hosts get the
 // host's controls.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
+import { auditRows } from '../support/audit.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
@@ -42,16 +41,6 @@ const snapshot = (page: Page) => page.evaluate(`window.__kaigi.e2ee.snapshot()`)
 async function framesFrom(page: Page, participantId: string): Promise<number> {
   const v = (await inbound(page)).video.find((s) => s.participantId === participantId && s.source === 'camera');
   return v?.framesDecoded ?? 0;
-}
-
-function auditRows(meetingId: string): { kind: string; data: Record<string, unknown> }[] {
-  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
-  try {
-    const rows = db.prepare('select kind, data from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; data: string }[];
-    return rows.map((r) => ({ kind: r.kind, data: JSON.parse(r.data) as Record<string, unknown> }));
-  } finally {
-    db.close();
-  }
 }
 
 const levelStatus = (page: Page, level: string) => page.getByRole('status').filter({ hasText: `Confidentiality: ${level}` });
@@ -199,7 +188,7 @@ describe('confidentiality levels and host controls (F1, C1–C4, B4, B7)', () =>
     assert.equal(refused.code, 'FORBIDDEN', JSON.stringify(refused));
     assert.equal(await framesFrom(host, aliceId), samples.at(-1)?.frames, 'still nothing new from Alice');
 
-    const kinds = auditRows(meetingId);
+    const kinds = auditRows(server.dataDir, meetingId);
     const admitted = kinds.find((k) => k.kind === 'participant.admitted' && k.data.displayName === 'Alice');
     assert.deepEqual(admitted?.data.check, { face: true, voice: true, name: true }, 'the check is in the audit log');
     assert.ok(kinds.some((k) => k.kind === 'meeting.suspended'), 'the suspension is audited');
@@ -278,7 +267,7 @@ describe('confidentiality levels and host controls (F1, C1–C4, B4, B7)', () =>
     assert.equal(await bob.getByRole('button', { name: 'Raise level' }).count(), 0, 'nor changes the level (that is the signed-in host’s)');
     await host.getByRole('button', { name: 'Remove co-host role from ACME Bob' }).click();
     await bob.getByRole('button', { name: 'Suspend participant activities' }).waitFor({ state: 'detached' });
-    const kinds = auditRows(meetingId).map((k) => k.kind);
+    const kinds = auditRows(server.dataDir, meetingId).map((k) => k.kind);
     assert.ok(kinds.includes('meeting.level_raised') && kinds.includes('participant.role_changed'), kinds.join(', '));
     assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the pages');
     t.diagnostic(`small-meeting test: ${Date.now() - started} ms`);

@@ -3,10 +3,8 @@
 // organisation's policy file narrows levels and regions. Nothing here trusts a client's claim.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
+import { createMeeting, guest, hostSession, HOST_PASSWORD, policyFile } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -191,18 +189,13 @@ describe('confidentiality levels, enforced by the server (F1)', () => {
 
 describe('the organisation policy (F2)', () => {
   it('refuses levels, regions and passwords the organisation does not allow', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-policy-'));
-    const file = path.join(dir, 'policy.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        levels: { allowed: ['high', 'medium'], default: 'medium' },
-        passwordMinLength: 16,
-        retentionMaxDays: 7,
-        // This server (region 'local') is not a home region: no High meetings here.
-        regions: { home: ['jp-home'], allowed: ['local'] },
-      }),
-    );
+    const file = policyFile({
+      levels: { allowed: ['high', 'medium'], default: 'medium' },
+      passwordMinLength: 16,
+      retentionMaxDays: 7,
+      // This server (region 'local') is not a home region: no High meetings here.
+      regions: { home: ['jp-home'], allowed: ['local'] },
+    });
     const s = await startServer({ KAIGI_POLICY_FILE: file });
     try {
       const r = await s.cli(['user', 'add', 'policy-host'], `${HOST_PASSWORD}\n`);

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
 import { auditRows } from '../support/audit.js';
-import { createMeeting, hostSession } from '../support/fixtures.js';
+import { createMeeting, hostSession, policyFile } from '../support/fixtures.js';
 import { RedirectBrowser, startTestProvider, type TestAccount, type TestProvider } from '../support/oidcProvider.js';
 import { freePort, startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -81,6 +81,16 @@ async function signIn(kaigi: RunningServer, provider: TestProvider, account: str
   return { ...flow, ...done };
 }
 
+/** Kaigi's callback while the provider's token endpoint answers with `tamper` applied. */
+async function callbackTampered(kaigi: RunningServer, provider: TestProvider, flow: Flow, tamper: NonNullable<TestProvider['tamperToken']>) {
+  provider.tamperToken = tamper;
+  try {
+    return await callback(kaigi, flow.browser, flow.callbackUrl);
+  } finally {
+    provider.tamperToken = null;
+  }
+}
+
 const errorOf = (location: string | null) => (location ? new URL(location).searchParams.get('error') : null);
 
 function signInAudit(kaigi: RunningServer): { kind: string; actor: string; data: Json }[] {
@@ -119,21 +129,13 @@ describe('single sign-on through OpenID Connect (B5)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-oidc-'));
     const restrictedSecret = secret();
     fs.writeFileSync(path.join(dir, 'secret'), `${restrictedSecret}\n`);
-    const policy = {
-      levels: { allowed: ['high', 'medium', 'low'], default: 'medium' },
-      passwordMinLength: 10,
-      retentionMaxDays: 90,
-      regions: { home: ['local'], allowed: [] },
-      requireTwoFactorForHosts: true,
-    };
-    fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy));
     restricted = await startServer({
       KAIGI_OIDC_ISSUER: provider.issuer,
       KAIGI_OIDC_CLIENT_ID: 'kaigi-restricted',
       KAIGI_OIDC_CLIENT_SECRET_FILE: path.join(dir, 'secret'),
       KAIGI_OIDC_NAME: 'Example SSO',
       KAIGI_OIDC_ALLOWED_DOMAINS: 'example.org',
-      KAIGI_POLICY_FILE: path.join(dir, 'policy.json'),
+      KAIGI_POLICY_FILE: policyFile({ requireTwoFactorForHosts: true }),
     });
     plain = await startServer();
     provider.attach({
@@ -304,13 +306,7 @@ describe('single sign-on through OpenID Connect (B5)', () => {
     assert.equal(payload.nonce, nonce);
 
     // Kaigi's code exchange gets the other app's token (validly signed by the provider).
-    provider.tamperToken = (body) => ({ ...body, id_token: foreign });
-    let r;
-    try {
-      r = await callback(kaigi, flow.browser, flow.callbackUrl);
-    } finally {
-      provider.tamperToken = null;
-    }
+    const r = await callbackTampered(kaigi, provider, flow, (body) => ({ ...body, id_token: foreign }));
     assert.equal(errorOf(r.location), 'sso_refused');
     assert.equal(r.session.user, null);
     const audit = lastAudit(kaigi);
@@ -321,36 +317,25 @@ describe('single sign-on through OpenID Connect (B5)', () => {
 
   it('refuses an ID token whose signature does not verify', async () => {
     const flow = await toCallback(kaigi, provider, 'sub-alice');
-    provider.tamperToken = (body) => {
+    let r = await callbackTampered(kaigi, provider, flow, (body) => {
       const [h, p, s] = (body.id_token as string).split('.') as [string, string, string];
       // Same header and claims; one bit of the signature flipped.
       const sig = Buffer.from(s, 'base64url');
       sig[10] = sig[10]! ^ 0x01;
       return { ...body, id_token: `${h}.${p}.${sig.toString('base64url')}` };
-    };
-    let r;
-    try {
-      r = await callback(kaigi, flow.browser, flow.callbackUrl);
-    } finally {
-      provider.tamperToken = null;
-    }
+    });
     assert.equal(errorOf(r.location), 'sso_refused');
     assert.equal(r.session.user, null);
     assert.match(JSON.stringify(lastAudit(kaigi)?.data), /signature/i);
 
     // Claims changed under the provider's signature (another subject): refused as well.
     const flow2 = await toCallback(kaigi, provider, 'sub-alice');
-    provider.tamperToken = (body) => {
+    r = await callbackTampered(kaigi, provider, flow2, (body) => {
       const [h, p, s] = (body.id_token as string).split('.') as [string, string, string];
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Json;
       claims.sub = 'sub-bob';
       return { ...body, id_token: `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}` };
-    };
-    try {
-      r = await callback(kaigi, flow2.browser, flow2.callbackUrl);
-    } finally {
-      provider.tamperToken = null;
-    }
+    });
     assert.equal(errorOf(r.location), 'sso_refused');
     assert.equal(r.session.user, null);
   });

@@ -4,13 +4,11 @@
 // and audited; and an organisation policy that refuses hosts without a second factor, for
 // creating meetings and for joining as host.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Secret, TOTP, URI } from 'otpauth';
-import { createMeeting, HOST_PASSWORD } from '../support/fixtures.js';
+import { createMeeting, HOST_PASSWORD, policyFile } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -271,15 +269,7 @@ describe('requireTwoFactorForHosts (B5)', () => {
     meetingId = (await createMeeting(http, 'Before the policy')).id;
     await first.stop();
 
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-policy-')), 'policy.json');
-    const policy = {
-      levels: { allowed: ['high', 'medium', 'low'], default: 'medium' },
-      passwordMinLength: 10,
-      retentionMaxDays: 90,
-      regions: { home: ['local'], allowed: [] },
-      requireTwoFactorForHosts: true,
-    };
-    fs.writeFileSync(file, JSON.stringify(policy, null, 2));
+    const file = policyFile({ requireTwoFactorForHosts: true });
     server = await startServer({ KAIGI_POLICY_FILE: file }, dataDir);
   });
   after(async () => {

@@ -3,20 +3,20 @@
 // receive nothing of either. Vera admits Newt with face and voice ticked: the audit log records
 // the admission with the check and Vera as the one who checked, and the roster shows it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { CHECK_KID, parseSFramePayload } from '../../packages/client/src/e2ee/FrameCryptor.js';
-import type { TapRecord } from '../../packages/server/src/sfu/RtpTap.js';
+import { auditRows } from '../support/audit.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
 import { guestAsksToJoin, pageErrors } from '../support/levels.js';
 import { guestJoins, hostOpensMeeting, inbound } from '../support/meetingUi.js';
 import { until } from '../support/rawMedia.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { readTap } from '../support/tap.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -41,12 +41,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const readTap = (): TapRecord[] =>
-  readFileSync(tapPath, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TapRecord);
-
 interface CheckStats {
   encrypted: number;
   decrypted: number;
@@ -55,16 +49,6 @@ interface CheckStats {
 }
 const e2eeStats = (page: Page) => page.evaluate(`window.__kaigi.e2ee.stats()`) as Promise<CheckStats | null>;
 const e2eeSnapshot = (page: Page) => page.evaluate(`window.__kaigi.e2ee.snapshot()`) as Promise<{ status: string; safetyCode: string | null; members: string[] }>;
-
-function auditRows(meetingId: string): { kind: string; actor: string; data: Record<string, any> }[] {
-  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
-  try {
-    const rows = db.prepare('select kind, actor, data from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; actor: string; data: string }[];
-    return rows.map((r) => ({ kind: r.kind, actor: r.actor, data: JSON.parse(r.data) as Record<string, any> }));
-  } finally {
-    db.close();
-  }
-}
 
 async function framesFrom(page: Page, participantId: string): Promise<number> {
   const v = (await inbound(page)).video.find((s) => s.participantId === participantId);
@@ -159,7 +143,7 @@ describe('the verifier (B7) in real browsers', () => {
     await note.waitFor();
 
     // The audit log: the admission with the check, made by Vera.
-    const rows = await until(async () => auditRows(meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
+    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
     const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId);
     assert.equal(admission?.actor, veraId);
     assert.deepEqual(admission?.data.check, { face: true, voice: true, name: false });
@@ -187,7 +171,7 @@ describe('the verifier (B7) in real browsers', () => {
 
     // What the server forwarded of the check: only between the two, every audio packet with a
     // payload an SFrame under the sender's check KID.
-    const tap = readTap().filter((r) => r.from === newtId || r.to === newtId);
+    const tap = readTap(tapPath).filter((r) => r.from === newtId || r.to === newtId);
     assert.ok(tap.length > 100, `the tap saw ${tap.length} packets of the check`);
     for (const r of tap) assert.ok((r.from === newtId && r.to === veraId) || (r.from === veraId && r.to === newtId), `forwarded ${r.from} → ${r.to}`);
     for (const [from, kid] of [[newtId, CHECK_KID.newcomer], [veraId, CHECK_KID.verifier]] as const) {
@@ -206,7 +190,7 @@ describe('the verifier (B7) in real browsers', () => {
     await newt.getByRole('list', { name: 'Participants' }).waitFor();
     const joined = await until(() => e2eeSnapshot(newt), (x) => x.status === 'ready' && x.members.includes(newtId), 20_000, 'Newt in the group');
     await until(() => e2eeSnapshot(host), (x) => x.safetyCode === joined.safetyCode, 10_000, "the host's code matching Newt's");
-    const rows = await until(async () => auditRows(meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
+    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
     const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId);
     assert.equal(admission?.actor, veraId);
     assert.equal(admission?.data.checkKeyed, true);

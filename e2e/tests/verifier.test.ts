@@ -1,9 +1,8 @@
 // B7 with raw clients: the verifier role may admit, deny and check newcomers, nothing else; a
 // newcomer in the waiting room may send media only while a check with them is open.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { auditRows } from '../support/audit.js';
 import { createMeeting, guest, hostSession } from '../support/fixtures.js';
 import type { HttpClient } from '../support/http.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -28,16 +27,6 @@ async function arrive(meetingId: string, password: string, displayName: string) 
   const r = await ws.request({ type: 'join', meetingId, displayName, password });
   assert.equal(r.type, 'joined', JSON.stringify(r));
   return { ws, id: r.participantId as string, token: r.resumeToken as string };
-}
-
-function auditWithActor(meetingId: string): { kind: string; actor: string; data: Record<string, any> }[] {
-  const db = new Database(path.join(server.dataDir, 'kaigi.sqlite'), { readonly: true });
-  try {
-    const rows = db.prepare('select kind, actor, data from audit_log where meeting_id = ? order by seq').all(meetingId) as { kind: string; actor: string; data: string }[];
-    return rows.map((r) => ({ kind: r.kind, actor: r.actor, data: JSON.parse(r.data) }));
-  } finally {
-    db.close();
-  }
 }
 
 describe('the verifier (B7), enforced by the server', () => {
@@ -105,7 +94,7 @@ describe('the verifier (B7), enforced by the server', () => {
       const self = (await admitted).self;
       assert.equal(self.admissionCheck.by, vera.id);
       assert.equal(self.admissionCheck.byName, 'Vera');
-      const rows = auditWithActor(m.id);
+      const rows = auditRows(server.dataDir, m.id);
       const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
       assert.ok(admission, 'the admission is audited');
       assert.equal(admission.actor, vera.id);
@@ -203,7 +192,7 @@ describe('the verifier (B7), enforced by the server', () => {
 
       // The admission records that the check ran on its own keys.
       assert.equal((await vera.ws.request({ type: 'admit', participantId: newt.id, check: { face: true, voice: true, name: true } })).type, 'ok');
-      const admission = auditWithActor(m.id).find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
+      const admission = auditRows(server.dataDir, m.id).find((r) => r.kind === 'participant.admitted' && r.data.participantId === newt.id);
       assert.equal(admission?.data.checkKeyed, true);
       const report = await host.request('GET', `/api/meetings/${m.id}/report`);
       const evidence = (report.json as { clauses: { evidence: { en: string } }[] }).clauses.map((c) => c.evidence.en);
