@@ -58,6 +58,8 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
   const { config, audit, users } = services;
   const store = new TwoFactorStore(services.db, services.sealer);
   const rpID = new URL(config.publicUrl).hostname;
+  // What every passkey answer is checked against, at enrolment and at sign-in alike.
+  const expected = { expectedOrigin: config.publicUrl, expectedRPID: rpID, requireUserVerification: false } as const;
   const guard = { preHandler: requireUser(services) };
 
   const signedIn = async (req: FastifyRequest): Promise<{ user: User; twoFactor: boolean }> => {
@@ -152,9 +154,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
       const v = await verifyRegistrationResponse({
         response: body.response as unknown as RegistrationResponseJSON,
         expectedChallenge: challenge,
-        expectedOrigin: config.publicUrl,
-        expectedRPID: rpID,
-        requireUserVerification: false,
+        ...expected,
         supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
       });
       credential = v.verified ? v.registrationInfo.credential : null;
@@ -274,10 +274,8 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
       const v = await verifyAuthenticationResponse({
         response: body.response as unknown as AuthenticationResponseJSON,
         expectedChallenge: challenge,
-        expectedOrigin: config.publicUrl,
-        expectedRPID: rpID,
+        ...expected,
         credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports },
-        requireUserVerification: false,
       });
       // The library refuses a signature counter that did not move forward (a cloned authenticator).
       if (v.verified) newCounter = v.authenticationInfo.newCounter;

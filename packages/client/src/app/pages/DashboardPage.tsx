@@ -82,6 +82,20 @@ function rulesRequest(f: RulesForm): Pick<CreateMeetingRequest, 'level' | 'joinB
   };
 }
 
+/** A checkbox with its label and a hint the checkbox is described by. */
+function CheckboxField({ id, label, hint, checked, disabled, onChange }: { id: string; label: string; hint: string; checked: boolean; disabled?: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <div className="field">
+      <label className="checkbox">
+        <input type="checkbox" checked={checked} disabled={disabled} aria-describedby={`${id}-hint`} onChange={(e) => onChange(e.target.checked)} /> {label}
+      </label>
+      <p id={`${id}-hint`} className="muted small">
+        {hint}
+      </p>
+    </div>
+  );
+}
+
 /** Newest first; createdAt is an ISO timestamp. */
 function newestFirst(list: MeetingResource[]): MeetingResource[] {
   return [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -256,50 +270,28 @@ export function DashboardPage() {
             ))}
           </ul>
         </div>
-        <div className="field">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={e2ee || high}
-              disabled={high}
-              aria-describedby="new-meeting-e2ee-hint"
-              onChange={(e) => setE2ee(e.target.checked)}
-            />{' '}
-            {t('e2eeOption')}
-          </label>
-          <p id="new-meeting-e2ee-hint" className="muted small">
-            {high ? `${t('levelForcesE2ee')} ` : ''}
-            {t('e2eeOptionHint')}
-          </p>
-        </div>
-        <div className="field">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={rules.joinBeforeHost}
-              aria-describedby="new-meeting-before-host-hint"
-              onChange={(e) => setRule({ joinBeforeHost: e.target.checked })}
-            />{' '}
-            {t('joinBeforeHostOption')}
-          </label>
-          <p id="new-meeting-before-host-hint" className="muted small">
-            {t('joinBeforeHostHint')}
-          </p>
-        </div>
-        <div className="field">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={rules.muteOnEntry}
-              aria-describedby="new-meeting-mute-hint"
-              onChange={(e) => setRule({ muteOnEntry: e.target.checked })}
-            />{' '}
-            {t('muteOnEntryOption')}
-          </label>
-          <p id="new-meeting-mute-hint" className="muted small">
-            {t('muteOnEntryHint')}
-          </p>
-        </div>
+        <CheckboxField
+          id="new-meeting-e2ee"
+          label={t('e2eeOption')}
+          hint={high ? `${t('levelForcesE2ee')} ${t('e2eeOptionHint')}` : t('e2eeOptionHint')}
+          checked={e2ee || high}
+          disabled={high}
+          onChange={setE2ee}
+        />
+        <CheckboxField
+          id="new-meeting-before-host"
+          label={t('joinBeforeHostOption')}
+          hint={t('joinBeforeHostHint')}
+          checked={rules.joinBeforeHost}
+          onChange={(on) => setRule({ joinBeforeHost: on })}
+        />
+        <CheckboxField
+          id="new-meeting-mute"
+          label={t('muteOnEntryOption')}
+          hint={t('muteOnEntryHint')}
+          checked={rules.muteOnEntry}
+          onChange={(on) => setRule({ muteOnEntry: on })}
+        />
         <fieldset className="form-group" aria-describedby="new-meeting-window-hint">
           <legend>{t('windowLegend')}</legend>
           <div className="two-col">
