@@ -42,6 +42,8 @@ export interface Services {
   policy: OrganisationPolicy;
   /** Chat written down in meetings whose host keeps it (E4). */
   chat: ChatTranscripts;
+  /** Pre-registrations (B3): the entry gate, the registration routes and the data map share it. */
+  registrations: RegistrationStore;
   /** The organisation's key every browser recording must also be encrypted to, if configured. */
   escrow: EscrowKey | null;
   close(): Promise<void>;
@@ -53,6 +55,8 @@ export async function openServices(config: Config): Promise<Services> {
   const policy = loadOrganisationPolicy({ file: config.policyFile, region: config.region, retentionMaxDays: config.retentionMaxDays });
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
+  const sealer = Sealer.open(config.dataDir);
+  const registrations = new RegistrationStore(db, sealer);
   const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
   const objects = new ObjectStore(db, config.dataDir, {
     kek: serverKey(config.dataDir, 'objects'),
@@ -77,7 +81,7 @@ export async function openServices(config: Config): Promise<Services> {
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     organisation: policy,
     region: config.region,
-    registrations: new RegistrationStore(db, Sealer.open(config.dataDir)),
+    registrations,
     onLevelRaised: (id) => void recording?.levelRaised(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'stopping recording failed')),
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
   });
@@ -94,7 +98,8 @@ export async function openServices(config: Config): Promise<Services> {
     meetings,
     audit,
     hub,
-    sealer: Sealer.open(config.dataDir),
+    sealer,
+    registrations,
     objects,
     purger: started,
     recording: recorder,

@@ -225,12 +225,12 @@ export class FrameCryptor {
   /** null: no key for the frame's epoch, or it fails to authenticate; the caller drops it. */
   async decrypt(frame: CryptorFrame): Promise<DecryptedFrame | null> {
     const data = new Uint8Array(frame.data);
-    const p = clearPrefixLength(frame.kind, frame.keyFrame);
-    const header = decodeHeader(data, p);
-    if (!header || header.kid > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const parsed = parseAt(data, clearPrefixLength(frame.kind, frame.keyFrame));
+    if (!parsed) {
       this.counts.failed++;
       return null;
     }
+    const { prefix: p, header, senderIndex, epochBits } = parsed;
     if (header.kid >= CHECK_KID_BASE) {
       // A check's frame: only the other side's KID, only while our check is open.
       const check = this.check;
@@ -243,7 +243,6 @@ export class FrameCryptor {
       this.counts.checkDecrypted++;
       return { data: out, epoch: null, senderIndex: null };
     }
-    const { senderIndex, epochBits } = splitMlsKid(header.kid);
     this.prune();
     const keys = this.epochs.get(epochBits);
     const key = keys ? this.recvKey(keys, senderIndex) : null;

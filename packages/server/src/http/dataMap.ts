@@ -1,21 +1,20 @@
 import { compilePolicy, type DataMap } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
-import { RegistrationStore } from '../storage/RegistrationStore.js';
 
 /**
  * The data map of one meeting (E1): what it stores under its settings, every stored object with
  * its node, region and location, and every deletion. One builder for GET /data-map and the
  * security report (F3), so both always say the same.
  */
-export async function buildDataMap(services: Pick<Services, 'objects' | 'config' | 'policy' | 'db' | 'sealer'>, m: MeetingRecord): Promise<DataMap> {
+export async function buildDataMap(services: Pick<Services, 'objects' | 'config' | 'policy' | 'registrations'>, m: MeetingRecord): Promise<DataMap> {
   const { objects, config } = services;
   // What the meeting's level lets it store at all (F1): Medium and High keep no files or recordings.
   const level = compilePolicy(m.rules.level, services.policy);
   const list = await objects.list(m.id);
   const certs = await objects.certificates(m.id);
   const registrations = { pending: 0, approved: 0, revoked: 0 };
-  for (const r of await new RegistrationStore(services.db, services.sealer).list(m.id)) registrations[r.status]++;
+  for (const r of await services.registrations.list(m.id)) registrations[r.status]++;
   const kept = (kind: 'files' | 'recordings' | 'chat' | 'waiting') => m.retention[kind];
   return {
     meetingId: m.id,

@@ -13,7 +13,7 @@ import {
 import type { Services } from '../services.js';
 import { canApprove } from '../meeting/EntryRules.js';
 import { RateLimiter } from '../security/RateLimiter.js';
-import { RegistrationStore, type RegistrationRecord } from '../storage/RegistrationStore.js';
+import type { RegistrationRecord } from '../storage/RegistrationStore.js';
 import { currentUser, requireUser } from './auth.js';
 import { HttpError } from './HttpError.js';
 import { ownedMeeting } from './meetingDataRoutes.js';
@@ -33,7 +33,7 @@ type RegReq = FastifyRequest<{ Params: { id: string; rid: string } }>;
  */
 export function registrationRoutes(app: FastifyInstance, services: Services): void {
   const { meetings, config, audit, hub } = services;
-  const store = new RegistrationStore(services.db, services.sealer);
+  const store = services.registrations;
   const limiter = new RateLimiter({ freeFailures: FREE_REGISTRATIONS_PER_ADDRESS });
   setInterval(() => limiter.sweep(), 60_000).unref();
   const guard = { preHandler: requireUser(services) };
