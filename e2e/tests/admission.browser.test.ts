@@ -54,7 +54,7 @@ describe('entering a meeting only through its password and waiting room (B1, B2,
     const pw = await a.page.getByRole('textbox', { name: 'Password' }).inputValue();
     assert.equal(pw, decodeURIComponent(url.hash.slice('#pwd='.length)));
     // The page wipes the fragment from the address bar right after reading it.
-    await a.page.waitForFunction('location.hash === ""', undefined, { timeout: 5000 });
+    await a.page.waitForFunction('location.hash === ""', undefined, { timeout: 30_000 });
     assert.equal(new URL(a.page.url()).hash, '', 'the fragment is wiped from the address bar');
     await a.page.getByRole('button', { name: 'Turn camera on' }).waitFor();
     await a.page.getByRole('button', { name: 'Turn microphone on' }).waitFor();

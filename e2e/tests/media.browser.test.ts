@@ -43,7 +43,7 @@ async function cameraOf(page: Page, participantId: string): Promise<{ frames: nu
  */
 async function assertDecoding(page: Page, participantId: string, what: string): Promise<void> {
   const first = await until(() => cameraOf(page, participantId), (s) => s.frames > 10, 30_000, `${what} decoding`);
-  await until(() => cameraOf(page, participantId), (s) => s.frames >= first.frames + 20, 8_000, `${what}: frames keep being decoded after ${first.frames}`);
+  await until(() => cameraOf(page, participantId), (s) => s.frames >= first.frames + 20, 30_000, `${what}: frames keep being decoded after ${first.frames}`);
 }
 
 describe('audio, video and screen sharing through the SFU (A1, A2, A6, D5)', () => {

@@ -223,7 +223,7 @@ describe('server recording (A5, D4)', () => {
     const on = await until(
       async () => guest.received.find((m) => m.type === 'recording' && m.active === true),
       (m) => m !== undefined,
-      5_000,
+      30_000,
       'the guest told that recording started',
     );
     assert.equal(on!.mode, 'server');
@@ -233,15 +233,14 @@ describe('server recording (A5, D4)', () => {
     // Someone admitted while recording is on is told at once.
     const late = await hostSocket(host.page, meetingId, 'hana (late)');
     sockets.push(late);
-    const told = await late.next((m) => m.type === 'recording', 5_000);
+    const told = await late.next((m) => m.type === 'recording', 30_000);
     assert.equal(told.active, true);
     assert.equal(told.mode, 'server');
 
     // Recording plaintext exists only as a 0600 file in a 0700 folder while the recording runs.
-    await new Promise((r) => setTimeout(r, 4_000));
     const tmp = path.join(server.dataDir, 'tmp');
+    const live = await until(async () => (fs.existsSync(tmp) ? filesUnder(tmp) : []), (f) => f.length > 0, 30_000, 'the recording being written');
     assert.equal(fs.statSync(tmp).mode & 0o777, 0o700);
-    const live = filesUnder(tmp);
     assert.equal(live.length, 1, `one recording being written: ${live.join(', ')}`);
     assert.equal(fs.statSync(live[0]!).mode & 0o777, 0o600);
     await new Promise((r) => setTimeout(r, 4_000));
@@ -251,7 +250,7 @@ describe('server recording (A5, D4)', () => {
     const off = await until(
       async () => guest.received.slice(guest.received.indexOf(on!) + 1).find((m) => m.type === 'recording'),
       (m) => m !== undefined,
-      5_000,
+      30_000,
       'the guest told that recording stopped',
     );
     assert.deepEqual(off, { type: 'recording', active: false, mode: null, by: null, since: null });

@@ -104,10 +104,10 @@ async function checkOneToOne(hostUser: string, title: string, opts: { e2ee?: boo
 
   // Both decode each other's video, and frames keep coming.
   const newtVideo = panel.getByTestId('check-remote-video');
-  await newtVideo.waitFor({ timeout: 15_000 });
+  await newtVideo.waitFor();
   const newtId = (await newtVideo.getAttribute('data-participant-id')) ?? '';
   const veraVideo = newtSide.getByTestId('check-remote-video');
-  await veraVideo.waitFor({ timeout: 15_000 });
+  await veraVideo.waitFor();
   const veraId = (await veraVideo.getAttribute('data-participant-id')) ?? '';
   assert.ok(newtId && veraId && newtId !== veraId);
   const v1 = await until(() => framesFrom(vera, newtId), (n) => n > 10, 20_000, 'Vera decoding Newt');
@@ -143,7 +143,7 @@ describe('the verifier (B7) in real browsers', () => {
     await note.waitFor();
 
     // The audit log: the admission with the check, made by Vera.
-    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
+    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 30_000, 'the admission in the audit log');
     const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId);
     assert.equal(admission?.actor, veraId);
     assert.deepEqual(admission?.data.check, { face: true, voice: true, name: false });
@@ -190,7 +190,7 @@ describe('the verifier (B7) in real browsers', () => {
     await newt.getByRole('list', { name: 'Participants' }).waitFor();
     const joined = await until(() => e2eeSnapshot(newt), (x) => x.status === 'ready' && x.members.includes(newtId), 20_000, 'Newt in the group');
     await until(() => e2eeSnapshot(host), (x) => x.safetyCode === joined.safetyCode, 10_000, "the host's code matching Newt's");
-    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 5000, 'the admission in the audit log');
+    const rows = await until(async () => auditRows(server.dataDir, meetingId), (rs) => rs.some((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId), 30_000, 'the admission in the audit log');
     const admission = rows.find((r) => r.kind === 'participant.admitted' && r.data.participantId === newtId);
     assert.equal(admission?.actor, veraId);
     assert.equal(admission?.data.checkKeyed, true);
