@@ -5,7 +5,7 @@ export const LIMITS = {
   mediaMessageBytes: 96 * 1024,
   /** Larger frames close the socket (WebSocket close 1009). */
   signalingFrameBytes: 128 * 1024,
-  /** Largest HTTP JSON body, in bytes. */
+  /** Largest HTTP JSON body of the routes that need it (meeting rules with domain and group lists, passkeys), in bytes. */
   httpBodyBytes: 64 * 1024,
   displayNameMax: 64,
   meetingTitleMax: 200,
@@ -21,4 +21,6 @@ export const LIMITS = {
   /** Longest chat message, in characters, and its MLS ciphertext in base64 characters. */
   chatTextMax: 4000,
   chatCiphertextChars: 24_000,
+  /** Largest HTTP JSON body of every other route, in bytes: a sign-in or a code is far smaller (H4). */
+  httpSmallBodyBytes: 16 * 1024,
 } as const;

@@ -54,6 +54,24 @@ export function nameMatches(rule: NameRule, name: string): boolean {
   return !!row[n.length];
 }
 
+const GiB = 1024 ** 3;
+
+/**
+ * Storage quotas for what people upload (files A4, browser recordings A5): the sum of the stored
+ * sizes of a meeting's objects, and of those one participant (or, for recordings, the host's
+ * account) stored in it. An upload that would go over is refused before its body is read.
+ */
+export const StorageQuota = z
+  .object({
+    perMeetingBytes: z.number().int().min(0).max(2 ** 50),
+    perParticipantBytes: z.number().int().min(0).max(2 ** 50),
+  })
+  .strict();
+export type StorageQuota = z.infer<typeof StorageQuota>;
+
+/** An hour of browser recording (1 Mbit/s video) is about 0.5 GiB; a file is at most 25 MiB. */
+export const DEFAULT_STORAGE_QUOTA: StorageQuota = { perMeetingBytes: 8 * GiB, perParticipantBytes: 2 * GiB };
+
 /** The organisation's policy (F2), read from the server's policy file. */
 export const OrganisationPolicy = z
   .object({
@@ -80,6 +98,8 @@ export const OrganisationPolicy = z
       .strict(),
     /** Hosts must have signed in with a second factor (B5) to create meetings or join as host. */
     requireTwoFactorForHosts: z.boolean().default(false),
+    /** Upload quotas (optional in the file: DEFAULT_STORAGE_QUOTA). */
+    storage: StorageQuota.default(() => ({ ...DEFAULT_STORAGE_QUOTA })),
   })
   .strict();
 export type OrganisationPolicy = z.infer<typeof OrganisationPolicy>;
@@ -166,5 +186,6 @@ export function defaultOrganisationPolicy(region: string, retentionMaxDays = 90)
     retentionMaxDays,
     regions: { home: [region], allowed: [] },
     requireTwoFactorForHosts: false,
+    storage: { ...DEFAULT_STORAGE_QUOTA },
   };
 }

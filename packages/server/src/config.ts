@@ -36,6 +36,28 @@ export interface Config {
   recordingEscrowKeyPath: string | null;
   /** Single sign-on through an OpenID Connect provider (B5, KAIGI_OIDC_*), or null. */
   oidc: OidcConfig | null;
+  /** HTTP timeouts (H4), so that slow or stalled clients cannot hold connections forever. */
+  http: HttpTimeouts;
+}
+
+/** Milliseconds; KAIGI_HTTP_*_SECONDS in the environment. */
+export interface HttpTimeouts {
+  /** To receive a request's headers. */
+  headersMs: number;
+  /** To receive the body of a JSON request (at most 64 KiB). */
+  bodyMs: number;
+  /** To receive an upload's body (a file of 25 MiB, a recording part of 128 MiB). */
+  uploadMs: number;
+  /** A connection with nothing sent either way is closed. */
+  idleMs: number;
+  /** A kept-alive connection waits this long for its next request. */
+  keepAliveMs: number;
+}
+
+function httpTimeouts(env: NodeJS.ProcessEnv): HttpTimeouts {
+  const s = (name: string, fallback: number) => intEnv(env, `KAIGI_HTTP_${name}_SECONDS`, fallback, 1, 86400) * 1000;
+  // A 128 MiB recording part takes 30 minutes at 0.6 Mbit/s upstream.
+  return { headersMs: s('HEADERS_TIMEOUT', 20), bodyMs: s('BODY_TIMEOUT', 20), uploadMs: s('UPLOAD_TIMEOUT', 1800), idleMs: s('IDLE_TIMEOUT', 120), keepAliveMs: s('KEEP_ALIVE_TIMEOUT', 5) };
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -97,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,
     recordingEscrowKeyPath: env.KAIGI_RECORDING_ESCROW_KEY ? path.resolve(env.KAIGI_RECORDING_ESCROW_KEY) : null,
     oidc: loadOidcConfig(env),
+    http: httpTimeouts(env),
   };
 }

@@ -21,6 +21,8 @@ import { registrationRoutes } from './registrationRoutes.js';
 import { openApiDocument } from './openapi.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 import { tlsOptions } from './tls.js';
+import { bodyDeadlines, fastifyTimeouts, nodeTimeouts } from './timeouts.js';
+import { Uploads } from './uploads.js';
 
 export interface AppOptions {
   cert: string;
@@ -33,11 +35,16 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers[
 export async function buildApp(services: Services, opts: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    https: tlsOptions(opts.cert, opts.key),
+    https: { ...tlsOptions(opts.cert, opts.key), ...nodeTimeouts(config.http) },
+    ...fastifyTimeouts(config.http),
     logger: { level: config.logLevel, redact: REDACT },
-    bodyLimit: LIMITS.httpBodyBytes,
+    // JSON bodies are small; the few routes that need more say so, uploads have their own (H4).
+    bodyLimit: LIMITS.httpSmallBodyBytes,
     trustProxy: false,
   });
+  // JSON only: a text/plain body would reach the routes as a string (uploads add their own type).
+  app.removeContentTypeParser('text/plain');
+  bodyDeadlines(app, config.http);
 
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.signalingFrameBytes } });
@@ -49,6 +56,8 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
       reply.setCookie(DEVICE_COOKIE, newSecret(), secureCookie(DEVICE_COOKIE_MAX_AGE));
     }
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // Answered before its body arrived (refused on the headers): close rather than read the rest (H4).
+    if (!req.raw.complete) reply.header('connection', 'close');
     return payload;
   });
 
@@ -63,18 +72,25 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
       req.log.error({ err }, 'request failed');
       return reply.code(500).send({ code: ErrorCode.INTERNAL, message: ERROR_MESSAGES.INTERNAL });
     }
-    const code =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.VALIDATION;
-    return reply.code(status).send({ code, message: err.message });
+    // Fastify's own messages can quote the request (a JSON syntax error quotes the body): fixed texts only (H4).
+    const body: ErrorBody =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? { code: ErrorCode.MESSAGE_TOO_LARGE, message: ERROR_MESSAGES.MESSAGE_TOO_LARGE }
+        : status === 415
+          ? { code: ErrorCode.VALIDATION, message: 'Send the body as application/json.' }
+          : { code: ErrorCode.VALIDATION, message: ERROR_MESSAGES.VALIDATION };
+    return reply.code(status).send(body);
   });
 
-  app.get('/api/health', async () => ({ ok: true, ...services.hub.stats() }));
+  // Liveness only: how many meetings and people are on the server is nobody's business (H1, H4).
+  app.get('/api/health', async () => ({ ok: true }));
   app.get('/api/openapi.json', async () => openApiDocument(config.publicUrl));
   authRoutes(app, services);
   oidcRoutes(app, services);
   meetingRoutes(app, services);
-  meetingDataRoutes(app, services);
-  localRecordingRoutes(app, services);
+  const uploads = new Uploads(services);
+  meetingDataRoutes(app, services, uploads);
+  localRecordingRoutes(app, services, uploads);
   reportRoutes(app, services);
   invitationRoutes(app, services);
   registrationRoutes(app, services);

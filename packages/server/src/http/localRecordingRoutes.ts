@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditKind, compilePolicy, ErrorCode, readRecordingEnvelope, RECORDING_LIMITS, RecordingEnvelopeError, type RecordingUpload } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { currentUser, requireUser } from './auth.js';
 import { HttpError } from './HttpError.js';
 import { ownedMeeting } from './meetingDataRoutes.js';
+import type { Uploads } from './uploads.js';
 
 /**
  * Recordings made in the host's browser (A5 in E2EE meetings, D4). The browser encrypts as it
@@ -13,26 +14,41 @@ import { ownedMeeting } from './meetingDataRoutes.js';
  * purged by retention, deleted with a certificate. The host signs in to upload, so the last part
  * still arrives after the meeting ended.
  */
-export function localRecordingRoutes(app: FastifyInstance, services: Services): void {
+export function localRecordingRoutes(app: FastifyInstance, services: Services, uploads: Uploads): void {
   const { objects, audit, purger, escrow } = services;
-  const guard = { preHandler: requireUser(services) };
+  const signedIn = requireUser(services);
+  const guard = { preHandler: signedIn };
+
+  /** The host of an E2EE meeting whose level allows browser recordings, from the headers alone (H4). */
+  const recorder = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    await signedIn(req, reply);
+    const m = await ownedMeeting(services, req);
+    const user = await currentUser(services, req);
+    if (!m.e2ee) throw new HttpError(400, ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: use server recording.');
+    // The meeting's level now, not when recording started: a raised level refuses the upload.
+    if (!compilePolicy(m.rules.level, services.policy).browserRecording) {
+      throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.rules.level} meetings keep no recordings on the server.`);
+    }
+    return { m, user };
+  };
+  const upload = uploads.route<{ id: string }>({
+    maxBytes: RECORDING_LIMITS.uploadMax,
+    admit: async (req, reply) => {
+      const { m, user } = await recorder(req, reply);
+      return { meetingId: m.id, owner: user.id };
+    },
+  });
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id/recording-keys', guard, async (req) => {
     await ownedMeeting(services, req);
     return { escrow: escrow && { keyId: escrow.keyId, spki: escrow.spki.toString('base64url') } };
   });
 
-  app.post<{ Params: { id: string } }>(
+  uploads.scope(app, (scope) => scope.post<{ Params: { id: string } }>(
     '/api/meetings/:id/recordings',
-    { ...guard, bodyLimit: RECORDING_LIMITS.uploadMax },
+    upload,
     async (req, reply): Promise<RecordingUpload> => {
-      const m = await ownedMeeting(services, req);
-      const user = await currentUser(services, req);
-      if (!m.e2ee) throw new HttpError(400, ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: use server recording.');
-      // The meeting's level now, not when recording started: a raised level refuses the upload.
-      if (!compilePolicy(m.rules.level, services.policy).browserRecording) {
-        throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.rules.level} meetings keep no recordings on the server.`);
-      }
+      const { m, user } = await recorder(req, reply);
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the recording as application/octet-stream.');
       let header;
       try {
@@ -67,5 +83,5 @@ export function localRecordingRoutes(app: FastifyInstance, services: Services): 
       reply.code(201);
       return { id: o.id, name, size: o.size, part: header.part };
     },
-  );
+  ));
 }

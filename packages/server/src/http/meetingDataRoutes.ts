@@ -17,6 +17,7 @@ import { contentSize, type StoredObject } from '../storage/ObjectStore.js';
 import { currentUser, requireUser } from './auth.js';
 import { buildDataMap } from './dataMap.js';
 import { HttpError } from './HttpError.js';
+import type { Uploads } from './uploads.js';
 import { parseBody } from './validate.js';
 
 const PARTICIPANT_HEADER = 'x-kaigi-participant';
@@ -40,6 +41,15 @@ const toFile = (o: StoredObject): FileResource => ({
   purgeAt: o.purgeAt,
 });
 
+/** A percent-encoded header value; a malformed escape is no value (400 below, not a 500). */
+const decodeHeader = (raw: string | string[] | undefined): string => {
+  try {
+    return decodeURIComponent(String(raw ?? ''));
+  } catch {
+    return '';
+  }
+};
+
 /** RFC 6266 attachment header that survives any file name. */
 const disposition = (name: string) => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
@@ -49,7 +59,7 @@ const disposition = (name: string) => `attachment; filename="download"; filename
  * signed in, sees the data map, downloads or deletes any object (with a certificate) and
  * exports everything as one passphrase-encrypted archive.
  */
-export function meetingDataRoutes(app: FastifyInstance, services: Services): void {
+export function meetingDataRoutes(app: FastifyInstance, services: Services, uploads: Uploads): void {
   const { objects, hub, audit, purger } = services;
   const guard = { preHandler: requireUser(services) };
 
@@ -62,6 +72,15 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
     const s = m?.[1] && m[2] ? hub.admittedBySecret(req.params.id, m[1], m[2]) : null;
     if (!s) throw new HttpError(403, ErrorCode.NOT_ADMITTED, 'Only participants admitted to this meeting can do that.');
     return s;
+  };
+
+  /** A participant who may share a file here now: checked on the headers, before the body (H4). */
+  const sharer = (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const { live, participantId } = seat(req);
+    const m = live.meeting;
+    if (!m.policy.fileSharing) throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
+    if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
+    return { m, participantId };
   };
 
   const objectOf = async (meetingId: string, objectId: string, kind?: StoredObject['kind']): Promise<StoredObject> => {
@@ -86,15 +105,17 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
     live.toAdmitted({ type: 'files', files });
   };
 
-  // Raw bytes for uploads, with their own size limit.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: FILE_MAX_BYTES }, (_req, body, done) => done(null, body));
+  const shareFile = uploads.route<{ id: string }>({
+    maxBytes: FILE_MAX_BYTES,
+    admit: async (req) => {
+      const { m, participantId } = sharer(req);
+      return { meetingId: m.id, owner: participantId };
+    },
+  });
 
-  app.post<{ Params: { id: string } }>('/api/meetings/:id/files', { bodyLimit: FILE_MAX_BYTES }, async (req, reply): Promise<FileResource> => {
-    const { live, participantId } = seat(req);
-    const m = live.meeting;
-    if (!m.policy.fileSharing) throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
-    if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
-    const name = FileName.safeParse(decodeURIComponent(String(req.headers['x-kaigi-file-name'] ?? '')));
+  uploads.scope(app, (scope) => scope.post<{ Params: { id: string } }>('/api/meetings/:id/files', shareFile, async (req, reply): Promise<FileResource> => {
+    const { m, participantId } = sharer(req);
+    const name = FileName.safeParse(decodeHeader(req.headers['x-kaigi-file-name']));
     if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
     const protection = req.headers['x-kaigi-protection'] === 'e2ee' ? 'e2ee' : 'server';
     // In an E2EE meeting the browser encrypts the file; the server never stores one it could read.
@@ -107,7 +128,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services): voi
     await broadcastFiles(m.id);
     reply.code(201);
     return toFile(o);
-  });
+  }));
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id/files', async (req): Promise<{ files: FileResource[] }> => {
     seat(req);

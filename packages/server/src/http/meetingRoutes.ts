@@ -4,6 +4,7 @@ import {
   CreateMeetingRequest,
   DEFAULT_RETENTION,
   ErrorCode,
+  LIMITS,
   MeetingId,
   UpdateMeetingRequest,
   paths,
@@ -24,6 +25,8 @@ import { parseBody } from './validate.js';
 export function meetingRoutes(app: FastifyInstance, services: Services): void {
   const { meetings, sealer, config, hub, audit, policy } = services;
   const guard = { preHandler: requireUser(services) };
+  // Meeting rules carry up to 50 email domains and 50 group names: more than the default JSON limit (H4).
+  const rulesBody = { ...guard, bodyLimit: LIMITS.httpBodyBytes };
 
   const resource = (m: MeetingRecord): MeetingResource => {
     const password = sealer.unseal(m.passwordSealed, `meeting:${m.id}`);
@@ -58,7 +61,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     return { meetings: (await meetings.listForHost(user.id)).map(resource) };
   });
 
-  app.post('/api/meetings', guard, async (req, reply): Promise<MeetingResource> => {
+  app.post('/api/meetings', rulesBody, async (req, reply): Promise<MeetingResource> => {
     const user = await currentUser(services, req);
     // The organisation may require hosts to have signed in with a second factor (B5).
     if (hostRefusedForTwoFactor(policy, (await resolveAuth(services, req))?.twoFactor ?? false)) {
@@ -99,7 +102,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     return resource(await own(user.id, req.params.id));
   });
 
-  app.patch<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req): Promise<MeetingResource> => {
+  app.patch<{ Params: { id: string } }>('/api/meetings/:id', rulesBody, async (req): Promise<MeetingResource> => {
     const user = await currentUser(services, req);
     const m = await own(user.id, req.params.id);
     const body = parseBody(UpdateMeetingRequest, req.body);

@@ -10,6 +10,7 @@ import {
 import {
   AuditKind,
   ErrorCode,
+  LIMITS,
   PasskeyAddRequest,
   SecondFactorCodeRequest,
   TotpConfirmRequest,
@@ -144,7 +145,8 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
     return options;
   });
 
-  app.post(twoFactorPaths.passkeys, guard, async (req, reply): Promise<PasskeyAdded> => {
+  // A passkey's registration response (attestation, public key) may pass the default JSON limit (H4).
+  app.post(twoFactorPaths.passkeys, { ...guard, bodyLimit: LIMITS.httpBodyBytes }, async (req, reply): Promise<PasskeyAdded> => {
     const user = await mayChangeFactors(req);
     const body = parseBody(PasskeyAddRequest, req.body);
     const challenge = await store.takeRegistrationChallenge(user.id);

@@ -2,11 +2,27 @@ import type { z } from 'zod';
 import { ErrorCode } from '@kaigi/protocol';
 import { HttpError } from './HttpError.js';
 
-/** Parses a request body at the boundary; the error names fields, never echoes values. */
+/** At most this many field errors in an answer, each path and message cut short (H4). */
+const MAX_DETAILS = 5;
+const MAX_TEXT = 120;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
+
+/**
+ * Parses a request body (or query) at the boundary. Anything but a plain object (a Buffer, an
+ * array, a string, null) is refused before anything looks inside it; the error names at most a
+ * few fields and never echoes values, so its size stays small whatever was sent (H4).
+ */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {});
+  // No body at all is an empty object; a JSON null is not.
+  const value = body === undefined ? {} : body;
+  if (!isPlainObject(value)) throw new HttpError(400, ErrorCode.VALIDATION, 'The request body must be a JSON object.');
+  const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new HttpError(400, ErrorCode.VALIDATION, 'The request is not valid.', {
-    details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    details: r.error.issues.slice(0, MAX_DETAILS).map((i) => ({ path: cut(i.path.join('.')), message: cut(i.message) })),
   });
 }
