@@ -94,3 +94,32 @@ describe('forged ICE checks (D1, D5)', () => {
     }
   });
 });
+
+// Runs after the media test: on a server without the checks these offers reach the live transport.
+describe('descriptions the SFU refuses at the signalling boundary (D1, D5)', () => {
+  it('refuses a publish offer without a DTLS fingerprint (D1, D5)', async () => {
+    const noFingerprint = publisher.offer.replace(/^a=fingerprint:.*\r\n/gm, '');
+    assert.notEqual(noFingerprint, publisher.offer);
+    const r = await hostWs.request({ type: 'publish', sdp: noFingerprint, tracks: [{ mid: '0', source: 'microphone' }] }, 15_000);
+    assert.equal(r.code, 'INVALID_MESSAGE', JSON.stringify(r));
+    assert.match(r.message, /no DTLS fingerprint/);
+  });
+
+  it('refuses a publish offer with a data channel (D1)', async () => {
+    const dataChannel = `${publisher.offer.trimEnd()}\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:9\r\na=sctp-port:5000\r\n`;
+    const r = await hostWs.request({ type: 'publish', sdp: dataChannel, tracks: [{ mid: '0', source: 'microphone' }] }, 15_000);
+    assert.equal(r.code, 'INVALID_MESSAGE', JSON.stringify(r));
+    assert.match(r.message, /Data channels/);
+  });
+
+  it('refuses a subscribe answer without a DTLS fingerprint (D1, D5)', async () => {
+    const r = await guestWs.request({ type: 'subscribeAnswer', sdp: subscriber.answer.replace(/^a=fingerprint:.*\r\n/gm, '') }, 15_000);
+    assert.equal(r.code, 'INVALID_MESSAGE', JSON.stringify(r));
+    assert.match(r.message, /no DTLS fingerprint/);
+  });
+
+  it('keeps media flowing to the subscriber after the refusals', async () => {
+    const before = subscriber.received;
+    await until(async () => subscriber.received - before, (n) => n >= 50, 20_000, 'media after the refused descriptions');
+  });
+});
