@@ -2,6 +2,7 @@ import { RTCPeerConnection } from 'werift';
 import { randomUUID } from 'node:crypto';
 import { attachTwccFeedback, type TwccAttachment } from './congestion/attachTwccFeedback.js';
 import { Emitter } from './Emitter.js';
+import { attachIceGuard, type IceGuard } from './IceGuard.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
 
 export type Direction = 'send' | 'recv';
@@ -16,6 +17,8 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   readonly pc: RTCPeerConnection;
   private _closed = false;
   private readonly twcc: TwccAttachment | null;
+  /** One guard per werift ICE connection (one with max-bundle). */
+  private readonly iceGuards = new Map<object, IceGuard>();
 
   constructor(
     readonly participantId: string,
@@ -26,6 +29,9 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     this.pc = new RTCPeerConnection(peerConfig(config));
     // The browser's congestion controller needs correct transport-cc feedback for what it sends.
     this.twcc = direction === 'send' ? attachTwccFeedback(this.pc) : null;
+    // D1: werift opens its sockets right after gathering starts; guarding at that moment means no
+    // datagram ever reaches werift unchecked (see IceGuard).
+    this.pc.iceGatheringStateChange.subscribe(() => this.guardIce());
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') {
         if (state === 'failed') this.emit('failed');
@@ -36,6 +42,19 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
 
   get closed(): boolean {
     return this._closed;
+  }
+
+  /** Datagrams dropped by the ICE guard: unauthenticated checks, and anything from unchecked addresses. */
+  get iceDropped(): number {
+    let n = 0;
+    for (const g of this.iceGuards.values()) n += g.dropped;
+    return n;
+  }
+
+  private guardIce(): void {
+    for (const ice of this.pc.iceTransports) {
+      if (!this.iceGuards.has(ice.connection)) this.iceGuards.set(ice.connection, attachIceGuard(ice.connection));
+    }
   }
 
   /**
@@ -90,6 +109,8 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   async localSdp(): Promise<string> {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
+    // Before anyone learns the ports: a connection gathered without the state event is guarded too.
+    this.guardIce();
     return (
       sdp
         .split('\r\n')

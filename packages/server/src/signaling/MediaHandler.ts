@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
 import { MediaRefusal } from '../sfu/Router.js';
+import { sdpRefusal } from '../sfu/sdpCheck.js';
 import type { MeetingStore } from '../storage/MeetingStore.js';
 import type { MeetingHub, Seat } from './MeetingHub.js';
 import type { Peer } from './Peer.js';
@@ -60,6 +61,8 @@ export class MediaHandler {
           await this.audit.append({ kind: AuditKind.MEDIA_REFUSED, actor: pid, meetingId: m.id, data: { sources: forbidden } });
           throw new MeetingError(ErrorCode.FORBIDDEN, `You are not allowed to send: ${forbidden.join(', ')}.`);
         }
+        // D1, D5: a description without a DTLS fingerprint, or with a data channel, is not used.
+        refuseSdp(msg.sdp);
         try {
           const sdp = await live.router.publish(pid, { sdp: msg.sdp, tracks: msg.tracks });
           peer.send({ type: 'publishAnswer', reqId: msg.reqId, sdp });
@@ -70,6 +73,7 @@ export class MediaHandler {
         return;
       }
       case 'subscribeAnswer': {
+        refuseSdp(msg.sdp);
         if (!live.router.subscribeAnswer(pid, msg.sdp)) {
           throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'No offer is waiting for an answer.');
         }
@@ -121,4 +125,9 @@ export class MediaHandler {
       }
     }
   }
+}
+
+function refuseSdp(sdp: string): void {
+  const why = sdpRefusal(sdp);
+  if (why) throw new MeetingError(ErrorCode.INVALID_MESSAGE, why);
 }
