@@ -1,5 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { AuditKind } from '@kaigi/protocol';
+import { sql } from 'kysely';
+import type { Checkpointer } from './Checkpointer.js';
+import type { Checkpoint, CheckpointReason } from './checkpoints.js';
 import type { Database } from '../storage/Database.js';
 import { nowIso } from '../storage/Database.js';
 
@@ -82,6 +85,9 @@ export interface PendingRedaction {
  * the chain's tail, so the chain stays linear across restarts. The one change ever made to a
  * written entry is redact(): at the end of their retention the actor and data of waiting-room
  * records are replaced, which their hash (over the content hash) survives.
+ *
+ * With a Checkpointer, the head is also anchored outside the database (checkpoints.ts), so that
+ * deleting the newest entries, or all of them, is detected too (H2).
  */
 export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
@@ -89,10 +95,52 @@ export class AuditLog {
   constructor(
     private readonly db: Database,
     private readonly macKey: Buffer,
+    private readonly anchor: Checkpointer | null = null,
+    private readonly onAnchorError: (err: unknown) => void = () => undefined,
   ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
-    return this.enqueue(() => this.db.transaction().execute((trx) => this.write(trx, rec)));
+    return this.enqueue(async () => {
+      const entry = await this.db.transaction().execute((trx) => this.write(trx, rec));
+      await this.anchorAfter([entry.kind]);
+      return entry;
+    });
+  }
+
+  /**
+   * Writes a checkpoint of the current head now (start, shutdown, the CLI), unless the last one
+   * already anchors it. Resolves to the checkpoint written, or null; rejects if it could not be.
+   */
+  checkpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
+    return this.enqueue(() => this.writeCheckpoint(reason));
+  }
+
+  /**
+   * Inside the queue, after entries were committed: a checkpoint now if the rule says so (the
+   * caller waits for it, so a ban is anchored before it is answered), else one within
+   * every.seconds. A failed checkpoint is reported, never turned into a failed append: the entry
+   * is written, and verify will show the missing anchor.
+   */
+  private async anchorAfter(kinds: readonly string[]): Promise<void> {
+    if (!this.anchor || kinds.length === 0) return;
+    const due = this.anchor.noteAppended(kinds);
+    if (due) {
+      await this.writeCheckpoint(due).catch(this.onAnchorError);
+      return;
+    }
+    this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
+  }
+
+  private async writeCheckpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
+    const anchor = this.anchor;
+    if (!anchor) return null;
+    return this.db.transaction().execute(async (trx) => {
+      // A write that changes nothing takes SQLite's write lock: no process appends, or numbers
+      // a checkpoint, until this one is on disk.
+      await sql`update audit_log set seq = seq where 0`.execute(trx);
+      const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      return anchor.write({ entries: tail?.seq ?? 0, head: tail?.hash ?? GENESIS_HASH }, reason);
+    });
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -164,8 +212,9 @@ export class AuditLog {
     sel: { meetingId: string; upTo: string },
     seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
   ): Promise<number> {
-    return this.enqueue(() =>
-      this.db.transaction().execute(async (trx) => {
+    return this.enqueue(async () => {
+      const kinds: string[] = [];
+      const n = await this.db.transaction().execute(async (trx) => {
         const due = trx
           .selectFrom('audit_log')
           .where('meeting_id', '=', sel.meetingId)
@@ -188,10 +237,12 @@ export class AuditLog {
           .where('redacted_at', 'is', null)
           .where('seq', '<=', last)
           .execute();
-        await this.write(trx, record);
+        kinds.push((await this.write(trx, record)).kind);
         return entries.length;
-      }),
-    );
+      });
+      await this.anchorAfter(kinds);
+      return n;
+    });
   }
 
   async entries(filter: { meetingId?: string } = {}): Promise<AuditEntry[]> {
@@ -216,5 +267,13 @@ export class AuditLog {
   /** Waits for appends already queued (tests, shutdown). */
   async flush(): Promise<void> {
     await this.queue;
+  }
+
+  /** At shutdown: waits for queued appends, anchors the head, and stops the checkpoint timer. */
+  async close(reason: CheckpointReason = 'shutdown'): Promise<void> {
+    await this.flush();
+    if (!this.anchor) return;
+    await this.checkpoint(reason).catch(this.onAnchorError);
+    this.anchor.stop();
   }
 }
