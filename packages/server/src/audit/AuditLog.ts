@@ -274,6 +274,6 @@ export class AuditLog {
     await this.flush();
     if (!this.anchor) return;
     await this.checkpoint(reason).catch(this.onAnchorError);
-    this.anchor.stop();
+    await this.anchor.close();
   }
 }

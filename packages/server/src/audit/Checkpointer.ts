@@ -43,8 +43,8 @@ export interface CheckpointerOptions {
   file: string;
   signer: Pick<CertificateSigner, 'signDocument'>;
   every: CheckpointRule;
-  /** Where a copy of each line goes as well (syslog); must return at once. */
-  forward?: (line: string) => void;
+  /** Where a copy of each line goes as well (syslog). */
+  forward?: LineSink;
   /** Told when the chain is shorter than the last checkpoint (never keys). */
   warn?: (msg: string) => void;
 }
@@ -89,6 +89,12 @@ export class Checkpointer {
     this.timer = null;
   }
 
+  /** At shutdown: no more timers, and the syslog copy gets up to two seconds to catch up. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.opts.forward?.drain(2000);
+  }
+
   /**
    * Anchors the given head unless the file's last checkpoint already does. The caller holds the
    * database's write lock, which is also what keeps two processes from numbering a line alike.
@@ -125,43 +131,73 @@ export class Checkpointer {
     const checkpoint: Checkpoint = { ...unsigned, signature: this.opts.signer.signDocument({ ...unsigned }) };
     const line = checkpointLine(checkpoint);
     appendCheckpointLine(this.opts.file, line);
-    this.opts.forward?.(line);
+    this.opts.forward?.send(line);
     return checkpoint;
   }
 }
 
+/** Where a copy of each checkpoint line goes as well; send must return at once. */
+export interface LineSink {
+  send(line: string): void;
+  /** Waits, at most ms, for lines already given to be handed on (at shutdown). */
+  drain(ms: number): Promise<void>;
+}
+
 /**
  * Sends each line to syslog/journald through `logger` (util-linux), tagged kaigi-audit, so a copy
- * lands where the server's user cannot rewrite it (a remote collector, the journal). Never waits
- * on it: at most `maxInFlight` loggers run at once, lines beyond that are dropped and their number
- * reported to onProblem with the next line sent; a missing `logger` is reported once.
+ * lands where the server's user cannot rewrite it (the journal, a remote collector). One logger
+ * at a time, so the copy keeps the file's order; never waited on: at most maxQueued lines wait,
+ * more are dropped and their number reported with the next line queued. A missing `logger` is
+ * reported once.
  */
-export function syslogForwarder(onProblem: (msg: string) => void, command = 'logger', maxInFlight = 8): (line: string) => void {
-  let inFlight = 0;
+export function syslogForwarder(onProblem: (msg: string) => void, command = 'logger', maxQueued = 64): LineSink {
+  const queue: string[] = [];
+  let running = false;
   let dropped = 0;
   let missingReported = false;
-  return (line) => {
-    if (inFlight >= maxInFlight) {
-      dropped++;
+  const idle: (() => void)[] = [];
+  const next = (): void => {
+    const line = queue.shift();
+    if (line === undefined) {
+      running = false;
+      for (const f of idle.splice(0)) f();
       return;
     }
-    if (dropped > 0) {
-      onProblem(`${dropped} audit checkpoint lines were not sent to syslog (too many loggers running)`);
-      dropped = 0;
-    }
-    inFlight++;
+    running = true;
     const child = spawn(command, ['-t', 'kaigi-audit', '-p', 'auth.notice', '--', line], { stdio: 'ignore' });
     let finished = false;
     const done = () => {
-      if (!finished) inFlight--;
+      if (!finished) setImmediate(next);
       finished = true;
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
-      done();
       if (err.code !== 'ENOENT' || !missingReported) onProblem(`audit checkpoint not sent to syslog: ${err.message}`);
       if (err.code === 'ENOENT') missingReported = true;
+      done();
     });
     child.once('close', done);
+  };
+  return {
+    send(line) {
+      if (queue.length >= maxQueued) {
+        dropped++;
+        return;
+      }
+      if (dropped > 0) onProblem(`${dropped} audit checkpoint lines were not sent to syslog (logger too slow)`);
+      dropped = 0;
+      queue.push(line);
+      if (!running) next();
+    },
+    drain(ms) {
+      if (!running) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        idle.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
   };
 }
 
