@@ -235,7 +235,9 @@ describe('audit checkpoints (H2)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-logger-'));
     const got = path.join(dir, 'got');
     const fake = path.join(dir, 'logger');
-    fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s|' "$@" >> ${JSON.stringify(got)}\necho >> ${JSON.stringify(got)}\n`, { mode: 0o755 });
+    // The first line's logger is slow: a later line must still not overtake it.
+    const script = `#!/bin/sh\nfor a; do last=$a; done\n[ "$last" = L1 ] && sleep 0.3\nprintf '%s|' "$@" >> ${JSON.stringify(got)}\necho >> ${JSON.stringify(got)}\n`;
+    fs.writeFileSync(fake, script, { mode: 0o755 });
     const problems: string[] = [];
     const sink = syslogForwarder((m) => problems.push(m), fake);
     for (const l of ['L1', 'L2', 'L3']) sink.send(l);
