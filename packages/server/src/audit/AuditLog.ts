@@ -56,6 +56,14 @@ export function entryHash(e: Omit<AuditEntry, 'hash' | 'mac'>): string {
  */
 export const entryMac = (key: Buffer, hash: string): string => createHmac('sha256', key).update(hash).digest('hex');
 
+/**
+ * A write that changes nothing takes SQLite's write lock for the rest of the transaction: no
+ * process appends, numbers a checkpoint, or is half way through either, until it ends.
+ */
+async function takeWriteLock(trx: Database): Promise<void> {
+  await sql`update audit_log set seq = seq where 0`.execute(trx);
+}
+
 export interface AuditRecord {
   kind: AuditKind;
   /** Who did it: a user ID, a participant ID, `address:<ip>`, or `system`/`cli`. */
@@ -100,11 +108,13 @@ export class AuditLog {
   ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
-    return this.enqueue(async () => {
-      const entry = await this.db.transaction().execute((trx) => this.write(trx, rec));
-      await this.anchorAfter([entry.kind]);
-      return entry;
-    });
+    return this.enqueue(() =>
+      this.db.transaction().execute(async (trx) => {
+        const entry = await this.write(trx, rec);
+        await this.anchorAfter(trx, [entry.kind]);
+        return entry;
+      }),
+    );
   }
 
   /**
@@ -112,34 +122,43 @@ export class AuditLog {
    * already anchors it. Resolves to the checkpoint written, or null; rejects if it could not be.
    */
   checkpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
-    return this.enqueue(() => this.writeCheckpoint(reason));
+    return this.enqueue(() => this.db.transaction().execute((trx) => this.writeCheckpoint(trx, reason)));
   }
 
   /**
-   * Inside the queue, after entries were committed: a checkpoint now if the rule says so (the
-   * caller waits for it, so a ban is anchored before it is answered), else one within
+   * Inside the appending transaction, after its entries: a checkpoint now if the rule says so,
+   * before the commit, so that no reader holding the write lock (verify) ever sees the entry
+   * without its checkpoint, and a ban is anchored before it is answered; else one within
    * every.seconds. A failed checkpoint is reported, never turned into a failed append: the entry
    * is written, and verify will show the missing anchor.
    */
-  private async anchorAfter(kinds: readonly string[]): Promise<void> {
+  private async anchorAfter(trx: Database, kinds: readonly string[]): Promise<void> {
     if (!this.anchor || kinds.length === 0) return;
     const due = this.anchor.noteAppended(kinds);
     if (due) {
-      await this.writeCheckpoint(due).catch(this.onAnchorError);
+      await this.writeCheckpoint(trx, due).catch(this.onAnchorError);
       return;
     }
     this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
   }
 
-  private async writeCheckpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
+  private async writeCheckpoint(trx: Database, reason: CheckpointReason): Promise<Checkpoint | null> {
     const anchor = this.anchor;
     if (!anchor) return null;
+    await takeWriteLock(trx);
+    const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return anchor.write({ entries: tail?.seq ?? 0, head: tail?.hash ?? GENESIS_HASH }, reason);
+  }
+
+  /**
+   * The entries, with `alongside` (reading the checkpoint file) run under the write lock, so
+   * no append or checkpoint is half done while both are read (verify, H2).
+   */
+  readConsistent<T>(alongside: () => T): Promise<{ entries: AuditEntry[]; alongside: T }> {
     return this.db.transaction().execute(async (trx) => {
-      // A write that changes nothing takes SQLite's write lock: no process appends, or numbers
-      // a checkpoint, until this one is on disk.
-      await sql`update audit_log set seq = seq where 0`.execute(trx);
-      const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      return anchor.write({ entries: tail?.seq ?? 0, head: tail?.hash ?? GENESIS_HASH }, reason);
+      await takeWriteLock(trx);
+      const got = alongside();
+      return { entries: await this.entries({}, trx), alongside: got };
     });
   }
 
@@ -213,8 +232,7 @@ export class AuditLog {
     seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
   ): Promise<number> {
     return this.enqueue(async () => {
-      const kinds: string[] = [];
-      const n = await this.db.transaction().execute(async (trx) => {
+      return this.db.transaction().execute(async (trx) => {
         const due = trx
           .selectFrom('audit_log')
           .where('meeting_id', '=', sel.meetingId)
@@ -237,16 +255,14 @@ export class AuditLog {
           .where('redacted_at', 'is', null)
           .where('seq', '<=', last)
           .execute();
-        kinds.push((await this.write(trx, record)).kind);
+        await this.anchorAfter(trx, [(await this.write(trx, record)).kind]);
         return entries.length;
       });
-      await this.anchorAfter(kinds);
-      return n;
     });
   }
 
-  async entries(filter: { meetingId?: string } = {}): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit_log').selectAll().orderBy('seq');
+  async entries(filter: { meetingId?: string } = {}, db: Database = this.db): Promise<AuditEntry[]> {
+    let q = db.selectFrom('audit_log').selectAll().orderBy('seq');
     if (filter.meetingId) q = q.where('meeting_id', '=', filter.meetingId);
     const rows = await q.execute();
     return rows.map((r) => ({

@@ -36,13 +36,14 @@ export async function auditVerify(
 ): Promise<number> {
   const file = option(args, '--checkpoints') ?? defaults.checkpointFile;
   const keyFile = option(args, '--public-key');
-  const entries = await audit.entries();
+  // Read together under the write lock: a server appending meanwhile is never caught between
+  // an entry and the checkpoint that anchors it.
+  const { entries, alongside: lines } = await audit.readConsistent(() => readCheckpointLines(file));
   const chain = verifyChain(entries, auditKey);
   if (!chain.ok) {
     out(`audit log BROKEN at entry ${chain.brokenAt}: ${chain.reason}`);
     return 1;
   }
-  const lines = readCheckpointLines(file);
   let checkpoints = null;
   if (lines && lines.length > 0) {
     const pem = keyFile ? fs.readFileSync(keyFile, 'utf8') : readCertificatePublicKey(defaults.dataDir);
