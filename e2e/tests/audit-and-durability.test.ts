@@ -1,9 +1,13 @@
-// H2: `kaigi audit verify` checks the hash chain and says where it breaks.
+// H2: `kaigi audit verify` checks the hash chain and says where it breaks, and holds it to the
+// signed checkpoints outside the database, so deleting the newest entries or all of them fails.
 // Storage: nothing about a meeting (the meeting, its lock, its bans, its audit trail) is lost
 // when the process is killed with SIGKILL (SQLite WAL, full sync).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -56,6 +60,60 @@ describe('audit log (H2)', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /BROKEN at entry 2: entry 2 is missing/);
     db.close();
+  });
+});
+
+/** A `logger` that appends the line it is given to FILE: what syslog would keep. */
+function fakeLogger(): { dir: string; copy: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-syslog-'));
+  const copy = path.join(dir, 'syslog-copy.log');
+  fs.writeFileSync(path.join(dir, 'logger'), `#!/bin/sh\nfor a; do last=$a; done\nprintf '%s\\n' "$last" >> ${JSON.stringify(copy)}\n`, { mode: 0o755 });
+  return { dir, copy };
+}
+
+describe('audit log truncation (H2)', () => {
+  it('H2: audit verify fails when the newest entries, or all of them, are deleted', async () => {
+    const syslog = fakeLogger();
+    const s = await startServer({ KAIGI_AUDIT_SYSLOG: '1', PATH: `${syslog.dir}:${process.env.PATH ?? ''}` });
+    try {
+      const host = await hostSession(s);
+      const m = await createMeeting(host);
+      const { ws } = await guest(s);
+      await ws.request({ type: 'join', meetingId: m.id, displayName: 'Eve', password: 'not-the-password' });
+      ws.close();
+    } finally {
+      await s.stop();
+    }
+    const file = `${s.dataDir}/audit/checkpoints.log`;
+    // The untouched log verifies, anchored by the checkpoint written at shutdown.
+    let r = await s.cli(['audit', 'verify']);
+    assert.equal(r.code, 0, r.stdout);
+    const entries = Number(/audit log OK: (\d+) entries/.exec(r.stdout)?.[1]);
+    assert.ok(entries >= 3, r.stdout);
+    assert.match(r.stdout, new RegExp(`anchored by checkpoint \\d+ of \\S+ \\(${entries} entries\\); 0 newer entries`));
+    // The syslog copy holds the same lines as the file, in order.
+    assert.equal(fs.readFileSync(syslog.copy, 'utf8'), fs.readFileSync(file, 'utf8'));
+
+    const db = new Database(`${s.dataDir}/kaigi.sqlite`);
+    // Someone deletes the newest two entries, which leaves a valid, shorter chain.
+    db.prepare('delete from audit_log where seq > ?').run(entries - 2);
+    r = await s.cli(['audit', 'verify']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, new RegExp(`audit log TRUNCATED: the log ends at entry ${entries - 2} but checkpoint \\d+ \\(.*\\) anchored ${entries} entries: entries ${entries - 1} to ${entries} were deleted`));
+    // ... or all of them.
+    db.prepare('delete from audit_log').run();
+    db.close();
+    r = await s.cli(['audit', 'verify']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, new RegExp(`audit log TRUNCATED: the log is empty but checkpoint \\d+ \\(.*\\) anchored ${entries} entries: all entries were deleted`));
+    // Deleting the checkpoint file as well defeats the local check (the documented limit); the
+    // copy sent to syslog still shows it.
+    fs.rmSync(file);
+    assert.equal((await s.cli(['audit', 'verify'])).code, 0);
+    r = await s.cli(['audit', 'verify', '--checkpoints', syslog.copy]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /audit log TRUNCATED: the log is empty .* all entries were deleted/);
+    fs.rmSync(syslog.dir, { recursive: true, force: true });
   });
 });
 

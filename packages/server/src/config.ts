@@ -36,6 +36,8 @@ export interface Config {
   recordingEscrowKeyPath: string | null;
   /** Single sign-on through an OpenID Connect provider (B5, KAIGI_OIDC_*), or null. */
   oidc: OidcConfig | null;
+  /** Audit checkpoints (H2): where they are appended, how often, and whether a copy goes to syslog. */
+  auditCheckpoints: { file: string; entries: number; seconds: number; syslog: boolean };
   /** HTTP timeouts (H4), so that slow or stalled clients cannot hold connections forever. */
   http: HttpTimeouts;
 }
@@ -68,6 +70,13 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
     throw new Error(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function boolEnv(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new Error(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -120,5 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recordingEscrowKeyPath: env.KAIGI_RECORDING_ESCROW_KEY ? path.resolve(env.KAIGI_RECORDING_ESCROW_KEY) : null,
     oidc: loadOidcConfig(env),
     http: httpTimeouts(env),
+    auditCheckpoints: {
+      file: env.KAIGI_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KAIGI_AUDIT_CHECKPOINT_FILE) : path.join(dataDir, 'audit', 'checkpoints.log'),
+      entries: intEnv(env, 'KAIGI_AUDIT_CHECKPOINT_ENTRIES', 20, 1, 100000),
+      seconds: intEnv(env, 'KAIGI_AUDIT_CHECKPOINT_SECONDS', 30, 1, 3600),
+      syslog: boolEnv(env, 'KAIGI_AUDIT_SYSLOG'),
+    },
   };
 }

@@ -3,6 +3,7 @@ import { loadEscrowKey, type EscrowKey } from './recording/EscrowKey.js';
 import { loadOrganisationPolicy } from './policy/OrganisationPolicyFile.js';
 import type { Config } from './config.js';
 import { AuditLog } from './audit/AuditLog.js';
+import { configuredCheckpointer } from './audit/Checkpointer.js';
 import { MeetingHub } from './signaling/MeetingHub.js';
 import { Sealer } from './security/Sealer.js';
 import { serverKey } from './security/serverKey.js';
@@ -57,10 +58,16 @@ export async function openServices(config: Config): Promise<Services> {
   const meetings = new MeetingStore(db);
   const sealer = Sealer.open(config.dataDir);
   const registrations = new RegistrationStore(db, sealer);
-  const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'));
+  // One ECDSA key signs deletion certificates and audit checkpoints (E3, H2).
+  const signer = CertificateSigner.open(config.dataDir);
+  const auditProblem = (msg: string) => log.error({ err: msg }, 'audit checkpoint');
+  const checkpointer = configuredCheckpointer(config.auditCheckpoints, signer, auditProblem);
+  const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'), checkpointer, (err) => log.error({ err }, 'audit checkpoint failed'));
+  // Anchors the head at start (H2); a checkpoint file that cannot be written stops the start.
+  await audit.checkpoint('start');
   const objects = new ObjectStore(db, config.dataDir, {
     kek: serverKey(config.dataDir, 'objects'),
-    signer: CertificateSigner.open(config.dataDir),
+    signer,
     node: config.node,
     region: config.region,
   });
@@ -113,7 +120,7 @@ export async function openServices(config: Config): Promise<Services> {
       hub.close();
       await recorder.stopAll('shutdown');
       await chat.flushAll();
-      await audit.flush();
+      await audit.close();
       await db.destroy();
     },
   };

@@ -1,5 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { AuditKind } from '@kaigi/protocol';
+import { sql } from 'kysely';
+import type { Checkpointer } from './Checkpointer.js';
+import type { Checkpoint, CheckpointReason } from './checkpoints.js';
 import type { Database } from '../storage/Database.js';
 import { nowIso } from '../storage/Database.js';
 
@@ -53,6 +56,14 @@ export function entryHash(e: Omit<AuditEntry, 'hash' | 'mac'>): string {
  */
 export const entryMac = (key: Buffer, hash: string): string => createHmac('sha256', key).update(hash).digest('hex');
 
+/**
+ * A write that changes nothing takes SQLite's write lock for the rest of the transaction: no
+ * process appends, numbers a checkpoint, or is half way through either, until it ends.
+ */
+async function takeWriteLock(trx: Database): Promise<void> {
+  await sql`update audit_log set seq = seq where 0`.execute(trx);
+}
+
 export interface AuditRecord {
   kind: AuditKind;
   /** Who did it: a user ID, a participant ID, `address:<ip>`, or `system`/`cli`. */
@@ -82,6 +93,9 @@ export interface PendingRedaction {
  * the chain's tail, so the chain stays linear across restarts. The one change ever made to a
  * written entry is redact(): at the end of their retention the actor and data of waiting-room
  * records are replaced, which their hash (over the content hash) survives.
+ *
+ * With a Checkpointer, the head is also anchored outside the database (checkpoints.ts), so that
+ * deleting the newest entries, or all of them, is detected too (H2).
  */
 export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
@@ -89,10 +103,63 @@ export class AuditLog {
   constructor(
     private readonly db: Database,
     private readonly macKey: Buffer,
+    private readonly anchor: Checkpointer | null = null,
+    private readonly onAnchorError: (err: unknown) => void = () => undefined,
   ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
-    return this.enqueue(() => this.db.transaction().execute((trx) => this.write(trx, rec)));
+    return this.enqueue(() =>
+      this.db.transaction().execute(async (trx) => {
+        const entry = await this.write(trx, rec);
+        await this.anchorAfter(trx, [entry.kind]);
+        return entry;
+      }),
+    );
+  }
+
+  /**
+   * Writes a checkpoint of the current head now (start, shutdown, the CLI), unless the last one
+   * already anchors it. Resolves to the checkpoint written, or null; rejects if it could not be.
+   */
+  checkpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
+    return this.enqueue(() => this.db.transaction().execute((trx) => this.writeCheckpoint(trx, reason)));
+  }
+
+  /**
+   * Inside the appending transaction, after its entries: a checkpoint now if the rule says so,
+   * before the commit, so that no reader holding the write lock (verify) ever sees the entry
+   * without its checkpoint, and a ban is anchored before it is answered; else one within
+   * every.seconds. A failed checkpoint is reported, never turned into a failed append: the entry
+   * is written, and verify will show the missing anchor.
+   */
+  private async anchorAfter(trx: Database, kinds: readonly string[]): Promise<void> {
+    if (!this.anchor || kinds.length === 0) return;
+    const due = this.anchor.noteAppended(kinds);
+    if (due) {
+      await this.writeCheckpoint(trx, due).catch(this.onAnchorError);
+      return;
+    }
+    this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
+  }
+
+  private async writeCheckpoint(trx: Database, reason: CheckpointReason): Promise<Checkpoint | null> {
+    const anchor = this.anchor;
+    if (!anchor) return null;
+    await takeWriteLock(trx);
+    const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return anchor.write({ entries: tail?.seq ?? 0, head: tail?.hash ?? GENESIS_HASH }, reason);
+  }
+
+  /**
+   * The entries, with `alongside` (reading the checkpoint file) run under the write lock, so
+   * no append or checkpoint is half done while both are read (verify, H2).
+   */
+  readConsistent<T>(alongside: () => T): Promise<{ entries: AuditEntry[]; alongside: T }> {
+    return this.db.transaction().execute(async (trx) => {
+      await takeWriteLock(trx);
+      const got = alongside();
+      return { entries: await this.entries({}, trx), alongside: got };
+    });
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -164,8 +231,8 @@ export class AuditLog {
     sel: { meetingId: string; upTo: string },
     seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
   ): Promise<number> {
-    return this.enqueue(() =>
-      this.db.transaction().execute(async (trx) => {
+    return this.enqueue(async () => {
+      return this.db.transaction().execute(async (trx) => {
         const due = trx
           .selectFrom('audit_log')
           .where('meeting_id', '=', sel.meetingId)
@@ -188,14 +255,14 @@ export class AuditLog {
           .where('redacted_at', 'is', null)
           .where('seq', '<=', last)
           .execute();
-        await this.write(trx, record);
+        await this.anchorAfter(trx, [(await this.write(trx, record)).kind]);
         return entries.length;
-      }),
-    );
+      });
+    });
   }
 
-  async entries(filter: { meetingId?: string } = {}): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit_log').selectAll().orderBy('seq');
+  async entries(filter: { meetingId?: string } = {}, db: Database = this.db): Promise<AuditEntry[]> {
+    let q = db.selectFrom('audit_log').selectAll().orderBy('seq');
     if (filter.meetingId) q = q.where('meeting_id', '=', filter.meetingId);
     const rows = await q.execute();
     return rows.map((r) => ({
@@ -216,5 +283,13 @@ export class AuditLog {
   /** Waits for appends already queued (tests, shutdown). */
   async flush(): Promise<void> {
     await this.queue;
+  }
+
+  /** At shutdown: waits for queued appends, anchors the head, and stops the checkpoint timer. */
+  async close(reason: CheckpointReason = 'shutdown'): Promise<void> {
+    await this.flush();
+    if (!this.anchor) return;
+    await this.checkpoint(reason).catch(this.onAnchorError);
+    await this.anchor.close();
   }
 }

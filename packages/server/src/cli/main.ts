@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { AuditKind, LIMITS, Username } from '@kaigi/protocol';
 import { loadConfig } from '../config.js';
 import { AuditLog } from '../audit/AuditLog.js';
-import { verifyChain } from '../audit/verifyChain.js';
+import { configuredCheckpointer } from '../audit/Checkpointer.js';
+import { AUDIT_USAGE, auditCheckpoint, auditVerify, AuditUsageError } from './auditCommand.js';
 import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
@@ -11,7 +12,7 @@ import { openExportCommand } from './exportCommand.js';
 import { RECORDING_USAGE, recordingCommand, RecordingUsageError } from './recordingCommand.js';
 import { USER_EMAIL_USAGE, userEmailCommand } from './userEmailCommand.js';
 import { USER_GROUPS_USAGE, userGroupsCommand } from './userGroupsCommand.js';
-import { certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
+import { CertificateSigner, certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
 
 const USAGE = `Usage: kaigi <command>
   user add NAME [--admin]     create a local account; the password is read from stdin
@@ -23,7 +24,7 @@ ${USER_GROUPS_USAGE}
   token create USER [LABEL]   create an API token for USER (printed once)
   token list                  list API tokens
   token revoke ID             revoke an API token
-  audit verify                check the audit log's hash chain
+${AUDIT_USAGE}
   certificate verify FILE     check a deletion certificate (JSON) against this server's key
   export open FILE --out DIR  decrypt an export archive into DIR; the passphrase is read from stdin
 ${RECORDING_USAGE}
@@ -45,7 +46,12 @@ async function run(argv: string[]): Promise<number> {
   const db = await openDatabase(config.dataDir);
   const users = new UserStore(db);
   const auditKey = serverKey(config.dataDir, 'audit');
-  const audit = new AuditLog(db, auditKey);
+  // What the CLI appends is anchored like the server's (H2); `audit verify` only reads, so it
+  // gets no checkpointer: it must not anchor a log it is about to judge.
+  const report = (msg: string) => process.stderr.write(`kaigi: audit checkpoint: ${msg}\n`);
+  const checkpointer =
+    group === 'audit' && cmd === 'verify' ? null : configuredCheckpointer(config.auditCheckpoints, CertificateSigner.open(config.dataDir), report);
+  const audit = new AuditLog(db, auditKey, checkpointer, (err) => report(err instanceof Error ? err.message : String(err)));
   const out = (s: string) => process.stdout.write(s + '\n');
   try {
     switch (`${group ?? ''} ${cmd ?? ''}`) {
@@ -107,15 +113,10 @@ async function run(argv: string[]): Promise<number> {
         out(`token ${id} revoked`);
         return 0;
       }
-      case 'audit verify': {
-        const verdict = verifyChain(await audit.entries(), auditKey);
-        if (verdict.ok) {
-          out(`audit log OK: ${verdict.entries} entries, head ${verdict.head}`);
-          return 0;
-        }
-        out(`audit log BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
-        return 1;
-      }
+      case 'audit verify':
+        return await auditVerify(audit, auditKey, { dataDir: config.dataDir, checkpointFile: config.auditCheckpoints.file }, rest, out);
+      case 'audit checkpoint':
+        return await auditCheckpoint(audit, out);
       case 'certificate verify': {
         const file = rest[0];
         if (!file) throw new UsageError('certificate verify needs a FILE');
@@ -145,7 +146,7 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
     }
   } finally {
-    await audit.flush();
+    await audit.close('cli');
     await db.destroy();
   }
 }
@@ -153,7 +154,7 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof RecordingUsageError) {
+    if (err instanceof UsageError || err instanceof RecordingUsageError || err instanceof AuditUsageError) {
       process.stderr.write(`kaigi: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);
     }

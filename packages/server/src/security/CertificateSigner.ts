@@ -121,6 +121,17 @@ export class CertificateSigner {
     const signature = ecdsaSign('sha256', signedBytes(unsigned), this.privateKey).toString('base64');
     return { ...unsigned, signature };
   }
+
+  /**
+   * Signs another kind of document with the same key: audit checkpoints (H2), so that one
+   * pinned public key checks both. Every document names its own `type` inside what is signed,
+   * and verifyCertificate accepts only CERTIFICATE_TYPE, so one kind never passes for another.
+   * Returns base64 of the DER ECDSA-SHA256 signature over canonicalJson(doc).
+   */
+  signDocument(doc: { type: string } & Record<string, unknown>): string {
+    if (doc.type === CERTIFICATE_TYPE) throw new Error('deletion certificates are signed with sign()');
+    return ecdsaSign('sha256', Buffer.from(canonicalJson(doc), 'utf8'), this.privateKey).toString('base64');
+  }
 }
 
 function spkiDer(pem: string): Buffer {
