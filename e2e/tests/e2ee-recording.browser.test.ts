@@ -135,9 +135,10 @@ describe('recording in the host’s browser, end to end encrypted (A5, D4, E1)',
     const http = new HttpClient(server.url);
     await http.signIn('aiko', HOST_PASSWORD);
     const map = await http.request('GET', `/api/meetings/${meetingId}/data-map`);
-    const recs = (map.json.objects as { id: string; kind: string; name: string; protection: string }[]).filter((o) => o.kind === 'recording');
+    const recs = (map.json.objects as { id: string; kind: string; name: string | null; protection: string }[]).filter((o) => o.kind === 'recording');
     assert.equal(recs.length, 1, JSON.stringify(map.json.objects));
     assert.equal(recs[0]!.protection, 'e2ee');
+    assert.equal(recs[0]!.name, null, 'the server keeps no name for an e2ee object (D2)');
     const res = await fetch(`${server.url}/api/meetings/${meetingId}/objects/${recs[0]!.id}`, { headers: { cookie: http.cookieHeader() } });
     const stored = Buffer.from(await res.arrayBuffer());
     assert.equal(stored.subarray(0, 6).toString(), 'KGREC1');
@@ -155,8 +156,10 @@ describe('recording in the host’s browser, end to end encrypted (A5, D4, E1)',
     await host.page.goto(`${server.url}/m/${meetingId}/data`);
     const [download] = await Promise.all([
       host.page.waitForEvent('download', { timeout: 30_000 }),
-      host.page.getByRole('button', { name: `Download and decrypt ${recs[0]!.name}` }).click(),
+      host.page.getByRole('button', { name: `Download and decrypt Encrypted name (${recs[0]!.id})` }).click(),
     ]);
+    // Named from the envelope's own header, as the server named it when it kept names.
+    assert.match(download.suggestedFilename(), /^recording-\d{4}-\d\d-\d\dT[\d-]+Z-part1\.webm$/);
     const file = path.join(work, 'opened.webm');
     await download.saveAs(file);
     const opened = fs.readFileSync(file);

@@ -3,7 +3,7 @@
 // verifies, retention 0 purges at the meeting's end, a purge that fell due while the server was
 // killed happens at its next start, and the export archive opens only with its passphrase.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,13 +48,14 @@ async function guestJoins(s: RunningServer, hostSeat: Seat, meetingId: string, p
   return { ws, id: r.participantId, token: r.resumeToken };
 }
 
-async function upload(s: RunningServer, meetingId: string, seat: Seat, name: string, data: Buffer, protection = 'server') {
+/** name null: no x-kaigi-file-name header, as browsers upload E2EE files (the name is inside). */
+async function upload(s: RunningServer, meetingId: string, seat: Seat, name: string | null, data: Buffer, protection = 'server') {
   const res = await fetch(`${s.url}/api/meetings/${meetingId}/files`, {
     method: 'POST',
     headers: {
       'content-type': 'application/octet-stream',
       'x-kaigi-participant': `${seat.id}:${seat.token}`,
-      'x-kaigi-file-name': encodeURIComponent(name),
+      ...(name === null ? {} : { 'x-kaigi-file-name': encodeURIComponent(name) }),
       'x-kaigi-protection': protection,
     },
     body: new Uint8Array(data),
@@ -98,10 +99,13 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
 
     const marker = randomBytes(24);
     const content = Buffer.concat([Buffer.from('quarterly figures '), marker, randomBytes(5000)]);
-    const up = await upload(server, m.id, g, '決算 Q3.pdf', content);
+    const fileName = `決算 Q3 ${randomBytes(6).toString('hex')}.pdf`;
+    const up = await upload(server, m.id, g, fileName, content);
     assert.equal(up.status, 201, JSON.stringify(up.json));
     const listed = await other.ws.next((x) => x.type === 'files' && x.files.length === 1);
-    assert.equal(listed.files[0].name, '決算 Q3.pdf');
+    assert.equal(listed.files[0].name, fileName, 'participants see the name the server opened for them');
+    // D2, E3: the name is sealed under the file's own key, in the database and its WAL alike.
+    assert.deepEqual(holds(server.dataDir, Buffer.from(fileName)), [], 'the file name is in the data folder in clear');
     const got = await download(server, m.id, other, up.json.id);
     assert.equal(got.status, 200);
     assert.ok(got.data.equals(content), 'participants download the original bytes');
@@ -125,6 +129,7 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     assert.equal(map.status, 200);
     const entry = map.json.objects.find((o: any) => o.id === up.json.id);
     assert.equal(entry.kind, 'file');
+    assert.equal(entry.name, fileName, 'the host sees the name in the data map');
     assert.equal(entry.region, 'local');
     assert.ok(entry.location.includes(m.id));
     const wrapped = wrappedKeyOf(server.dataDir, up.json.id);
@@ -132,7 +137,12 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     const del = await host.request('DELETE', `/api/meetings/${m.id}/objects/${up.json.id}`);
     assert.equal(del.status, 200, JSON.stringify(del.json));
     assert.equal(del.json.objectId, up.json.id);
+    // E3: the certificate names the object by ID and ciphertext hash, not by its name.
+    assert.equal('name' in del.json, false);
+    assert.equal(JSON.stringify(del.json).includes(fileName), false);
+    assert.match(del.json.ciphertextSha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(holds(server.dataDir, Buffer.from(wrapped)), [], 'the wrapped key is gone from every file');
+    assert.deepEqual(holds(server.dataDir, Buffer.from(fileName)), [], 'the file name is in the data folder in clear');
     assert.deepEqual(holds(server.dataDir, marker), []);
     assert.equal((await download(server, m.id, other, up.json.id)).status, 404);
 
@@ -233,18 +243,35 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     await h.ws.request({ type: 'leave' });
   });
 
-  it('stores E2EE files as the browser encrypted them and refuses ones the server could read', async () => {
+  it('stores E2EE files as the browser encrypted them, with no name, and refuses ones the server could read (D2, E3)', async () => {
     const created = await host.request('POST', '/api/meetings', { title: 'Sealed files', level: 'low', e2ee: true });
     const m = created.json as { id: string; password: string };
     const h = await hostJoins(server, host, m.id);
     const g = await guestJoins(server, h, m.id, m.password, 'Guest', true);
     const ciphertext = randomBytes(4096);
     assert.equal((await upload(server, m.id, g, 'plain.txt', Buffer.from('plain'))).json.code, 'E2EE_PLAINTEXT_REFUSED');
-    const up = await upload(server, m.id, g, 'sealed.bin', ciphertext, 'e2ee');
-    assert.equal(up.status, 201);
+    // A name in clear beside E2EE bytes is refused too: the name travels inside the ciphertext.
+    const secretName = `merger-plan-${randomBytes(6).toString('hex')}.pdf`;
+    const named = await upload(server, m.id, g, secretName, ciphertext, 'e2ee');
+    assert.equal(named.status, 400);
+    assert.equal(named.json.code, 'E2EE_PLAINTEXT_REFUSED');
+    const up = await upload(server, m.id, g, null, ciphertext, 'e2ee');
+    assert.equal(up.status, 201, JSON.stringify(up.json));
     assert.equal(up.json.protection, 'e2ee');
+    assert.equal(up.json.name, null, 'the server has no name for an E2EE file');
     const got = await download(server, m.id, h, up.json.id);
     assert.ok(got.data.equals(ciphertext), 'the server hands back exactly the ciphertext');
+    const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
+    assert.equal(map.json.objects.find((o: any) => o.id === up.json.id).name, null);
+    assert.deepEqual(holds(server.dataDir, Buffer.from(secretName)), [], 'the refused name was kept');
+    // The certificate: the object's ID and the hash of the ciphertext, no name.
+    const del = await host.request('DELETE', `/api/meetings/${m.id}/objects/${up.json.id}`);
+    assert.equal(del.status, 200, JSON.stringify(del.json));
+    assert.equal(del.json.objectId, up.json.id);
+    assert.equal(del.json.ciphertextSha256, createHash('sha256').update(ciphertext).digest('hex'));
+    assert.equal('name' in del.json, false);
+    assert.equal(JSON.stringify(del.json).includes(secretName), false);
+    assert.deepEqual(holds(server.dataDir, Buffer.from(secretName)), []);
     for (const s of [h, g]) s.ws.close();
   });
 });

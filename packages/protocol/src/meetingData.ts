@@ -43,7 +43,11 @@ export const FileName = z
 
 export const FileResource = z.object({
   id: z.string(),
-  name: z.string(),
+  /**
+   * Null for an E2EE file: its name travels only encrypted, inside the file and in the key message
+   * to the group (D2), so the server never has it.
+   */
+  name: z.string().nullable(),
   size: z.number().int().nonnegative(),
   protection: ObjectProtection,
   createdAt: z.string(),
@@ -56,7 +60,8 @@ export type FileResource = z.infer<typeof FileResource>;
 export const DataMapEntry = z.object({
   id: z.string(),
   kind: ObjectKind,
-  name: z.string(),
+  /** Opened from its seal for the host; null for e2ee objects, whose names the server never has (D2). */
+  name: z.string().nullable(),
   size: z.number().int().nonnegative(),
   protection: ObjectProtection,
   node: z.string(),
@@ -69,10 +74,10 @@ export const DataMapEntry = z.object({
 });
 export type DataMapEntry = z.infer<typeof DataMapEntry>;
 
+/** A deletion, by object ID: certificates carry no names (E3). */
 export const DeletionSummary = z.object({
   objectId: z.string(),
   kind: z.string(),
-  name: z.string(),
   deletedAt: z.string(),
   deletedBy: z.string(),
   reason: z.string(),

@@ -71,6 +71,8 @@ export async function openServices(config: Config): Promise<Services> {
     node: config.node,
     region: config.region,
   });
+  // Names stored in clear before migration 0016 are sealed before anything serves them (D2, E3).
+  await objects.sealLegacyNames();
   // Late-bound: the hub tells the purger when a meeting ends, the purger asks the hub what is live.
   let purger: Purger | null = null;
   let recording: RecordingHandler | null = null;

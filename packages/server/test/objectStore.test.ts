@@ -93,7 +93,7 @@ describe('ObjectStore', () => {
 
   it('stores an e2ee object as given, with no key', async () => {
     const bytes = randomBytes(500);
-    const obj = await store.put(meta({ protection: 'e2ee', kind: 'recording', name: 'rec.webm.enc' }), bytes);
+    const obj = await store.put(meta({ protection: 'e2ee', kind: 'recording', name: null }), bytes);
     assert.equal(await wrappedKey(obj.id), null);
     assert.deepEqual(fs.readFileSync(path.join(dataDir, obj.path)), bytes);
     assert.deepEqual((await store.read(obj.id)).data, bytes);
@@ -124,7 +124,7 @@ describe('ObjectStore', () => {
   for (const protection of ['server', 'e2ee'] as const) {
     it(`deletes a ${protection} object beyond recovery, leaving a certificate that verifies`, async () => {
       const marker = Buffer.from(`MARKER-${randomBytes(16).toString('hex')}`);
-      const obj = await store.put(meta({ protection, meetingId: `DEL${protection}` }), Buffer.concat([marker, randomBytes(64)]));
+      const obj = await store.put(meta({ protection, meetingId: `DEL${protection}`, name: protection === 'e2ee' ? null : 'notes.txt' }), Buffer.concat([marker, randomBytes(64)]));
       const wrapped = await wrappedKey(obj.id);
       const key = wrapped === null ? null : unwrapObjectKey(kek, obj.id, wrapped);
       // The scan works: before deletion it finds the wrapped key (database/WAL) or, for e2ee, the bytes.

@@ -175,11 +175,13 @@ export const api = {
   async uploadFile(
     meetingId: string,
     seat: Seat,
-    file: { name: string; bytes: Uint8Array<ArrayBuffer>; protection: ObjectProtection },
+    file: { name: string | null; bytes: Uint8Array<ArrayBuffer>; protection: ObjectProtection },
   ): Promise<FileResource> {
+    // An E2EE file's name is sealed inside its bytes: no name header goes to the server (D2).
+    const named: Record<string, string> = file.name === null ? {} : { 'x-kaigi-file-name': encodeURIComponent(file.name) };
     const res = await send('POST', `${meetingPath(meetingId)}/files`, {
       bytes: file.bytes,
-      headers: { ...seatHeader(seat), 'x-kaigi-file-name': encodeURIComponent(file.name), 'x-kaigi-protection': file.protection },
+      headers: { ...seatHeader(seat), ...named, 'x-kaigi-protection': file.protection },
     });
     const r = FileResource.safeParse(await res.json().catch(() => null));
     if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');

@@ -263,6 +263,7 @@ const strings = {
     'Files are encrypted in your browser before they are uploaded: the server cannot read them. Only people in the meeting when a file is shared receive its key. At most {max}.',
   filesServerHint: 'Files are stored encrypted on the server and deleted as the host has set. At most {max}.',
   fileNoKey: 'No key in this browser',
+  nameSealed: 'Encrypted name ({id})',
   fileUploading: 'Sharing {name}…',
   fileUploaded: 'Shared {name}.',
   fileDownloading: 'Downloading {name}…',

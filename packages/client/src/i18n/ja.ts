@@ -219,6 +219,7 @@ export const ja: Dictionary = {
     'ファイルはアップロード前にブラウザーで暗号化され、サーバーは内容を読めません。鍵を受け取れるのは、共有した時点で会議にいた人だけです。最大 {max}。',
   filesServerHint: 'ファイルはサーバーに暗号化して保存され、ホストの設定に従って削除されます。最大 {max}。',
   fileNoKey: 'このブラウザーに鍵がありません',
+  nameSealed: '暗号化された名前（{id}）',
   fileUploading: '{name} を共有しています…',
   fileUploaded: '{name} を共有しました。',
   fileDownloading: '{name} をダウンロードしています…',

@@ -4,7 +4,7 @@ import { ClientFailure } from '../i18n';
 import { Store } from '../media/Store';
 import type { ChatController } from './ChatController';
 import type { E2eeController } from './E2eeController';
-import { encryptFile, FILE_CRYPTO_OVERHEAD, openSharedFile } from './fileCrypto';
+import { encryptFile, fileCryptoOverhead, openSharedFile } from './fileCrypto';
 import { resumeStore } from './resumeStore';
 import type { SignalingClient } from './SignalingClient';
 
@@ -12,7 +12,9 @@ import type { SignalingClient } from './SignalingClient';
 // admission, from GET /api/meetings/:id/files. Requests prove our place in the meeting with the
 // resume token (x-kaigi-participant). In an E2EE meeting (D2) the browser encrypts each file
 // under a fresh key, uploads only ciphertext, and shares the key with the group through MLS
-// (ChatController); downloads are decrypted here and checked against the key's SHA-256.
+// (ChatController); downloads are decrypted here and checked against the key's SHA-256. The
+// name of an E2EE file never reaches the server (D2): it is sealed inside the file and sent in
+// the key message, and the list shows it from there.
 
 export interface FilesSnapshot {
   files: FileResource[];
@@ -52,6 +54,11 @@ export class FilesController extends Store<FilesSnapshot> {
     return file.protection !== 'e2ee' || this.chat.fileKey(file.createdBy, file.id) !== undefined;
   }
 
+  /** The name to show: an E2EE file's comes from its key message (the server has none); null until it arrives. */
+  nameOf(file: FileResource): string | null {
+    return file.protection === 'e2ee' ? (this.chat.fileKey(file.createdBy, file.id)?.name ?? null) : file.name;
+  }
+
   /** The file's own size: the server counts what it stores, which for E2EE files includes the encryption. */
   sizeOf(file: FileResource): number {
     return (file.protection === 'e2ee' ? this.chat.fileKey(file.createdBy, file.id)?.size : undefined) ?? file.size;
@@ -70,15 +77,15 @@ export class FilesController extends Store<FilesSnapshot> {
     const name = FileName.safeParse(file.name);
     if (!name.success) throw new ClientFailure('FILE_NAME_INVALID');
     if (file.size === 0) throw new ClientFailure('FILE_EMPTY');
-    if (file.size > FILE_MAX_BYTES - (encrypted ? FILE_CRYPTO_OVERHEAD : 0)) throw new ClientFailure('FILE_TOO_LARGE');
+    if (file.size > FILE_MAX_BYTES - (encrypted ? fileCryptoOverhead(name.data) : 0)) throw new ClientFailure('FILE_TOO_LARGE');
     if (encrypted && this.e2ee.getSnapshot().status !== 'ready') throw new ClientFailure('E2EE_NOT_READY');
     const seat = this.seat();
     const data = new Uint8Array(await file.arrayBuffer());
     if (!encrypted) {
       return api.uploadFile(this.client.meetingId, seat, { name: name.data, bytes: data, protection: 'server' });
     }
-    const sealed = await encryptFile(data);
-    const stored = await api.uploadFile(this.client.meetingId, seat, { name: name.data, bytes: sealed.sealed, protection: 'e2ee' });
+    const sealed = await encryptFile(name.data, data);
+    const stored = await api.uploadFile(this.client.meetingId, seat, { name: null, bytes: sealed.sealed, protection: 'e2ee' });
     await this.chat.sendFileKey({ id: stored.id, name: name.data, key: sealed.key, size: data.byteLength, sha256: sealed.sha256 });
     return stored;
   }
@@ -88,9 +95,9 @@ export class FilesController extends Store<FilesSnapshot> {
     const key = file.protection === 'e2ee' ? this.chat.fileKey(file.createdBy, file.id) : undefined;
     if (file.protection === 'e2ee' && !key) throw new ClientFailure('FILE_KEY_MISSING');
     const data = await api.downloadFile(this.client.meetingId, this.seat(), file.id);
-    if (!key) return { name: file.name, data };
-    // The name the sender stated inside the group, not the one the server reports.
-    return { name: key.name, data: await openSharedFile(data, key) };
+    // The name the sender sealed inside the file, which the key message states too.
+    if (key) return openSharedFile(data, key);
+    return { name: file.name ?? file.id, data };
   }
 
   /** The host deletes a file; resolves once the server has issued the deletion certificate. */

@@ -6,18 +6,24 @@ import { FILE_MAX_BYTES, FileName } from '@kaigi/protocol';
 // goes to the group as an MLS application message on the chat path, never to the server in the
 // clear. Keys are never logged.
 //
-// Sealed file: 12-byte random IV, then the AES-256-GCM ciphertext with its 128-bit tag. The
-// additional data is a fixed label, so a sealed file cannot be mistaken for another kind of
-// ciphertext made with the same key (a key is used for exactly one file anyway).
+// Sealed file (version 2): 12-byte random IV, then the AES-256-GCM ciphertext with its 128-bit
+// tag. The plaintext starts with a small header, the file's name: u16 big-endian length, then its
+// UTF-8 bytes; the file's bytes follow. The name travels only inside the ciphertext (and in the
+// MLS key message), so the server sees an opaque ID and a size, never a name (D2). The additional
+// data is a fixed label naming the version, so a sealed file cannot be mistaken for another kind
+// of ciphertext made with the same key (a key is used for exactly one file anyway), nor opened
+// under another layout.
 
 /** A chat plaintext starting with this is a file key, not a chat message. */
 export const FILE_KEY_PREFIX = '\u0000kaigi:file:';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** How many bytes encryption adds to a file. */
-export const FILE_CRYPTO_OVERHEAD = IV_BYTES + TAG_BYTES;
-const AAD = new TextEncoder().encode('kaigi file v1');
+const NAME_LENGTH_BYTES = 2;
+const AAD = new TextEncoder().encode('kaigi file v2');
+
+/** How many bytes encryption adds to a file with this name. */
+export const fileCryptoOverhead = (name: string): number => IV_BYTES + TAG_BYTES + NAME_LENGTH_BYTES + new TextEncoder().encode(name).byteLength;
 
 /** What a member sends the group for one encrypted file. */
 export const FileKey = z
@@ -88,23 +94,57 @@ export interface SealedFile {
   sha256: string;
 }
 
-/** Encrypts a file under a fresh random key. */
-export async function encryptFile(data: Uint8Array): Promise<SealedFile> {
+/** The plaintext that is sealed: the name header, then the file. */
+function withNameHeader(name: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const encodedName = new TextEncoder().encode(FileName.parse(name));
+  const out = new Uint8Array(NAME_LENGTH_BYTES + encodedName.byteLength + data.byteLength);
+  new DataView(out.buffer).setUint16(0, encodedName.byteLength);
+  out.set(encodedName, NAME_LENGTH_BYTES);
+  out.set(data, NAME_LENGTH_BYTES + encodedName.byteLength);
+  return out;
+}
+
+/** Encrypts a file, its name inside, under a fresh random key. */
+export async function encryptFile(name: string, data: Uint8Array): Promise<SealedFile> {
   const raw = crypto.getRandomValues(new Uint8Array(32));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const key = await importKey(raw, 'encrypt');
   const encoded = toBase64(raw);
   raw.fill(0);
-  const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: AAD, tagLength: 128 }, key, plain(data)));
+  const inner = withNameHeader(name, data);
+  const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: AAD, tagLength: 128 }, key, inner));
+  inner.fill(0);
   const sealed = new Uint8Array(IV_BYTES + ct.byteLength);
   sealed.set(iv, 0);
   sealed.set(ct, IV_BYTES);
   return { sealed, key: encoded, sha256: await sha256Hex(data) };
 }
 
+/** A file as its sender sealed it: the name it carries inside and its bytes. */
+export interface OpenedFile {
+  name: string;
+  data: Uint8Array<ArrayBuffer>;
+}
+
+/** Splits the decrypted plaintext into the name header and the file. */
+function splitNameHeader(inner: Uint8Array<ArrayBuffer>): OpenedFile {
+  if (inner.byteLength < NAME_LENGTH_BYTES) throw new FileCryptoError('the file has no name header');
+  const length = new DataView(inner.buffer, inner.byteOffset).getUint16(0);
+  if (inner.byteLength < NAME_LENGTH_BYTES + length) throw new FileCryptoError('the name header is cut short');
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(inner.subarray(NAME_LENGTH_BYTES, NAME_LENGTH_BYTES + length));
+  } catch {
+    throw new FileCryptoError('the name is not UTF-8');
+  }
+  const parsed = FileName.safeParse(name);
+  if (!parsed.success || parsed.data !== name) throw new FileCryptoError('the name is not allowed');
+  return { name, data: inner.slice(NAME_LENGTH_BYTES + length) };
+}
+
 /** Decrypts a sealed file; throws FileCryptoError when the key is wrong or any byte changed. */
-export async function decryptFile(sealed: Uint8Array, keyBase64: string): Promise<Uint8Array<ArrayBuffer>> {
-  if (sealed.byteLength < FILE_CRYPTO_OVERHEAD) throw new FileCryptoError('the file is too short');
+export async function decryptFile(sealed: Uint8Array, keyBase64: string): Promise<OpenedFile> {
+  if (sealed.byteLength < IV_BYTES + TAG_BYTES) throw new FileCryptoError('the file is too short');
   let raw: Uint8Array<ArrayBuffer>;
   try {
     raw = fromBase64(keyBase64);
@@ -115,8 +155,9 @@ export async function decryptFile(sealed: Uint8Array, keyBase64: string): Promis
   const key = await importKey(raw, 'decrypt');
   raw.fill(0);
   const bytes = plain(sealed);
+  let inner: Uint8Array<ArrayBuffer>;
   try {
-    return new Uint8Array(
+    inner = new Uint8Array(
       await subtle().decrypt(
         { name: 'AES-GCM', iv: bytes.slice(0, IV_BYTES), additionalData: AAD, tagLength: 128 },
         key,
@@ -126,15 +167,19 @@ export async function decryptFile(sealed: Uint8Array, keyBase64: string): Promis
   } catch {
     throw new FileCryptoError('the file does not decrypt with this key');
   }
+  return splitNameHeader(inner);
 }
 
-/** Decrypts a shared file and checks it is the one the key message describes (size and SHA-256). */
-export async function openSharedFile(sealed: Uint8Array, fileKey: FileKey): Promise<Uint8Array<ArrayBuffer>> {
-  const data = await decryptFile(sealed, fileKey.key);
-  if (data.byteLength !== fileKey.size || (await sha256Hex(data)) !== fileKey.sha256) {
+/**
+ * Decrypts a shared file and checks it is the one the key message describes: size, SHA-256 and
+ * the name sealed inside.
+ */
+export async function openSharedFile(sealed: Uint8Array, fileKey: FileKey): Promise<OpenedFile> {
+  const opened = await decryptFile(sealed, fileKey.key);
+  if (opened.name !== fileKey.name || opened.data.byteLength !== fileKey.size || (await sha256Hex(opened.data)) !== fileKey.sha256) {
     throw new FileCryptoError('the file is not the one the key was shared for');
   }
-  return data;
+  return opened;
 }
 
 /** The chat plaintext that carries a file key to the group. */

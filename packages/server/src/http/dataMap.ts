@@ -66,7 +66,7 @@ export async function buildDataMap(services: Pick<Services, 'objects' | 'config'
         }, with a certificate.`,
       },
     ],
-    deletions: certs.map((c) => ({ objectId: c.objectId, kind: c.kind, name: c.name, deletedAt: c.deletedAt, deletedBy: c.deletedBy, reason: c.reason })),
+    deletions: certs.map((c) => ({ objectId: c.objectId, kind: c.kind, deletedAt: c.deletedAt, deletedBy: c.deletedBy, reason: c.reason })),
     registrations,
   };
 }

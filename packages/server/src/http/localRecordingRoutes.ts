@@ -61,9 +61,11 @@ export function localRecordingRoutes(app: FastifyInstance, services: Services, u
       if (escrow && !header.recipients.some((r) => r.role === 'escrow' && r.keyId === escrow.keyId)) {
         throw new HttpError(400, ErrorCode.RECORDING_ESCROW_MISSING);
       }
+      // A name made of the envelope's clear header (start time, part), not anything a person wrote:
+      // it goes back to the uploader and into the audit, but an e2ee object keeps no name (D2).
       const stamp = header.startedAt.replace(/[:.]/g, '-');
       const name = `recording-${stamp}-part${header.part}.webm.kgrec`;
-      const o = await objects.put({ meetingId: m.id, kind: 'recording', name, createdBy: user.id, purgeAt: null, protection: 'e2ee' }, req.body);
+      const o = await objects.put({ meetingId: m.id, kind: 'recording', name: null, createdBy: user.id, purgeAt: null, protection: 'e2ee' }, req.body);
       await audit.append({
         kind: AuditKind.OBJECT_STORED,
         actor: user.id,

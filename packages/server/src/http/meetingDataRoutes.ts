@@ -21,6 +21,28 @@ import type { Uploads } from './uploads.js';
 import { parseBody } from './validate.js';
 
 const PARTICIPANT_HEADER = 'x-kaigi-participant';
+const NAME_HEADER = 'x-kaigi-file-name';
+
+/**
+ * The name of an uploaded file. In an E2EE meeting there must be none: the browser seals the name
+ * inside the file and sends it to the group over MLS, and a name in clear here would reach the
+ * server (D2). Otherwise it is required, and ObjectStore seals it under the file's key (E3).
+ */
+function uploadedName(e2ee: boolean, header: string | string[] | undefined): string | null {
+  if (e2ee) {
+    if (header !== undefined) throw new HttpError(400, ErrorCode.E2EE_PLAINTEXT_REFUSED, 'In an end-to-end encrypted meeting the file name travels only inside the encrypted file.');
+    return null;
+  }
+  let raw = '';
+  try {
+    raw = decodeURIComponent(String(header ?? ''));
+  } catch {
+    // not percent-encoding: refused below as an empty name
+  }
+  const name = FileName.safeParse(raw);
+  if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
+  return name.data;
+}
 
 /** The meeting in the path, if the signed-in caller hosts it; otherwise 404 (not 403: no probing). */
 export async function ownedMeeting(services: Services, req: FastifyRequest<{ Params: { id: string } }>): Promise<MeetingRecord> {
@@ -41,17 +63,8 @@ const toFile = (o: StoredObject): FileResource => ({
   purgeAt: o.purgeAt,
 });
 
-/** A percent-encoded header value; a malformed escape is no value (400 below, not a 500). */
-const decodeHeader = (raw: string | string[] | undefined): string => {
-  try {
-    return decodeURIComponent(String(raw ?? ''));
-  } catch {
-    return '';
-  }
-};
-
 /** RFC 6266 attachment header that survives any file name. */
-const disposition = (name: string) => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const disposition = (name: string): string => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 /**
  * Meeting data (A4, E1, E3, E5). Participants share and fetch files from inside a meeting,
@@ -93,7 +106,8 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
     const { object, data } = await objects.read(id);
     return reply
       .header('content-type', 'application/octet-stream')
-      .header('content-disposition', disposition(object.name))
+      // An e2ee object has no name here: its browsers find it inside the decrypted file (D2).
+      .header('content-disposition', disposition(object.name ?? `${object.id}${object.protection === 'e2ee' ? '.e2ee' : ''}`))
       .header('cache-control', 'no-store')
       .send(data);
   };
@@ -115,15 +129,14 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
 
   uploads.scope(app, (scope) => scope.post<{ Params: { id: string } }>('/api/meetings/:id/files', shareFile, async (req, reply): Promise<FileResource> => {
     const { m, participantId } = sharer(req);
-    const name = FileName.safeParse(decodeHeader(req.headers['x-kaigi-file-name']));
-    if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
     const protection = req.headers['x-kaigi-protection'] === 'e2ee' ? 'e2ee' : 'server';
     // In an E2EE meeting the browser encrypts the file; the server never stores one it could read.
     if (m.e2ee !== (protection === 'e2ee')) {
       throw new HttpError(400, m.e2ee ? ErrorCode.E2EE_PLAINTEXT_REFUSED : ErrorCode.E2EE_NOT_ENABLED);
     }
+    const name = uploadedName(m.e2ee, req.headers[NAME_HEADER]);
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the file as application/octet-stream.');
-    const o = await objects.put({ meetingId: m.id, kind: 'file', name: name.data, createdBy: participantId, purgeAt: null, protection }, req.body);
+    const o = await objects.put({ meetingId: m.id, kind: 'file', name, createdBy: participantId, purgeAt: null, protection }, req.body);
     await audit.append({ kind: AuditKind.OBJECT_STORED, actor: participantId, meetingId: m.id, data: { objectId: o.id, kind: 'file', size: o.size, protection } });
     await broadcastFiles(m.id);
     reply.code(201);
@@ -178,7 +191,8 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
     const used = new Set<string>();
     for (const o of await objects.list(m.id)) {
       const { data } = await objects.read(o.id);
-      let name = toEntryName(`${o.kind}-${o.name}${o.protection === 'e2ee' ? '.e2ee' : ''}`);
+      // Inside the passphrase-encrypted archive; an e2ee object is named by its ID (E5, D2).
+      let name = toEntryName(o.name === null ? `${o.kind}-${o.id}${o.protection === 'e2ee' ? '.e2ee' : ''}` : `${o.kind}-${o.name}`);
       while (used.has(name.toLowerCase())) name = toEntryName(`${o.id}-${name}`);
       used.add(name.toLowerCase());
       entries.push({ name, kind: o.kind, data });

@@ -183,13 +183,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         parameters: idParam,
         get: { summary: 'Files shared in the meeting (header x-kaigi-participant: ID:RESUME_TOKEN)', responses: { 200: { description: '{ files }' }, 403: error('Not admitted') } },
         post: {
-          summary: 'Share a file (application/octet-stream; headers x-kaigi-participant, x-kaigi-file-name, x-kaigi-protection: server|e2ee)',
-          responses: { 201: { description: 'Stored', ...json(FileResource) }, 400: error('Invalid, or plaintext in an E2EE meeting'), 403: error('Not admitted, FILES_DISABLED or FORBIDDEN_BY_LEVEL'), 413: error('Too large') },
+          summary:
+            'Share a file (application/octet-stream; headers x-kaigi-participant, x-kaigi-protection: server|e2ee, and x-kaigi-file-name for server files only: an E2EE file carries its name inside its ciphertext)',
+          responses: { 201: { description: 'Stored', ...json(FileResource) }, 400: error('Invalid, or plaintext (bytes or a file name) in an E2EE meeting'), 403: error('Not admitted, FILES_DISABLED or FORBIDDEN_BY_LEVEL'), 413: error('Too large') },
         },
       },
       '/api/meetings/{id}/objects/{objectId}': {
         get: { summary: 'Download a stored object (decrypted on the fly unless E2EE)', security: auth, responses: { 200: { description: 'application/octet-stream' }, 404: error('No such object') } },
-        delete: { summary: 'Destroy an object (key and bytes) and return its signed deletion certificate (E3)', security: auth, responses: { 200: { description: 'Deletion certificate' }, 404: error('No such object') } },
+        delete: { summary: 'Destroy an object (key, bytes and sealed name) and return its signed deletion certificate: object ID and ciphertext SHA-256, no name (E3)', security: auth, responses: { 200: { description: 'Deletion certificate' }, 404: error('No such object') } },
       },
       '/api/meetings/{id}/certificates/{objectId}': {
         get: { summary: 'A deletion certificate, as signed', security: auth, responses: { 200: { description: 'Deletion certificate' }, 404: error('No such certificate') } },

@@ -151,7 +151,7 @@ export function derive(f: ReportFacts): Ctx {
     regionsUsed: [...new Set([f.region, ...f.dataMap.objects.map((o) => o.region)])],
     // Registrants (B3) have no account either: held to the same check as guests.
     guests: [...last.values()].filter((ad) => ad.entry === 'guest' || ad.entry === 'registrant'),
-    serverReadable: f.dataMap.objects.filter((o) => o.protection === 'server' && (o.kind === 'file' || o.kind === 'recording')).map((o) => ({ kind: o.kind, name: o.name })),
+    serverReadable: f.dataMap.objects.filter((o) => o.protection === 'server' && (o.kind === 'file' || o.kind === 'recording')).map((o) => ({ kind: o.kind, name: o.name ?? o.id })),
     permissions: f.live?.mediaPermissions ?? f.meeting.mediaPermissions,
   };
 }

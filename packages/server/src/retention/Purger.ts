@@ -153,7 +153,6 @@ export class Purger {
           objectId,
           meetingId,
           kind: 'waiting',
-          name: 'waiting-room records',
           size: entries.length,
           // What was removed, without saying what it was: the content hashes the chain keeps.
           ciphertextSha256: sha256(entries.map((e) => e.contentHash).join('')),

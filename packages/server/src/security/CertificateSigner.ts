@@ -10,15 +10,18 @@ import path from 'node:path';
  *
  * The signature is ECDSA-SHA256 in ASN.1 DER (as OpenSSL writes it), base64, over the canonical
  * JSON (keys sorted, no whitespace) of every field except `signature`.
+ *
+ * Version 2 names what it destroyed by object ID and the SHA-256 of its stored bytes only: a file
+ * name is meeting content (D2), and a certificate outlives the data it proves gone (E3). Version 1
+ * certificates also carried `name`; their signature covers it, so they still verify as issued.
  */
 export const CERTIFICATE_TYPE = 'kaigi-deletion-certificate';
-export const CERTIFICATE_VERSION = 1;
+export const CERTIFICATE_VERSION = 2;
 
 export interface DeletionFacts {
   objectId: string;
   meetingId: string;
   kind: string;
-  name: string;
   size: number;
   ciphertextSha256: string;
   protection: 'server' | 'e2ee';
@@ -34,7 +37,8 @@ export interface DeletionFacts {
 
 export interface DeletionCertificate extends DeletionFacts {
   type: typeof CERTIFICATE_TYPE;
-  version: typeof CERTIFICATE_VERSION;
+  /** 1 only in certificates issued before names left them (they also hold `name`). */
+  version: typeof CERTIFICATE_VERSION | 1;
   /** SPKI PEM of the signing key. */
   publicKey: string;
   /** base64 of the DER ECDSA-SHA256 signature over canonicalJson(every other field). */
@@ -152,7 +156,6 @@ const FIELDS: Record<keyof DeletionCertificate, 'string' | 'number' | 'boolean'>
   objectId: 'string',
   meetingId: 'string',
   kind: 'string',
-  name: 'string',
   size: 'number',
   ciphertextSha256: 'string',
   protection: 'string',
@@ -165,6 +168,12 @@ const FIELDS: Record<keyof DeletionCertificate, 'string' | 'number' | 'boolean'>
   bytesDestroyed: 'boolean',
   publicKey: 'string',
   signature: 'string',
+};
+
+/** The fields of each version: version 1 also had the object's name. */
+const FIELDS_OF: Record<number, Record<string, 'string' | 'number' | 'boolean'>> = {
+  1: { ...FIELDS, name: 'string' },
+  [CERTIFICATE_VERSION]: FIELDS,
 };
 
 export type CertificateVerdict =
@@ -180,12 +189,13 @@ export function verifyCertificate(cert: unknown, publicKeyPem?: string): Certifi
   const bad = (reason: string): CertificateVerdict => ({ valid: false, reason });
   if (cert === null || typeof cert !== 'object' || Array.isArray(cert)) return bad('not a JSON object');
   const c = cert as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!(k in FIELDS)) return bad(`unexpected field "${k}"`);
-  for (const [k, t] of Object.entries(FIELDS)) {
+  const fields = typeof c.version === 'number' ? FIELDS_OF[c.version] : undefined;
+  if (!fields) return bad(`unsupported version ${String(c.version)}`);
+  for (const k of Object.keys(c)) if (!(k in fields)) return bad(`unexpected field "${k}"`);
+  for (const [k, t] of Object.entries(fields)) {
     if (typeof c[k] !== t) return bad(`field "${k}" is missing or not a ${t}`);
   }
   if (c.type !== CERTIFICATE_TYPE) return bad(`type is not ${CERTIFICATE_TYPE}`);
-  if (c.version !== CERTIFICATE_VERSION) return bad(`unsupported version ${String(c.version)}`);
   const typed = c as unknown as DeletionCertificate;
   let key: KeyObject;
   try {

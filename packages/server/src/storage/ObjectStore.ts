@@ -16,7 +16,11 @@ export interface StoredObject {
   id: string;
   meetingId: string;
   kind: ObjectKind;
-  name: string;
+  /**
+   * The name, opened from its seal for the API's authorised readers; null for 'e2ee' objects (the
+   * server never learns it: D2) and when the seal cannot be opened. Never goes into a certificate.
+   */
+  name: string | null;
   /** Bytes on disk (for 'server' objects: 12-byte nonce + ciphertext + 16-byte tag). */
   size: number;
   ciphertextSha256: string;
@@ -30,6 +34,7 @@ export interface StoredObject {
   purgeAt: string | null;
 }
 
+/** name: required for 'server' objects (sealed under the object key), null for 'e2ee' ones. */
 export type PutMeta = Pick<StoredObject, 'meetingId' | 'kind' | 'name' | 'createdBy' | 'purgeAt' | 'protection'>;
 
 export interface ObjectStoreOptions {
@@ -79,11 +84,14 @@ export const wrapObjectKey = (kek: Buffer, objectId: string, key: Buffer): strin
 export const unwrapObjectKey = (kek: Buffer, objectId: string, wrapped: string): Buffer =>
   open(kek, Buffer.from(wrapped, 'base64'), objectId);
 
-const toObject = (r: ObjectsTable): StoredObject => ({
+/** The name's AAD: the object ID and a label, so a sealed name never opens as the object's bytes. */
+const nameAad = (objectId: string): string => `${objectId}/name`;
+
+const toObject = (r: ObjectsTable, name: string | null): StoredObject => ({
   id: r.id,
   meetingId: r.meeting_id,
   kind: r.kind,
-  name: r.name,
+  name,
   size: r.size,
   ciphertextSha256: r.ciphertext_sha256,
   protection: r.protection,
@@ -116,12 +124,18 @@ export class ObjectStore {
     if (!SAFE_SEGMENT.test(meta.meetingId) || !OBJECT_KINDS.includes(meta.kind) || !['server', 'e2ee'].includes(meta.protection)) {
       throw new ObjectStoreError('invalid', 'invalid meeting ID, object kind or protection');
     }
+    // The server learns no name of an e2ee object (D2); a server object's name is sealed with it (E3).
+    if ((meta.protection === 'e2ee') !== (meta.name === null)) {
+      throw new ObjectStoreError('invalid', 'a server-protected object needs a name; an e2ee object must not have one');
+    }
     const id = newId('obj');
     let wrapped: string | null = null;
+    let sealedName: string | null = null;
     let stored = data;
-    if (meta.protection === 'server') {
+    if (meta.protection === 'server' && meta.name !== null) {
       const key = randomBytes(32);
       stored = seal(key, data, id);
+      sealedName = seal(key, Buffer.from(meta.name, 'utf8'), nameAad(id)).toString('base64');
       wrapped = wrapObjectKey(this.opts.kek, id, key);
       key.fill(0);
     }
@@ -132,7 +146,8 @@ export class ObjectStore {
       id,
       meeting_id: meta.meetingId,
       kind: meta.kind,
-      name: meta.name,
+      sealed_name: sealedName,
+      legacy_name: null,
       size: stored.length,
       ciphertext_sha256: createHash('sha256').update(stored).digest('hex'),
       protection: meta.protection,
@@ -150,7 +165,41 @@ export class ObjectStore {
       shredFile(file);
       throw err;
     }
-    return toObject(row);
+    return toObject(row, meta.name);
+  }
+
+  /** The row with its name opened: null when it has none or the seal does not open (damaged). */
+  private withName(r: ObjectsTable): StoredObject {
+    if (r.sealed_name === null || r.wrapped_key === null) return toObject(r, null);
+    let key: Buffer | undefined;
+    try {
+      key = unwrapObjectKey(this.opts.kek, r.id, r.wrapped_key);
+      return toObject(r, open(key, Buffer.from(r.sealed_name, 'base64'), nameAad(r.id)).toString('utf8'));
+    } catch {
+      return toObject(r, null);
+    } finally {
+      key?.fill(0);
+    }
+  }
+
+  /**
+   * Seals the names stored in clear before migration 0016 (D2, E3): under the object key for
+   * 'server' objects, dropped for 'e2ee' ones (the server should never have had them). Then
+   * truncates the WAL, as secure_delete only zeroes the database file. Returns how many rows.
+   */
+  async sealLegacyNames(): Promise<number> {
+    const rows = await this.db.selectFrom('objects').selectAll().where('legacy_name', 'is not', null).execute();
+    for (const r of rows) {
+      let sealedName: string | null = null;
+      if (r.protection === 'server' && r.wrapped_key !== null && r.legacy_name !== null) {
+        const key = unwrapObjectKey(this.opts.kek, r.id, r.wrapped_key);
+        sealedName = seal(key, Buffer.from(r.legacy_name, 'utf8'), nameAad(r.id)).toString('base64');
+        key.fill(0);
+      }
+      await this.db.updateTable('objects').set({ sealed_name: sealedName, legacy_name: null }).where('id', '=', r.id).execute();
+    }
+    if (rows.length > 0) await this.truncateWal();
+    return rows.length;
   }
 
   /** Writes to a temporary name, fsyncs and renames, so a crash never leaves half an object. */
@@ -176,12 +225,12 @@ export class ObjectStore {
 
   async get(id: string): Promise<StoredObject | undefined> {
     const r = await this.db.selectFrom('objects').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && toObject(r);
+    return r && this.withName(r);
   }
 
   async list(meetingId: string): Promise<StoredObject[]> {
     const rows = await this.db.selectFrom('objects').selectAll().where('meeting_id', '=', meetingId).orderBy('created_at').orderBy('id').execute();
-    return rows.map(toObject);
+    return rows.map((r) => this.withName(r));
   }
 
   /** Sets when an object is purged (when its meeting ends: end + retention). */
@@ -198,14 +247,14 @@ export class ObjectStore {
   /** Objects whose purge time has come (purge_at <= now). */
   async due(now: string): Promise<StoredObject[]> {
     const rows = await this.db.selectFrom('objects').selectAll().where('purge_at', '<=', now).orderBy('purge_at').execute();
-    return rows.map(toObject);
+    return rows.map((r) => this.withName(r));
   }
 
   /** The plaintext of a 'server' object, or the bytes of an 'e2ee' one as the client sent them. */
   async read(id: string): Promise<{ object: StoredObject; data: Buffer }> {
     const row = await this.db.selectFrom('objects').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ObjectStoreError('not-found', `no object ${id}`);
-    const object = toObject(row);
+    const object = this.withName(row);
     const damaged = () => new ObjectStoreError('damaged', `object ${id} is damaged, missing or was altered on disk`);
     let stored: Buffer;
     try {
@@ -256,7 +305,6 @@ export class ObjectStore {
       objectId: row.id,
       meetingId: row.meeting_id,
       kind: row.kind,
-      name: row.name,
       size: row.size,
       ciphertextSha256: row.ciphertext_sha256,
       protection: row.protection,

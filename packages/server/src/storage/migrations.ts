@@ -287,6 +287,40 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('oidc_logins').addColumn('next_path', 'text').execute();
     },
   },
+  '0016_sealed_object_names': {
+    async up(db: Kysely<unknown>) {
+      // Object names no longer stay in clear (D2, E3). A 'server' object's name is sealed under the
+      // object's own key (sealed_name), so destroying the key destroys the name; an 'e2ee' object
+      // has none here (the browsers carry it inside the ciphertext). SQLite cannot drop NOT NULL
+      // from a column, so the table is rebuilt; names stored before move to legacy_name, which
+      // ObjectStore.sealLegacyNames() seals (or, for e2ee objects, drops) when the server starts:
+      // only the server holds the key-encryption key a migration would need.
+      await db.schema
+        .createTable('objects_0016')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('sealed_name', 'text')
+        .addColumn('legacy_name', 'text')
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('ciphertext_sha256', 'text', (c) => c.notNull())
+        .addColumn('protection', 'text', (c) => c.notNull())
+        .addColumn('wrapped_key', 'text')
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('node', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('purge_at', 'text')
+        .execute();
+      const kept = 'id, meeting_id, kind, size, ciphertext_sha256, protection, wrapped_key, path, node, region, created_by, created_at, purge_at';
+      await sql`INSERT INTO objects_0016 (${sql.raw(kept)}, legacy_name) SELECT ${sql.raw(kept)}, name FROM objects`.execute(db);
+      await db.schema.dropTable('objects').execute();
+      await db.schema.alterTable('objects_0016').renameTo('objects').execute();
+      await db.schema.createIndex('objects_meeting').on('objects').column('meeting_id').execute();
+      await db.schema.createIndex('objects_purge_at').on('objects').column('purge_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -97,7 +97,10 @@ export interface ObjectsTable {
   id: string;
   meeting_id: string;
   kind: ObjectKind;
-  name: string;
+  /** base64 of the name sealed under the object key ('server' objects); null for e2ee objects (D2, E3). */
+  sealed_name: string | null;
+  /** A name stored in clear before 0016, until the server seals it at start; null afterwards. */
+  legacy_name: string | null;
   /** Bytes as stored on disk. */
   size: number;
   /** SHA-256 (hex) of the bytes on disk. */

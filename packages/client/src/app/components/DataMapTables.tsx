@@ -51,7 +51,7 @@ export function ObjectsTable({
             {objects.map((o) => (
               <tr key={o.id}>
                 <td>{t(KIND_LABELS[o.kind])}</td>
-                <td className="wrap">{o.name}</td>
+                <td className="wrap">{o.name ?? t('nameSealed', { id: o.id })}</td>
                 <td>{formatBytes(o.size, locale)}</td>
                 <td>{t(PROTECTION_LABELS[o.protection])}</td>
                 <td className="wrap">{o.node}</td>
@@ -65,7 +65,7 @@ export function ObjectsTable({
                     <button
                       type="button"
                       className="small-button"
-                      aria-label={t('downloadFile', { name: o.name })}
+                      aria-label={t('downloadFile', { name: o.name ?? t('nameSealed', { id: o.id }) })}
                       disabled={busy}
                       onClick={() => onDownload(o)}
                     >
@@ -75,7 +75,7 @@ export function ObjectsTable({
                       <button
                         type="button"
                         className="small-button"
-                        aria-label={t('decryptRecording', { name: o.name })}
+                        aria-label={t('decryptRecording', { name: o.name ?? t('nameSealed', { id: o.id }) })}
                         disabled={busy}
                         onClick={() => onDecrypt(o)}
                       >
@@ -85,7 +85,7 @@ export function ObjectsTable({
                     <button
                       type="button"
                       className="small-button danger"
-                      aria-label={t('deleteFile', { name: o.name })}
+                      aria-label={t('deleteFile', { name: o.name ?? t('nameSealed', { id: o.id }) })}
                       disabled={busy}
                       onClick={() => onDelete(o)}
                     >
@@ -164,7 +164,7 @@ export function DeletionsList({
           <li key={d.objectId} className="file-entry">
             <span className="file-label">
               {t('deletionItem', {
-                name: d.name,
+                name: d.objectId,
                 kind: kindLabel(d.kind),
                 date: formatDateTime(d.deletedAt, locale) || d.deletedAt,
                 who: d.deletedBy === userId ? t('deletedByYou') : d.deletedBy,
@@ -175,7 +175,7 @@ export function DeletionsList({
               <button
                 type="button"
                 className="small-button"
-                aria-label={t('downloadCertificate', { name: d.name })}
+                aria-label={t('downloadCertificate', { name: d.objectId })}
                 disabled={busy}
                 onClick={() => onCertificate(d)}
               >

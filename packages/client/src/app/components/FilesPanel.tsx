@@ -33,7 +33,8 @@ function FileItem({
   run: (work: () => Promise<string | null>) => void;
 }) {
   const { t, locale } = useI18n();
-  const name = file.name;
+  // An E2EE file's name comes from its key message (D2); without the key, only its ID is known.
+  const name = files.nameOf(file) ?? t('nameSealed', { id: file.id });
   const download = () =>
     run(async () => {
       const got = await files.download(file);

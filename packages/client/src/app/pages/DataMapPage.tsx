@@ -80,14 +80,15 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
   const download = (o: DataMapEntry) =>
     void run(async () => {
       const data = await api.downloadObject(meetingId, o.id);
-      saveBytes(o.protection === 'e2ee' ? `${o.name}.e2ee` : o.name, data);
+      // An e2ee object has no name on the server (D2): it is saved under its kind and ID.
+      saveBytes(o.name ?? `${o.kind}-${o.id}${o.protection === 'e2ee' ? '.e2ee' : ''}`, data);
       return null;
     });
 
   const decrypt = (o: DataMapEntry) =>
     void run(async () => {
       if (!auth.user) return null;
-      const file = await openHostRecording(auth.user.id, o.name, await api.downloadObject(meetingId, o.id));
+      const file = await openHostRecording(auth.user.id, await api.downloadObject(meetingId, o.id));
       saveBytes(file.name, file.data, file.type);
       return null;
     });
@@ -100,7 +101,7 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
         setConfirming(null);
       }
       await load().catch(() => undefined);
-      return t('deletedWithCertificate', { name: o.name });
+      return t('deletedWithCertificate', { name: o.name ?? t('nameSealed', { id: o.id }) });
     });
 
   const certificate = (d: DataMap['deletions'][number]) =>
@@ -159,7 +160,7 @@ export function DataMapPage({ meetingId }: { meetingId: string }) {
 
       <ConfirmDialog
         open={confirming !== null}
-        title={t('confirmDeleteTitle', { name: confirming?.name ?? '' })}
+        title={t('confirmDeleteTitle', { name: confirming ? (confirming.name ?? t('nameSealed', { id: confirming.id })) : '' })}
         confirmLabel={t('deletePermanently')}
         busy={busy}
         onConfirm={() => confirming && remove(confirming)}

@@ -175,7 +175,7 @@ function StoredObjects({ objects, locale }: { objects: DataMapEntry[]; locale: '
               {objects.map((o) => (
                 <tr key={o.id} data-object-id={o.id}>
                   <td>{t(KIND_LABELS[o.kind])}</td>
-                  <th scope="row">{o.name}</th>
+                  <th scope="row">{o.name ?? t('nameSealed', { id: o.id })}</th>
                   <td>{formatBytes(o.size, locale)}</td>
                   <td>{t(PROTECTION_LABELS[o.protection])}</td>
                   <td>

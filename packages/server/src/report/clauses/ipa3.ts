@@ -10,7 +10,7 @@ export const IPA3: Record<string, Evaluator> = {
     const objs = c.f.dataMap.objects;
     const unknown = objs.filter((o) => !o.node || !o.region || !o.location);
     if (unknown.length > 0) {
-      return notMet(`Stored objects without a known location: ${names(unknown.map((o) => o.name))}.`, `保存場所が不明なオブジェクト: ${names(unknown.map((o) => o.name))}。`);
+      return notMet(`Stored objects without a known location: ${names(unknown.map((o) => o.name ?? o.id))}.`, `保存場所が不明なオブジェクト: ${names(unknown.map((o) => o.name ?? o.id))}。`);
     }
     return met(
       `On-premises (self-hosted): the organisation runs this server. Node ${c.f.node}, region ${c.f.region}; ${objs.length} stored object(s), each with its node, region and path in the data map below.`,

@@ -149,7 +149,7 @@ export const IPA4: Record<string, Evaluator> = {
     const r = c.f.meeting.retention;
     const unscheduled = c.f.dataMap.objects.filter((o) => o.purgeAt === null && !c.f.live);
     if (unscheduled.length > 0) {
-      return notMet(`Stored without a purge time: ${names(unscheduled.map((o) => o.name))}. Delete them from the data map.`, `削除予定のない保存データ: ${names(unscheduled.map((o) => o.name))}。データマップから削除してください。`);
+      return notMet(`Stored without a purge time: ${names(unscheduled.map((o) => o.name ?? o.id))}. Delete them from the data map.`, `削除予定のない保存データ: ${names(unscheduled.map((o) => o.name ?? o.id))}。データマップから削除してください。`);
     }
     const d = c.f.dataMap.deletions.length;
     return met(
