@@ -48,6 +48,7 @@ export const ErrorCode = {
   MEMBERS_ONLY: 'MEMBERS_ONLY',
   REGISTRATION_REQUIRED: 'REGISTRATION_REQUIRED',
   REGISTRATION_REVOKED: 'REGISTRATION_REVOKED',
+  CANNOT_ACT_ON_PARTICIPANT: 'CANNOT_ACT_ON_PARTICIPANT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -102,6 +103,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MEMBERS_ONLY: 'This meeting is for signed-in members only. Sign in with your account, then join again.',
   REGISTRATION_REQUIRED: 'This meeting needs registration: join with the personal link you received after registering.',
   REGISTRATION_REVOKED: 'Your registration for this meeting was revoked: its link no longer works.',
+  CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host or on themselves, and only the host acts on co-hosts.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

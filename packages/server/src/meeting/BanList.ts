@@ -1,9 +1,11 @@
-import type { BanInfo } from '@kaigi/protocol';
+import type { BanInfo, Role } from '@kaigi/protocol';
 
 export interface Ban {
   readonly id: string;
   readonly deviceHash: string | null;
   readonly userId: string | null;
+  /** Their role when removed: who may lift the ban follows the permission table, as for removal. */
+  readonly role: Role;
   readonly displayName: string;
   readonly createdAt: number;
 }
@@ -21,6 +23,10 @@ export class BanList {
 
   add(ban: Ban): void {
     this.bans.set(ban.id, ban);
+  }
+
+  get(banId: string): Ban | undefined {
+    return this.bans.get(banId);
   }
 
   lift(banId: string): Ban | undefined {

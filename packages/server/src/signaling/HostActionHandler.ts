@@ -95,6 +95,7 @@ export class HostActionHandler {
           meetingId: m.id,
           deviceHash: ban.deviceHash,
           userId: ban.userId,
+          role: ban.role,
           displayName: ban.displayName,
           createdAt: new Date(ban.createdAt).toISOString(),
           createdBy: actor,

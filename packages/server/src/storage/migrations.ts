@@ -287,6 +287,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('oidc_logins').addColumn('next_path', 'text').execute();
     },
   },
+  '0015_ban_targets': {
+    async up(db: Kysely<unknown>) {
+      // The banned person's role when removed: lifting the ban follows the permission table, as
+      // the removal did (C1). Null for bans made before: read as a participant's.
+      await db.schema.alterTable('bans').addColumn('target_role', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

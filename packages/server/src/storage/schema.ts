@@ -61,6 +61,8 @@ export interface BansTable {
   meeting_id: string;
   device_hash: string | null;
   user_id: string | null;
+  /** 0015: the banned person's role when removed; null before. */
+  target_role: Generated<string | null>;
   display_name: string;
   created_at: string;
   created_by: string;
