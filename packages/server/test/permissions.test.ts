@@ -101,7 +101,7 @@ function attempt(s: ReturnType<typeof scene>, action: Action): string {
     case 'setRole':
       return outcome(() => m.setRole(a.id, t.id, t.role === 'participant' ? 'cohost' : 'participant'));
     case 'liftBan':
-      m.bans.add({ id: 'b_t', deviceHash: 'd', userId: null, role: t.role, displayName: 'T', createdAt: 1 });
+      m.bans.add({ id: 'b_t', deviceHash: 'd', userId: null, role: t.role, displayName: 'T', createdAt: 1, registrationId: null, emailHash: null });
       return outcome(() => m.liftBan(a.id, 'b_t'));
     default:
       throw new Error(`${action} has no target`);

@@ -6,13 +6,29 @@ export interface Ban {
   readonly userId: string | null;
   /** Their role when removed: who may lift the ban follows the permission table, as for removal. */
   readonly role: Role;
+  /** A removed registrant's registration (B3): its personal link is refused. */
+  readonly registrationId: string | null;
+  /** Keyed hash of a removed registrant's email (B3): any other link for it in this meeting is refused. */
+  readonly emailHash: string | null;
   readonly displayName: string;
   readonly createdAt: number;
 }
 
+/** What a person arriving is recognised by; absent fields are not known yet. */
+export interface BanKey {
+  deviceHash?: string;
+  userId?: string | null;
+  registrationId?: string | null;
+  emailHash?: string | null;
+}
+
+const same = (a: string | null | undefined, b: string | null | undefined): boolean => a != null && b != null && a === b;
+
 /**
- * A removed person is recognised by their browser's device key and, when signed in, their
- * account, never by the display name they choose: a new name or a reload does not get them in.
+ * A removed person is recognised by their browser's device key, when signed in their account,
+ * and when they came with a personal link its registration and the email it was made for (B3),
+ * never by the display name they choose: a new name, a reload, cleared cookies or a new
+ * registration of the same address does not get them in.
  */
 export class BanList {
   private readonly bans = new Map<string, Ban>();
@@ -35,10 +51,10 @@ export class BanList {
     return b;
   }
 
-  matches(who: { deviceHash: string; userId: string | null }): Ban | undefined {
+  matches(who: BanKey): Ban | undefined {
     for (const b of this.bans.values()) {
-      if (b.deviceHash !== null && b.deviceHash === who.deviceHash) return b;
-      if (b.userId !== null && who.userId !== null && b.userId === who.userId) return b;
+      if (same(b.deviceHash, who.deviceHash) || same(b.userId, who.userId)) return b;
+      if (same(b.registrationId, who.registrationId) || same(b.emailHash, who.emailHash)) return b;
     }
     return undefined;
   }

@@ -150,8 +150,11 @@ export class Meeting {
     return t;
   }
 
-  /** Removes anyone (waiting or admitted) and bans them from this meeting. */
-  remove(actorId: string, targetId: string, banId: string, now: number): { participant: Participant; ban: Ban } {
+  /**
+   * Removes anyone (waiting or admitted) and bans them from this meeting: their device, account,
+   * and for a registrant the registration and `emailHash`, the keyed hash of its email (B3).
+   */
+  remove(actorId: string, targetId: string, banId: string, now: number, emailHash: string | null = null): { participant: Participant; ban: Ban } {
     const { t } = this.actOn(actorId, 'remove', targetId);
     this.participants.delete(t.id);
     const ban: Ban = {
@@ -159,6 +162,8 @@ export class Meeting {
       deviceHash: t.deviceHash,
       userId: t.userId,
       role: t.role,
+      registrationId: t.registrationId,
+      emailHash: t.registrationId !== null ? emailHash : null,
       displayName: t.displayName,
       createdAt: now,
     };

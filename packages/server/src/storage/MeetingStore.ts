@@ -27,6 +27,9 @@ export interface BanRecord {
   userId: string | null;
   /** The banned person's role when removed (C1: who may lift the ban). */
   role: Role;
+  /** A removed registrant's registration, and the keyed hash of its email (B3). */
+  registrationId: string | null;
+  emailHash: string | null;
   displayName: string;
   createdAt: string;
   createdBy: string;
@@ -159,6 +162,8 @@ export class MeetingStore {
       deviceHash: r.device_hash,
       userId: r.user_id,
       role: banRole(r.target_role),
+      registrationId: r.registration_id,
+      emailHash: r.email_hash,
       displayName: r.display_name,
       createdAt: r.created_at,
       createdBy: r.created_by,
@@ -174,6 +179,8 @@ export class MeetingStore {
         device_hash: b.deviceHash,
         user_id: b.userId,
         target_role: b.role,
+        registration_id: b.registrationId,
+        email_hash: b.emailHash,
         display_name: b.displayName,
         created_at: b.createdAt,
         created_by: b.createdBy,

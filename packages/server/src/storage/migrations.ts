@@ -292,6 +292,12 @@ const migrations: Record<string, Migration> = {
       // The banned person's role when removed: lifting the ban follows the permission table, as
       // the removal did (C1). Null for bans made before: read as a participant's.
       await db.schema.alterTable('bans').addColumn('target_role', 'text').execute();
+      // A removed registrant's registration, and a keyed hash of its normalised email (HMAC under
+      // the server key, bound to the meeting): the personal link, and any later registration of
+      // the same address in the meeting, are refused until the host lifts the ban (B3).
+      await db.schema.alterTable('bans').addColumn('registration_id', 'text').execute();
+      await db.schema.alterTable('bans').addColumn('email_hash', 'text').execute();
+      await db.schema.createIndex('bans_meeting_email').on('bans').columns(['meeting_id', 'email_hash']).execute();
     },
   },
 };
