@@ -57,5 +57,7 @@ export const AuditKind = {
   USER_EMAIL_SET: 'user.email_set',
   /** An administrator set or cleared an account's groups (what members-only group lists check, B5). */
   USER_GROUPS_SET: 'user.groups_set',
+  /** The public form was used with an address banned from the meeting (B3); the answer did not say so. */
+  REGISTRATION_REFUSED: 'registration.refused',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

@@ -49,6 +49,7 @@ export const ErrorCode = {
   REGISTRATION_REQUIRED: 'REGISTRATION_REQUIRED',
   REGISTRATION_REVOKED: 'REGISTRATION_REVOKED',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  CANNOT_ACT_ON_PARTICIPANT: 'CANNOT_ACT_ON_PARTICIPANT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -104,6 +105,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   REGISTRATION_REQUIRED: 'This meeting needs registration: join with the personal link you received after registering.',
   REGISTRATION_REVOKED: 'Your registration for this meeting was revoked: its link no longer works.',
   QUOTA_EXCEEDED: "This meeting's storage quota is used up: delete files or recordings you no longer need, then try again.",
+  CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host or on themselves, and only the host acts on co-hosts.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

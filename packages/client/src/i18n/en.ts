@@ -488,6 +488,7 @@ export const en: Dictionary = {
     REGISTRATION_REQUIRED: 'This meeting admits registered people only: use the personal link you received.',
     REGISTRATION_REVOKED: 'This registration has been withdrawn by the host.',
     QUOTA_EXCEEDED: 'This meeting has no room left on the server. Ask the host to delete files or recordings that are no longer needed.',
+    CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host, and only the host acts on co-hosts.',
     TWO_FACTOR_REQUIRED: 'This needs a sign-in with two factors. Set up an authenticator app or a passkey on the Security page if you have none, then sign out and sign in again with it.',
     FORBIDDEN_BY_LEVEL: "The meeting's confidentiality level does not allow this.",
     LEVEL_NOT_ALLOWED: 'Your organisation does not allow that confidentiality level.',

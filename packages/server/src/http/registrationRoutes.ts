@@ -77,7 +77,13 @@ export function registrationRoutes(app: FastifyInstance, services: Services): vo
     const mode = m?.rules.registration ?? 'off';
     if (!m || mode === 'off') return { received: true };
     const created = await store.create(m.id, body.name, body.email, mode === 'automatic');
-    if (!created) return { received: true };
+    if (!created) {
+      // A removed registrant trying again under a new registration (B3): refused, and the host can see it.
+      if (await store.emailBanned(m.id, body.email)) {
+        await audit.append({ kind: AuditKind.REGISTRATION_REFUSED, actor: `address:${req.ip}`, meetingId: m.id, data: { reason: ErrorCode.BANNED } });
+      }
+      return { received: true };
+    }
     await audit.append({
       kind: AuditKind.REGISTERED,
       actor: `address:${req.ip}`,

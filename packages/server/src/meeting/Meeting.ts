@@ -1,7 +1,7 @@
 import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, levelInfo, MediaSource, type AdmissionCheck, type MeetingPolicy, type BanInfo, type MediaPermissions, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
 import { BanList, type Ban } from './BanList.js';
 import { MeetingError } from './MeetingError.js';
-import { can, type Action } from './Permissions.js';
+import { can, mayActOn, type Action } from './Permissions.js';
 import { toInfo, toWaitingEntry, type Participant } from './Participant.js';
 import { admitArrival, defaultRules, raisedPolicy, runsMeeting, type MeetingRules } from './MeetingRules.js';
 import { withoutAccount } from './EntryRules.js';
@@ -94,10 +94,26 @@ export class Meeting {
     return actor;
   }
 
+  /**
+   * The one check of who may act on whom (C1, C3, B7): an admitted actor whose row of the
+   * permission table reaches the target's role, and never themselves. Returns the actor.
+   */
+  authorizeOn(actorId: string, action: Action, target: { id: string | null; role: Role }): Participant {
+    const actor = this.authorize(actorId, action);
+    if (target.id === actor.id || !mayActOn(actor.role, action, target.role)) throw new MeetingError(ErrorCode.CANNOT_ACT_ON_PARTICIPANT);
+    return actor;
+  }
+
+  /** The actor and the target of an action on one participant, through the one check. */
+  private actOn(actorId: string, action: Action, targetId: string, state?: Participant['state']): { actor: Participant; t: Participant } {
+    this.authorize(actorId, action);
+    const t = this.target(targetId, state);
+    return { actor: this.authorizeOn(actorId, action, t), t };
+  }
+
   /** `check`: what the admitting host checked; a High meeting admits no guest without one (F1, B7). */
   admit(actorId: string, targetId: string, now: number, check?: AdmissionCheck): Participant {
-    const actor = this.authorize(actorId, 'admit');
-    const t = this.target(targetId, 'waiting');
+    const { actor, t } = this.actOn(actorId, 'admit', targetId, 'waiting');
     if (this.rules.policy.checkBeforeAdmission && withoutAccount(t.entry) && !check) throw new MeetingError(ErrorCode.CHECK_REQUIRED);
     if (check) t.admissionCheck = { by: actor.id, byName: actor.displayName, at: now, ...check };
     t.state = 'admitted';
@@ -106,8 +122,7 @@ export class Meeting {
   }
 
   deny(actorId: string, targetId: string): Participant {
-    this.authorize(actorId, 'deny');
-    const t = this.target(targetId, 'waiting');
+    const { t } = this.actOn(actorId, 'deny', targetId, 'waiting');
     this.participants.delete(t.id);
     return t;
   }
@@ -126,9 +141,7 @@ export class Meeting {
   }
 
   sendToWaiting(actorId: string, targetId: string): Participant {
-    const actor = this.authorize(actorId, 'sendToWaiting');
-    const t = this.target(targetId, 'admitted');
-    this.assertCanActOn(actor, t);
+    const { t } = this.actOn(actorId, 'sendToWaiting', targetId, 'admitted');
     t.state = 'waiting';
     t.admittedAt = null;
     t.verification = null;
@@ -137,16 +150,20 @@ export class Meeting {
     return t;
   }
 
-  /** Removes anyone (waiting or admitted) and bans them from this meeting. */
-  remove(actorId: string, targetId: string, banId: string, now: number): { participant: Participant; ban: Ban } {
-    const actor = this.authorize(actorId, 'remove');
-    const t = this.target(targetId);
-    this.assertCanActOn(actor, t);
+  /**
+   * Removes anyone (waiting or admitted) and bans them from this meeting: their device, account,
+   * and for a registrant the registration and `emailHash`, the keyed hash of its email (B3).
+   */
+  remove(actorId: string, targetId: string, banId: string, now: number, emailHash: string | null = null): { participant: Participant; ban: Ban } {
+    const { t } = this.actOn(actorId, 'remove', targetId);
     this.participants.delete(t.id);
     const ban: Ban = {
       id: banId,
       deviceHash: t.deviceHash,
       userId: t.userId,
+      role: t.role,
+      registrationId: t.registrationId,
+      emailHash: t.registrationId !== null ? emailHash : null,
       displayName: t.displayName,
       createdAt: now,
     };
@@ -192,10 +209,9 @@ export class Meeting {
 
   /** A host records that it compared the safety code of `epoch` with this participant (B7). */
   verify(actorId: string, targetId: string, epoch: number, now: number): Participant {
-    const actor = this.authorize(actorId, 'verify');
+    this.authorize(actorId, 'verify');
     if (!this.e2ee) throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'Safety codes exist only in end-to-end encrypted meetings.');
-    const t = this.target(targetId, 'admitted');
-    if (t.id === actor.id) throw new MeetingError(ErrorCode.FORBIDDEN, 'You cannot verify yourself.');
+    const { actor, t } = this.actOn(actorId, 'verify', targetId, 'admitted');
     t.verification = { byId: actor.id, byName: actor.displayName, epoch, at: now };
     return t;
   }
@@ -213,9 +229,8 @@ export class Meeting {
 
   /** The host makes an admitted participant a co-host, or back; returns the target, or null if unchanged. */
   setRole(actorId: string, targetId: string, role: 'cohost' | 'verifier' | 'participant'): Participant | null {
-    this.authorize(actorId, 'setRole');
-    const t = this.target(targetId, 'admitted');
-    if (t.role === 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'The host stays the host.');
+    // The host stays the host: the table lets nobody act on a host.
+    const { t } = this.actOn(actorId, 'setRole', targetId, 'admitted');
     if (t.role === role) return null;
     t.role = role;
     return t;
@@ -228,16 +243,18 @@ export class Meeting {
     return changed;
   }
 
-  /** The host stops one participant's source; returns the target. */
+  /** A host stops one participant's source (never a host's, C1); returns the target. */
   stopMedia(actorId: string, targetId: string): Participant {
-    this.authorize(actorId, 'stopMedia');
-    return this.target(targetId, 'admitted');
+    return this.actOn(actorId, 'stopMedia', targetId, 'admitted').t;
   }
 
+  /** Lifting a ban acts on the person it bans, as they were when removed. */
   liftBan(actorId: string, banId: string): Ban {
     this.authorize(actorId, 'liftBan');
-    const ban = this.bans.lift(banId);
+    const ban = this.bans.get(banId);
     if (!ban) throw new MeetingError(ErrorCode.NOT_FOUND, 'No such ban in this meeting.');
+    this.authorizeOn(actorId, 'liftBan', { id: null, role: ban.role });
+    this.bans.lift(banId);
     return ban;
   }
 
@@ -295,11 +312,5 @@ export class Meeting {
       );
     }
     return t;
-  }
-
-  /** Nobody acts on the host; only the host acts on a co-host. */
-  private assertCanActOn(actor: Participant, t: Participant): void {
-    if (t.role === 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'A host cannot be removed or sent back.');
-    if (t.role === 'cohost' && actor.role !== 'host') throw new MeetingError(ErrorCode.FORBIDDEN, 'Only the host can remove or send back a co-host.');
   }
 }

@@ -44,9 +44,10 @@ export class CheckSessions {
   }
 
   start(actorId: string, newcomerId: string, now: number): CheckSession {
-    const actor = this.meeting.authorize(actorId, 'startCheck');
+    this.meeting.authorize(actorId, 'startCheck');
     const t = this.meeting.get(newcomerId);
     if (!t || t.state !== 'waiting') throw new MeetingError(ErrorCode.UNKNOWN_PARTICIPANT, 'That person is not in the waiting room.');
+    const actor = this.meeting.authorizeOn(actorId, 'startCheck', t);
     const existing = this.sessions.get(t.id);
     if (existing?.verifierId === actor.id) return existing;
     if (existing) throw new MeetingError(ErrorCode.FORBIDDEN, 'Someone else is checking that person.');
@@ -101,6 +102,8 @@ export class CheckSessions {
   /** Ends an explicit check; only its verifier or someone who runs checks may. */
   stop(actorId: string, newcomerId: string): CheckSession | undefined {
     this.meeting.authorize(actorId, 'endCheck');
+    const t = this.meeting.get(newcomerId);
+    if (t) this.meeting.authorizeOn(actorId, 'endCheck', t);
     return this.end(newcomerId);
   }
 

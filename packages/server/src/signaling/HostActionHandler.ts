@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import { can } from '../meeting/Permissions.js';
 import { newId } from '../security/random.js';
 import type { MeetingStore } from '../storage/MeetingStore.js';
+import type { RegistrationStore } from '../storage/RegistrationStore.js';
 import type { MeetingHub, Seat } from './MeetingHub.js';
 
 /** The host actions handled here; media ones go to the MediaHandler, `verify` to the E2eeHandler. */
@@ -18,6 +19,7 @@ export class HostActionHandler {
     private readonly hub: MeetingHub,
     private readonly store: MeetingStore,
     private readonly audit: AuditLog,
+    private readonly registrations: RegistrationStore,
   ) {}
 
   async handle(seat: Seat, msg: HostActionMsg): Promise<void> {
@@ -86,7 +88,9 @@ export class HostActionHandler {
         return;
       }
       case 'remove': {
-        const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now);
+        // A registrant's ban holds on to their email too (B3): read before the removal, which is then at once.
+        const emailHash = await this.registrantEmailHash(m.id, m.get(msg.participantId)?.registrationId ?? null);
+        const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now, emailHash);
         // Their media stops at everyone before anything else happens.
         live.departed(t.id);
         // The ban is in force in memory at once; it is persisted before anyone is told.
@@ -95,6 +99,9 @@ export class HostActionHandler {
           meetingId: m.id,
           deviceHash: ban.deviceHash,
           userId: ban.userId,
+          role: ban.role,
+          registrationId: ban.registrationId,
+          emailHash: ban.emailHash,
           displayName: ban.displayName,
           createdAt: new Date(ban.createdAt).toISOString(),
           createdBy: actor,
@@ -102,7 +109,14 @@ export class HostActionHandler {
         this.hub.detach(live, t.id)?.end(ErrorCode.REMOVED);
         live.publish();
         await audit(AuditKind.REMOVED, { participantId: t.id, displayName: t.displayName, state: t.state });
-        await audit(AuditKind.BANNED, { participantId: t.id, banId: ban.id, byDevice: ban.deviceHash !== null, byAccount: ban.userId !== null });
+        await audit(AuditKind.BANNED, {
+          participantId: t.id,
+          banId: ban.id,
+          byDevice: ban.deviceHash !== null,
+          byAccount: ban.userId !== null,
+          // The registration, never the email: the ban's hash of it stays out of the log too.
+          ...(ban.registrationId !== null && { registrationId: ban.registrationId, byEmail: ban.emailHash !== null }),
+        });
         return;
       }
       case 'setLocked': {
@@ -117,9 +131,16 @@ export class HostActionHandler {
         const ban = m.liftBan(actor, msg.banId);
         await this.store.liftBan(m.id, ban.id, actor);
         live.publish();
-        await audit(AuditKind.BAN_LIFTED, { banId: ban.id, displayName: ban.displayName });
+        await audit(AuditKind.BAN_LIFTED, { banId: ban.id, displayName: ban.displayName, ...(ban.registrationId !== null && { registrationId: ban.registrationId }) });
         return;
       }
     }
+  }
+
+  /** The keyed hash of the email of the registration a participant came with, if any (B3). */
+  private async registrantEmailHash(meetingId: string, registrationId: string | null): Promise<string | null> {
+    if (registrationId === null) return null;
+    const r = await this.registrations.get(meetingId, registrationId);
+    return r ? this.registrations.emailHash(meetingId, r.email) : null;
   }
 }

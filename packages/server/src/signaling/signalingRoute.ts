@@ -19,7 +19,7 @@ const MAX_CONNECTIONS_PER_ADDRESS = 64;
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
   const handlers = {
-    host: new HostActionHandler(services.hub, services.meetings, services.audit),
+    host: new HostActionHandler(services.hub, services.meetings, services.audit, services.registrations),
     media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
     e2ee: new E2eeHandler(services.hub, services.audit),
     chat: new ChatHandler(services.hub, services.chat),

@@ -1,4 +1,4 @@
-import { DEFAULT_MEDIA_PERMISSIONS, DEFAULT_MEETING_RULES, DEFAULT_RETENTION, MediaPermissions, MeetingRuleSet, Retention } from '@kaigi/protocol';
+import { DEFAULT_MEDIA_PERMISSIONS, DEFAULT_MEETING_RULES, DEFAULT_RETENTION, MediaPermissions, MeetingRuleSet, Retention, Role } from '@kaigi/protocol';
 import type { Database } from './Database.js';
 import { nowIso } from './Database.js';
 import type { MeetingsTable } from './schema.js';
@@ -25,10 +25,18 @@ export interface BanRecord {
   meetingId: string;
   deviceHash: string | null;
   userId: string | null;
+  /** The banned person's role when removed (C1: who may lift the ban). */
+  role: Role;
+  /** A removed registrant's registration, and the keyed hash of its email (B3). */
+  registrationId: string | null;
+  emailHash: string | null;
   displayName: string;
   createdAt: string;
   createdBy: string;
 }
+
+// Bans made before roles were kept read as a participant's: any host may lift them, as before.
+const banRole = (stored: string | null): Role => Role.catch('participant').parse(stored ?? 'participant');
 
 function parsePermissions(json: string | null): MediaPermissions {
   if (json === null) return { ...DEFAULT_MEDIA_PERMISSIONS };
@@ -153,6 +161,9 @@ export class MeetingStore {
       meetingId: r.meeting_id,
       deviceHash: r.device_hash,
       userId: r.user_id,
+      role: banRole(r.target_role),
+      registrationId: r.registration_id,
+      emailHash: r.email_hash,
       displayName: r.display_name,
       createdAt: r.created_at,
       createdBy: r.created_by,
@@ -167,6 +178,9 @@ export class MeetingStore {
         meeting_id: b.meetingId,
         device_hash: b.deviceHash,
         user_id: b.userId,
+        target_role: b.role,
+        registration_id: b.registrationId,
+        email_hash: b.emailHash,
         display_name: b.displayName,
         created_at: b.createdAt,
         created_by: b.createdBy,

@@ -21,6 +21,12 @@ export interface RegistrationRecord {
   uses: number;
 }
 
+/**
+ * One address however it is typed: Unicode compatibility forms folded, spaces around it dropped,
+ * case ignored. A ban holds on to this form, so that a re-registration does not slip past it.
+ */
+export const normaliseEmail = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
+
 /** The most registrations one meeting keeps: the public form cannot fill the disk. */
 export const MAX_REGISTRATIONS_PER_MEETING = 2000;
 
@@ -51,10 +57,33 @@ export class RegistrationStore {
   ) {}
 
   /**
+   * The keyed hash a ban keeps of a registrant's email (B3): bound to the meeting, so that bans
+   * in two meetings cannot be matched up, and under the server key, so that the database alone
+   * does not tell the address.
+   */
+  emailHash(meetingId: string, email: string): string {
+    return this.sealer.keyedHash(`${meetingId}\n${normaliseEmail(email)}`, 'ban email');
+  }
+
+  /** Whether a ban in force in this meeting holds on to this email (a removed registrant's, B3). */
+  async emailBanned(meetingId: string, email: string): Promise<boolean> {
+    const ban = await this.db
+      .selectFrom('bans')
+      .select('id')
+      .where('meeting_id', '=', meetingId)
+      .where('email_hash', '=', this.emailHash(meetingId, email))
+      .where('lifted_at', 'is', null)
+      .executeTakeFirst();
+    return ban !== undefined;
+  }
+
+  /**
    * A new registration, approved at once when `approve`; null when this email has already
-   * registered for the meeting (whatever became of it) or the meeting is full.
+   * registered for the meeting (whatever became of it), is banned from it until the host lifts
+   * the ban (B3), or the meeting is full.
    */
   async create(meetingId: string, name: string, email: string, approve: boolean): Promise<{ record: RegistrationRecord; token: string | null } | null> {
+    if (await this.emailBanned(meetingId, email)) return null;
     const emailKey = email.toLowerCase();
     const existing = await this.db
       .selectFrom('registrations')

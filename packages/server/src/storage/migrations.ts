@@ -287,6 +287,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('oidc_logins').addColumn('next_path', 'text').execute();
     },
   },
+  '0015_ban_targets': {
+    async up(db: Kysely<unknown>) {
+      // The banned person's role when removed: lifting the ban follows the permission table, as
+      // the removal did (C1). Null for bans made before: read as a participant's.
+      await db.schema.alterTable('bans').addColumn('target_role', 'text').execute();
+      // A removed registrant's registration, and a keyed hash of its normalised email (HMAC under
+      // the server key, bound to the meeting): the personal link, and any later registration of
+      // the same address in the meeting, are refused until the host lifts the ban (B3).
+      await db.schema.alterTable('bans').addColumn('registration_id', 'text').execute();
+      await db.schema.alterTable('bans').addColumn('email_hash', 'text').execute();
+      await db.schema.createIndex('bans_meeting_email').on('bans').columns(['meeting_id', 'email_hash']).execute();
   '0016_sealed_object_names': {
     async up(db: Kysely<unknown>) {
       // Object names no longer stay in clear (D2, E3). A 'server' object's name is sealed under the

@@ -61,6 +61,11 @@ export interface BansTable {
   meeting_id: string;
   device_hash: string | null;
   user_id: string | null;
+  /** 0015: the banned person's role when removed; null before. */
+  target_role: Generated<string | null>;
+  /** 0015: a removed registrant's registration, and the keyed hash of its email (B3); null otherwise. */
+  registration_id: Generated<string | null>;
+  email_hash: Generated<string | null>;
   display_name: string;
   created_at: string;
   created_by: string;
