@@ -170,3 +170,12 @@ export function lifecycleSteps(n: number): Step[] {
 export function closeLife(l: Life): void {
   for (const s of [l.guest, l.hostSeat]) s?.ws.close();
 }
+
+/** Runs every step of a lifecycle with the server left alone: each must be answered. */
+export async function liveThrough(l: Life, afterEach: () => void): Promise<void> {
+  for (const step of lifecycleSteps(l.n)) {
+    if ((await step.run(l)) === 'cut') throw new Error(`lifecycle ${l.n}: ${step.name} got no answer, and nothing killed the server`);
+    afterEach();
+  }
+  closeLife(l);
+}
