@@ -27,10 +27,10 @@ export interface Sample {
   otherCpuPct: number; // of one core: busy time not spent by SFU or bots (other work on the machine)
 }
 
-const WARMUP_PUB_MS = 8000; // encoder reaches its bitrate
-const WARMUP_SUB_MS = 4000; // subscribers receive steadily (keyframe requested on join)
+export const WARMUP_PUB_MS = 8000; // encoder reaches its bitrate
+export const WARMUP_SUB_MS = 4000; // subscribers receive steadily (keyframe requested on join)
 
-async function measure(pid: number, bots: ChildProcess[], subs: ChildProcess, windowS: number) {
+export async function measure(pid: number, bots: ChildProcess[], subs: ChildProcess, windowS: number) {
   const a = await ask<SubTotals>(subs, { cmd: 'totals' });
   const meter = cpuMeter({ sfu: pid, ...Object.fromEntries(bots.map((b, i) => [`bot${i}`, b.pid])) });
   await sleep(windowS * 1000);

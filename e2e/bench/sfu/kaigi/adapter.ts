@@ -20,10 +20,18 @@ const PASSWORD = 'bench password for loopback only';
 let built = false;
 let runs = 0;
 
+/** nodeArgs/env: extra flags and variables for the server process (the soak's memory probe). */
+export interface KaigiSfuOptions {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 export class KaigiSfu implements SfuUnderTest {
   readonly name = 'kaigi';
   private proc: ChildProcess | undefined;
   private dir = '';
+
+  constructor(private readonly opts: KaigiSfuOptions = {}) {}
 
   unavailable(): string | null {
     return fs.existsSync(MEDIA_PROTOCOL) ? null : 'packages/protocol/src/media.ts does not exist yet (media signalling not written)';
@@ -37,9 +45,9 @@ export class KaigiSfu implements SfuUnderTest {
     }
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-bench-'));
     const port = await freePort();
-    const env = { KAIGI_HOST: '127.0.0.1', KAIGI_PORT: String(port), KAIGI_DATA_DIR: this.dir, KAIGI_LOG_LEVEL: 'warn', KAIGI_ALLOW_ROOT: '1' };
+    const env = { KAIGI_HOST: '127.0.0.1', KAIGI_PORT: String(port), KAIGI_DATA_DIR: this.dir, KAIGI_LOG_LEVEL: 'warn', KAIGI_ALLOW_ROOT: '1', ...this.opts.env };
     const name = `kaigi-${++runs}`;
-    this.proc = spawnLogged(process.execPath, ['packages/server/dist/main.js'], name, env);
+    this.proc = spawnLogged(process.execPath, [...(this.opts.nodeArgs ?? []), 'packages/server/dist/main.js'], name, env);
     const logFile = path.join(LOG_DIR, `${name}.log`);
     for (let i = 0; !fs.readFileSync(logFile, 'utf8').includes('KAIGI_LISTENING'); i++) {
       if (i > 200 || this.proc.exitCode !== null) throw new Error(`kaigi did not start: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
@@ -81,7 +89,23 @@ class KaigiPeer implements SfuPeer {
   private onOffer: ((m: Msg) => void) | null = null;
 
   private constructor(private readonly ws: WebSocket, host: boolean) {
+    // The host lets every waiting bot in, one admitAll in flight at a time (the rate limit). A
+    // waitingRoom update that arrives while one is in flight is not lost: when it completes, the
+    // latest waiting room is checked again (a bot left waiting there was never admitted: field notes).
     let admitting = false;
+    let waiting = 0;
+    const admitWaiting = (): void => {
+      if (!host || admitting || waiting === 0) return;
+      admitting = true;
+      void this.request({ type: 'admitAll' })
+        // Refused (rate limit): wait a moment rather than ask again at once.
+        .then((r) => (r.type === 'error' ? sleep(250) : undefined))
+        .catch(() => undefined)
+        .finally(() => {
+          admitting = false;
+          admitWaiting();
+        });
+    };
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as Msg;
       if (typeof m.reqId === 'number' && this.waiters.has(m.reqId)) {
@@ -92,10 +116,9 @@ class KaigiPeer implements SfuPeer {
         this.admitted = true;
         this.onAdmitted?.();
       }
-      // The host lets every waiting bot in (one admitAll in flight at a time: the rate limit).
-      if (host && m.type === 'waitingRoom' && m.entries.length && !admitting) {
-        admitting = true;
-        void this.request({ type: 'admitAll' }).finally(() => (admitting = false));
+      if (m.type === 'waitingRoom') {
+        waiting = (m.entries as unknown[]).length;
+        admitWaiting();
       }
       if (m.type === 'subscribeOffer') {
         if (this.onOffer) this.onOffer(m);
