@@ -298,6 +298,8 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('bans').addColumn('registration_id', 'text').execute();
       await db.schema.alterTable('bans').addColumn('email_hash', 'text').execute();
       await db.schema.createIndex('bans_meeting_email').on('bans').columns(['meeting_id', 'email_hash']).execute();
+    },
+  },
   '0016_sealed_object_names': {
     async up(db: Kysely<unknown>) {
       // Object names no longer stay in clear (D2, E3). A 'server' object's name is sealed under the
