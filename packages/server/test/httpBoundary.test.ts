@@ -42,7 +42,10 @@ describe('request bodies (H4)', () => {
 
   it('takes a missing body as an empty object and a query object without a prototype', () => {
     assert.deepEqual(parseBody(z.object({ a: z.string().optional() }), undefined), {});
-    const query = Object.assign(Object.create(null) as Record<string, unknown>, { a: 'b' });
+    // fast-querystring's objects have a prototype without Object.prototype.
+    const Empty = function () {} as unknown as { new (): Record<string, unknown>; prototype: object };
+    Empty.prototype = Object.create(null) as object;
+    const query = Object.assign(new Empty(), { a: 'b' });
     assert.deepEqual(parseBody(z.object({ a: z.string() }), query), { a: 'b' });
   });
 });

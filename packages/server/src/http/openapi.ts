@@ -32,6 +32,14 @@ import {
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
 const json = (s: z.ZodType, io: 'input' | 'output' = 'output') => ({ content: { 'application/json': { schema: schema(s, io) } } });
 const error = (description: string) => ({ description, ...json(ErrorResponse) });
+
+/** What an upload can be refused with on its headers alone, before its body is read (H4, E1). */
+const uploadRefusals = {
+  411: error('No Content-Length (chunked bodies are refused)'),
+  413: error('Larger than the limit'),
+  415: error('Not application/octet-stream'),
+  507: error('QUOTA_EXCEEDED: the meeting’s or the participant’s storage quota would be passed'),
+};
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-hjkmnp-tv-z]{16}$' } }];
 const auth = [{ cookieSession: [] }, { bearerToken: [] }];
 
@@ -185,7 +193,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         post: {
           summary:
             'Share a file (application/octet-stream; headers x-kaigi-participant, x-kaigi-protection: server|e2ee, and x-kaigi-file-name for server files only: an E2EE file carries its name inside its ciphertext)',
-          responses: { 201: { description: 'Stored', ...json(FileResource) }, 400: error('Invalid, or plaintext (bytes or a file name) in an E2EE meeting'), 403: error('Not admitted, FILES_DISABLED or FORBIDDEN_BY_LEVEL'), 413: error('Too large') },
+          responses: { 201: { description: 'Stored', ...json(FileResource) }, 400: error('Invalid, or plaintext (bytes or a file name) in an E2EE meeting'), 403: error('Not admitted, FILES_DISABLED or FORBIDDEN_BY_LEVEL'), ...uploadRefusals },
         },
       },
       '/api/meetings/{id}/objects/{objectId}': {
@@ -208,7 +216,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         post: {
           summary: 'Upload one part of a recording made in the host’s browser, as a recording envelope (E2EE meetings, Low level)',
           security: auth,
-          responses: { 201: { description: 'Stored', ...json(RecordingUpload) }, 400: error('Not an envelope, another meeting, E2EE_NOT_ENABLED or RECORDING_ESCROW_MISSING'), 403: error('FORBIDDEN_BY_LEVEL') },
+          responses: { 201: { description: 'Stored', ...json(RecordingUpload) }, 400: error('Not an envelope, another meeting, E2EE_NOT_ENABLED or RECORDING_ESCROW_MISSING'), 403: error('FORBIDDEN_BY_LEVEL'), ...uploadRefusals },
         },
       },
       '/api/meetings/{id}/registrations': {

@@ -6,8 +6,9 @@ import { HttpError } from './HttpError.js';
 const MAX_DETAILS = 5;
 const MAX_TEXT = 120;
 
+/** A JSON object, or a parsed query string (whose prototype is Fastify's own): no array, no bytes. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer);
 
 const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
 
