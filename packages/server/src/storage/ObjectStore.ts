@@ -107,8 +107,9 @@ const toObject = (r: ObjectsTable, name: string | null): StoredObject => ({
 /**
  * Meeting data at rest (E1, E3). Each 'server' object is AES-256-GCM under its own random key,
  * which is stored only wrapped under the objects KEK, and its name is sealed under the same key;
- * 'e2ee' objects are stored as the client encrypted them, with no name (D2). Deleting zeroes and unlinks the file, deletes the row (and so the wrapped key,
- * with secure_delete on), truncates the WAL that may still hold it, and signs a certificate.
+ * 'e2ee' objects are stored as the client encrypted them, with no name (D2). Deleting zeroes and
+ * unlinks the file, deletes the row (and so the wrapped key and sealed name, with secure_delete
+ * on), truncates the WAL that may still hold them, and signs a certificate without the name.
  */
 export class ObjectStore {
   private deletes: Promise<unknown> = Promise.resolve();
