@@ -264,6 +264,20 @@ describe('meeting data (A4, E1, E3, E4, E5)', () => {
     const map = await host.request('GET', `/api/meetings/${m.id}/data-map`);
     assert.equal(map.json.objects.find((o: any) => o.id === up.json.id).name, null);
     assert.deepEqual(holds(server.dataDir, Buffer.from(secretName)), [], 'the refused name was kept');
+    // In the export the E2EE file is named by its ID: the server has nothing else to call it.
+    const passphrase = 'sealed files export phrase';
+    const res = await fetch(`${server.url}/api/meetings/${m.id}/export`, {
+      method: 'POST',
+      headers: { ...host.authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ passphrase }),
+    });
+    assert.equal(res.status, 200);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-export-e2ee-'));
+    fs.writeFileSync(path.join(dir, 'export.kaigiarc'), Buffer.from(await res.arrayBuffer()));
+    const opened = await server.cli(['export', 'open', path.join(dir, 'export.kaigiarc'), '--out', path.join(dir, 'out')], `${passphrase}\n`);
+    assert.equal(opened.code, 0, opened.stdout + opened.stderr);
+    const entry = path.join(dir, 'out', `file-${up.json.id}.e2ee`);
+    assert.ok(fs.readFileSync(entry).equals(ciphertext), fs.readdirSync(path.join(dir, 'out')).join(','));
     // The certificate: the object's ID and the hash of the ciphertext, no name.
     const del = await host.request('DELETE', `/api/meetings/${m.id}/objects/${up.json.id}`);
     assert.equal(del.status, 200, JSON.stringify(del.json));

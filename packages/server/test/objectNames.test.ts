@@ -128,7 +128,11 @@ describe('names stored in clear before migration 0016 (D2, E3)', () => {
   it('moves them aside in the migration and seals them (server) or drops them (e2ee) at start', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-legacy-names-'));
     try {
-      const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(path.join(dataDir, 'kaigi.sqlite')) }) });
+      // As a server before 0016 left it: WAL mode, secure_delete on (see openDatabase).
+      const sqlite = new SQLite(path.join(dataDir, 'kaigi.sqlite'));
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('secure_delete = ON');
+      const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
       const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0014_oidc_next_path');
       assert.equal(migrated.error, undefined);
       const kek = serverKey(dataDir, 'objects');
@@ -145,6 +149,7 @@ describe('names stored in clear before migration 0016 (D2, E3)', () => {
       const db = await openDatabase(dataDir);
       try {
         const store = new ObjectStore(db, dataDir, { kek, signer: CertificateSigner.open(dataDir), node: 'n', region: 'r' });
+        assert.notDeepEqual(filesContaining(dataDir, Buffer.from(serverName)), [], 'the scan finds the legacy name before sealing');
         assert.equal((await store.get('obj_legacy_s'))?.name, null, 'before sealing, a legacy name is not served');
         assert.equal(await store.sealLegacyNames(), 2);
         assert.equal((await store.get('obj_legacy_s'))?.name, serverName);

@@ -64,7 +64,7 @@ const toFile = (o: StoredObject): FileResource => ({
 });
 
 /** RFC 6266 attachment header that survives any file name. */
-const disposition = (name: string): string => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const disposition = (name: string) => `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 /**
  * Meeting data (A4, E1, E3, E5). Participants share and fetch files from inside a meeting,

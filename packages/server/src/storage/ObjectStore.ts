@@ -86,6 +86,7 @@ export const unwrapObjectKey = (kek: Buffer, objectId: string, wrapped: string):
 
 /** The name's AAD: the object ID and a label, so a sealed name never opens as the object's bytes. */
 const nameAad = (objectId: string): string => `${objectId}/name`;
+const sealName = (key: Buffer, objectId: string, name: string): string => seal(key, Buffer.from(name, 'utf8'), nameAad(objectId)).toString('base64');
 
 const toObject = (r: ObjectsTable, name: string | null): StoredObject => ({
   id: r.id,
@@ -105,9 +106,10 @@ const toObject = (r: ObjectsTable, name: string | null): StoredObject => ({
 
 /**
  * Meeting data at rest (E1, E3). Each 'server' object is AES-256-GCM under its own random key,
- * which is stored only wrapped under the objects KEK; 'e2ee' objects are stored as the client
- * encrypted them. Deleting zeroes and unlinks the file, deletes the row (and so the wrapped key,
- * with secure_delete on), truncates the WAL that may still hold it, and signs a certificate.
+ * which is stored only wrapped under the objects KEK, and its name is sealed under the same key;
+ * 'e2ee' objects are stored as the client encrypted them, with no name (D2). Deleting zeroes and
+ * unlinks the file, deletes the row (and so the wrapped key and sealed name, with secure_delete
+ * on), truncates the WAL that may still hold them, and signs a certificate without the name.
  */
 export class ObjectStore {
   private deletes: Promise<unknown> = Promise.resolve();
@@ -135,7 +137,7 @@ export class ObjectStore {
     if (meta.protection === 'server' && meta.name !== null) {
       const key = randomBytes(32);
       stored = seal(key, data, id);
-      sealedName = seal(key, Buffer.from(meta.name, 'utf8'), nameAad(id)).toString('base64');
+      sealedName = sealName(key, id, meta.name);
       wrapped = wrapObjectKey(this.opts.kek, id, key);
       key.fill(0);
     }
@@ -192,9 +194,15 @@ export class ObjectStore {
     for (const r of rows) {
       let sealedName: string | null = null;
       if (r.protection === 'server' && r.wrapped_key !== null && r.legacy_name !== null) {
-        const key = unwrapObjectKey(this.opts.kek, r.id, r.wrapped_key);
-        sealedName = seal(key, Buffer.from(r.legacy_name, 'utf8'), nameAad(r.id)).toString('base64');
-        key.fill(0);
+        let key: Buffer | undefined;
+        try {
+          key = unwrapObjectKey(this.opts.kek, r.id, r.wrapped_key);
+          sealedName = sealName(key, r.id, r.legacy_name);
+        } catch {
+          // A key that does not unwrap leaves an object no one can read: its name goes, not the start.
+        } finally {
+          key?.fill(0);
+        }
       }
       await this.db.updateTable('objects').set({ sealed_name: sealedName, legacy_name: null }).where('id', '=', r.id).execute();
     }
