@@ -4,6 +4,7 @@ import { can } from '../meeting/Permissions.js';
 import { newId } from '../security/random.js';
 import type { MeetingStore } from '../storage/MeetingStore.js';
 import type { RegistrationStore } from '../storage/RegistrationStore.js';
+import type { LiveMeeting } from './LiveMeeting.js';
 import type { MeetingHub, Seat } from './MeetingHub.js';
 
 /** The host actions handled here; media ones go to the MediaHandler, `verify` to the E2eeHandler. */
@@ -87,38 +88,8 @@ export class HostActionHandler {
         await audit(AuditKind.SENT_TO_WAITING, { participantId: t.id, displayName: t.displayName });
         return;
       }
-      case 'remove': {
-        // A registrant's ban holds on to their email too (B3): read before the removal, which is then at once.
-        const emailHash = await this.registrantEmailHash(m.id, m.get(msg.participantId)?.registrationId ?? null);
-        const { participant: t, ban } = m.remove(actor, msg.participantId, newId('b'), now, emailHash);
-        // Their media stops at everyone before anything else happens.
-        live.departed(t.id);
-        // The ban is in force in memory at once; it is persisted before anyone is told.
-        await this.store.insertBan({
-          id: ban.id,
-          meetingId: m.id,
-          deviceHash: ban.deviceHash,
-          userId: ban.userId,
-          role: ban.role,
-          registrationId: ban.registrationId,
-          emailHash: ban.emailHash,
-          displayName: ban.displayName,
-          createdAt: new Date(ban.createdAt).toISOString(),
-          createdBy: actor,
-        });
-        this.hub.detach(live, t.id)?.end(ErrorCode.REMOVED);
-        live.publish();
-        await audit(AuditKind.REMOVED, { participantId: t.id, displayName: t.displayName, state: t.state });
-        await audit(AuditKind.BANNED, {
-          participantId: t.id,
-          banId: ban.id,
-          byDevice: ban.deviceHash !== null,
-          byAccount: ban.userId !== null,
-          // The registration, never the email: the ban's hash of it stays out of the log too.
-          ...(ban.registrationId !== null && { registrationId: ban.registrationId, byEmail: ban.emailHash !== null }),
-        });
-        return;
-      }
+      case 'remove':
+        return this.removeAndBan(live, actor, msg.participantId, now);
       case 'setLocked': {
         const changed = m.setLocked(actor, msg.locked);
         if (!changed) return;
@@ -135,6 +106,32 @@ export class HostActionHandler {
         return;
       }
     }
+  }
+
+  /**
+   * Removes a participant and bans them: device, account, and for a registrant the registration
+   * and the keyed hash of its email (B3). Their media stops first; the ban is in force in memory
+   * at once and persisted before anyone is told.
+   */
+  private async removeAndBan(live: LiveMeeting, actor: string, participantId: string, now: number): Promise<void> {
+    const m = live.meeting;
+    // Read before the removal, which then happens at once.
+    const emailHash = await this.registrantEmailHash(m.id, m.get(participantId)?.registrationId ?? null);
+    const { participant: t, ban } = m.remove(actor, participantId, newId('b'), now, emailHash);
+    live.departed(t.id);
+    await this.store.insertBan({ ...ban, meetingId: m.id, createdAt: new Date(ban.createdAt).toISOString(), createdBy: actor });
+    this.hub.detach(live, t.id)?.end(ErrorCode.REMOVED);
+    live.publish();
+    const audit = (kind: AuditKind, data: Record<string, unknown>) => this.audit.append({ kind, actor, meetingId: m.id, data });
+    await audit(AuditKind.REMOVED, { participantId: t.id, displayName: t.displayName, state: t.state });
+    await audit(AuditKind.BANNED, {
+      participantId: t.id,
+      banId: ban.id,
+      byDevice: ban.deviceHash !== null,
+      byAccount: ban.userId !== null,
+      // The registration, never the email: the ban's hash of it stays out of the log too.
+      ...(ban.registrationId !== null && { registrationId: ban.registrationId, byEmail: ban.emailHash !== null }),
+    });
   }
 
   /** The keyed hash of the email of the registration a participant came with, if any (B3). */
