@@ -35,6 +35,8 @@ const UPLOAD_TYPE = 'application/octet-stream';
 export class Uploads {
   /** Bytes of uploads under way, by meeting and by owner: two at once cannot both fit a quota's last room. */
   private readonly pending = new Map<string, number>();
+  /** The quota check in progress per meeting; the next one waits for it. */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(private readonly services: Services) {}
 
@@ -68,13 +70,29 @@ export class Uploads {
    * Otherwise holds `size` bytes until the response is sent.
    */
   private async reserve(who: Uploader, size: number, reply: FastifyReply): Promise<void> {
+    // One check at a time per meeting, so that no two uploads both take a quota's last room.
+    const before = this.checking.get(who.meetingId) ?? Promise.resolve();
+    const mine = before.then(() => this.check(who, size, reply));
+    const tail = mine.catch(() => undefined);
+    this.checking.set(who.meetingId, tail);
+    try {
+      await mine;
+    } finally {
+      if (this.checking.get(who.meetingId) === tail) this.checking.delete(who.meetingId);
+    }
+  }
+
+  private async check(who: Uploader, size: number, reply: FastifyReply): Promise<void> {
     const quota: StorageQuota = this.services.policy.storage;
-    const objects = await this.services.objects.list(who.meetingId);
     const keys = [`m:${who.meetingId}`, `o:${who.meetingId}:${who.owner}`] as const;
+    // Uploads under way, read before the stored objects: one that finishes storing (and lets go
+    // of its reservation) while the list is read is then counted once or twice, never not at all.
+    const underWay = keys.map((key) => this.pending.get(key) ?? 0);
+    const objects = await this.services.objects.list(who.meetingId);
     const stored = [objects, objects.filter((o) => o.createdBy === who.owner)].map((list) => list.reduce((n, o) => n + o.size, 0));
     const limits = [quota.perMeetingBytes, quota.perParticipantBytes];
-    keys.forEach((key, i) => {
-      if ((stored[i] ?? 0) + (this.pending.get(key) ?? 0) + size > (limits[i] ?? 0)) {
+    keys.forEach((_key, i) => {
+      if ((stored[i] ?? 0) + (underWay[i] ?? 0) + size > (limits[i] ?? 0)) {
         throw new HttpError(507, ErrorCode.QUOTA_EXCEEDED);
       }
     });
