@@ -3,6 +3,7 @@
 // checkpoint line fails; and checkpoints follow the rule (every N entries, within T seconds,
 // at once for weighty kinds, at shutdown).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { readCheckpointLines, verifyCheckpoints, type Checkpoint } from '../src/
 import { verifyAnchors } from '../src/audit/verifyAnchors.js';
 import { verifyChain } from '../src/audit/verifyChain.js';
 import { CertificateSigner, verifyCertificate } from '../src/security/CertificateSigner.js';
+import { serverKey } from '../src/security/serverKey.js';
 import { openDatabase, type Database } from '../src/storage/Database.js';
 
 interface Env {
@@ -248,5 +250,42 @@ describe('audit checkpoints (H2)', () => {
     await waitFor('the missing logger report', () => problems.length > 0);
     assert.match(problems[0]!, /not sent to syslog/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('H2: verify beside another process that appends never sees an entry without its checkpoint', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-checkpoints-race-'));
+    const db = await openDatabase(dataDir);
+    const macKey = serverKey(dataDir, 'audit');
+    const signer = CertificateSigner.open(dataDir);
+    const file = path.join(dataDir, 'audit', 'checkpoints.log');
+    const reader = new AuditLog(db, macKey);
+    const fixture = path.join(import.meta.dirname, 'fixtures', 'auditAppender.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, '150'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    const failures: string[] = [];
+    let rounds = 0;
+    try {
+      while (running) {
+        // Each round lets the event loop run, so the child's exit is seen.
+        await new Promise((r) => setImmediate(r));
+        const { entries, alongside: lines } = await reader.readConsistent(() => readCheckpointLines(file));
+        if (entries.length === 0) continue;
+        rounds++;
+        const cps = verifyCheckpoints(lines ?? [], signer.publicKeyPem);
+        const v = cps.ok ? verifyAnchors(entries, cps.checkpoints) : { ok: false as const, reason: cps.reason };
+        if (!v.ok) failures.push(`${entries.length} entries: ${v.reason}`);
+      }
+      assert.equal(await exited, 0, stderr);
+      assert.ok(rounds > 0, 'the reader ran while the other process appended');
+      assert.deepEqual(failures, []);
+      assert.equal((await reader.entries()).length, 150);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
