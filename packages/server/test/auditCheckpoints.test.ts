@@ -16,6 +16,7 @@ import { Checkpointer, syslogForwarder } from '../src/audit/Checkpointer.js';
 import { readCheckpointLines, verifyCheckpoints, type Checkpoint } from '../src/audit/checkpoints.js';
 import { verifyAnchors } from '../src/audit/verifyAnchors.js';
 import { verifyChain } from '../src/audit/verifyChain.js';
+import { loadConfig } from '../src/config.js';
 import { CertificateSigner, verifyCertificate } from '../src/security/CertificateSigner.js';
 import { serverKey } from '../src/security/serverKey.js';
 import { openDatabase, type Database } from '../src/storage/Database.js';
@@ -287,5 +288,14 @@ describe('audit checkpoints (H2)', () => {
       await db.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('H2: checkpoint settings come from KAIGI_AUDIT_* and refuse bad values', () => {
+    const d = loadConfig({ KAIGI_DATA_DIR: '/srv/kaigi' }).auditCheckpoints;
+    assert.deepEqual(d, { file: '/srv/kaigi/audit/checkpoints.log', entries: 20, seconds: 30, syslog: false });
+    const c = loadConfig({ KAIGI_AUDIT_CHECKPOINT_FILE: '/var/log/kaigi/cp.log', KAIGI_AUDIT_CHECKPOINT_ENTRIES: '5', KAIGI_AUDIT_CHECKPOINT_SECONDS: '2', KAIGI_AUDIT_SYSLOG: '1' });
+    assert.deepEqual(c.auditCheckpoints, { file: '/var/log/kaigi/cp.log', entries: 5, seconds: 2, syslog: true });
+    assert.throws(() => loadConfig({ KAIGI_AUDIT_SYSLOG: 'yes' }), /KAIGI_AUDIT_SYSLOG/);
+    assert.throws(() => loadConfig({ KAIGI_AUDIT_CHECKPOINT_ENTRIES: '0' }), /KAIGI_AUDIT_CHECKPOINT_ENTRIES/);
   });
 });
