@@ -298,4 +298,14 @@ describe('audit checkpoints (H2)', () => {
     assert.throws(() => loadConfig({ KAIGI_AUDIT_SYSLOG: 'yes' }), /KAIGI_AUDIT_SYSLOG/);
     assert.throws(() => loadConfig({ KAIGI_AUDIT_CHECKPOINT_ENTRIES: '0' }), /KAIGI_AUDIT_CHECKPOINT_ENTRIES/);
   });
+
+  it('H2: an empty log with no checkpoint file gets none, and no key is touched for it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-checkpoints-empty-'));
+    const file = path.join(dir, 'audit', 'checkpoints.log');
+    const signer = { signDocument: (): string => assert.fail('nothing to sign for an empty log') };
+    const cp = new Checkpointer({ file, signer, every: { entries: 20, seconds: 30 } });
+    assert.equal(cp.write({ entries: 0, head: '0'.repeat(64) }, 'shutdown'), null);
+    assert.equal(fs.existsSync(file), false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
