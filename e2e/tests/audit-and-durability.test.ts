@@ -150,5 +150,13 @@ describe('durability', () => {
     } finally {
       await s2.stop();
     }
+    // H2: entries whose checkpoint file is gone are not anchored; `audit checkpoint` anchors them anew.
+    fs.rmSync(`${s.dataDir}/audit/checkpoints.log`);
+    let v = await s2.cli(['audit', 'verify']);
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(v.stdout, /audit log NOT ANCHORED: the log holds \d+ entries but the checkpoint file is missing/);
+    assert.match((await s2.cli(['audit', 'checkpoint'])).stdout, /checkpoint 1: \d+ entries/);
+    v = await s2.cli(['audit', 'verify']);
+    assert.equal(v.code, 0, v.stdout);
   });
 });

@@ -3,6 +3,7 @@
 // checkpoint line fails; and checkpoints follow the rule (every N entries, within T seconds,
 // at once for weighty kinds, at shutdown).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,9 @@ import { Checkpointer, syslogForwarder } from '../src/audit/Checkpointer.js';
 import { readCheckpointLines, verifyCheckpoints, type Checkpoint } from '../src/audit/checkpoints.js';
 import { verifyAnchors } from '../src/audit/verifyAnchors.js';
 import { verifyChain } from '../src/audit/verifyChain.js';
+import { loadConfig } from '../src/config.js';
 import { CertificateSigner, verifyCertificate } from '../src/security/CertificateSigner.js';
+import { serverKey } from '../src/security/serverKey.js';
 import { openDatabase, type Database } from '../src/storage/Database.js';
 
 interface Env {
@@ -247,6 +250,62 @@ describe('audit checkpoints (H2)', () => {
     missing.send('x');
     await waitFor('the missing logger report', () => problems.length > 0);
     assert.match(problems[0]!, /not sent to syslog/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('H2: verify beside another process that appends never sees an entry without its checkpoint', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-checkpoints-race-'));
+    const db = await openDatabase(dataDir);
+    const macKey = serverKey(dataDir, 'audit');
+    const signer = CertificateSigner.open(dataDir);
+    const file = path.join(dataDir, 'audit', 'checkpoints.log');
+    const reader = new AuditLog(db, macKey);
+    const fixture = path.join(import.meta.dirname, 'fixtures', 'auditAppender.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, '150'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    const failures: string[] = [];
+    let rounds = 0;
+    try {
+      while (running) {
+        // Each round lets the event loop run, so the child's exit is seen.
+        await new Promise((r) => setImmediate(r));
+        const { entries, alongside: lines } = await reader.readConsistent(() => readCheckpointLines(file));
+        if (entries.length === 0) continue;
+        rounds++;
+        const cps = verifyCheckpoints(lines ?? [], signer.publicKeyPem);
+        const v = cps.ok ? verifyAnchors(entries, cps.checkpoints) : { ok: false as const, reason: cps.reason };
+        if (!v.ok) failures.push(`${entries.length} entries: ${v.reason}`);
+      }
+      assert.equal(await exited, 0, stderr);
+      assert.ok(rounds > 0, 'the reader ran while the other process appended');
+      assert.deepEqual(failures, []);
+      assert.equal((await reader.entries()).length, 150);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('H2: checkpoint settings come from KAIGI_AUDIT_* and refuse bad values', () => {
+    const d = loadConfig({ KAIGI_DATA_DIR: '/srv/kaigi' }).auditCheckpoints;
+    assert.deepEqual(d, { file: '/srv/kaigi/audit/checkpoints.log', entries: 20, seconds: 30, syslog: false });
+    const c = loadConfig({ KAIGI_AUDIT_CHECKPOINT_FILE: '/var/log/kaigi/cp.log', KAIGI_AUDIT_CHECKPOINT_ENTRIES: '5', KAIGI_AUDIT_CHECKPOINT_SECONDS: '2', KAIGI_AUDIT_SYSLOG: '1' });
+    assert.deepEqual(c.auditCheckpoints, { file: '/var/log/kaigi/cp.log', entries: 5, seconds: 2, syslog: true });
+    assert.throws(() => loadConfig({ KAIGI_AUDIT_SYSLOG: 'yes' }), /KAIGI_AUDIT_SYSLOG/);
+    assert.throws(() => loadConfig({ KAIGI_AUDIT_CHECKPOINT_ENTRIES: '0' }), /KAIGI_AUDIT_CHECKPOINT_ENTRIES/);
+  });
+
+  it('H2: an empty log with no checkpoint file gets none, and no key is touched for it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-checkpoints-empty-'));
+    const file = path.join(dir, 'audit', 'checkpoints.log');
+    const signer = { signDocument: (): string => assert.fail('nothing to sign for an empty log') };
+    const cp = new Checkpointer({ file, signer, every: { entries: 20, seconds: 30 } });
+    assert.equal(cp.write({ entries: 0, head: '0'.repeat(64) }, 'shutdown'), null);
+    assert.equal(fs.existsSync(file), false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

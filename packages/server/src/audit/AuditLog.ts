@@ -109,7 +109,7 @@ export class AuditLog {
 
   append(rec: AuditRecord): Promise<AuditEntry> {
     return this.enqueue(() =>
-      this.db.transaction().execute(async (trx) => {
+      this.writeTx(async (trx) => {
         const entry = await this.write(trx, rec);
         await this.anchorAfter(trx, [entry.kind]);
         return entry;
@@ -122,7 +122,7 @@ export class AuditLog {
    * already anchors it. Resolves to the checkpoint written, or null; rejects if it could not be.
    */
   checkpoint(reason: CheckpointReason): Promise<Checkpoint | null> {
-    return this.enqueue(() => this.db.transaction().execute((trx) => this.writeCheckpoint(trx, reason)));
+    return this.enqueue(() => this.writeTx((trx) => this.writeCheckpoint(trx, reason)));
   }
 
   /**
@@ -142,10 +142,10 @@ export class AuditLog {
     this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
   }
 
+  /** trx must hold the write lock (writeTx). */
   private async writeCheckpoint(trx: Database, reason: CheckpointReason): Promise<Checkpoint | null> {
     const anchor = this.anchor;
     if (!anchor) return null;
-    await takeWriteLock(trx);
     const tail = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     return anchor.write({ entries: tail?.seq ?? 0, head: tail?.hash ?? GENESIS_HASH }, reason);
   }
@@ -155,10 +155,21 @@ export class AuditLog {
    * no append or checkpoint is half done while both are read (verify, H2).
    */
   readConsistent<T>(alongside: () => T): Promise<{ entries: AuditEntry[]; alongside: T }> {
-    return this.db.transaction().execute(async (trx) => {
-      await takeWriteLock(trx);
+    return this.writeTx(async (trx) => {
       const got = alongside();
       return { entries: await this.entries({}, trx), alongside: got };
+    });
+  }
+
+  /**
+   * A transaction whose first statement takes the write lock. Taken later, after a read, SQLite
+   * would refuse it at once (SQLITE_BUSY, no waiting) whenever another process (the CLI, a
+   * verify) held it; taken first, it waits the busy timeout like any writer.
+   */
+  private writeTx<T>(work: (trx: Database) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      await takeWriteLock(trx);
+      return work(trx);
     });
   }
 
@@ -232,7 +243,7 @@ export class AuditLog {
     seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
   ): Promise<number> {
     return this.enqueue(async () => {
-      return this.db.transaction().execute(async (trx) => {
+      return this.writeTx(async (trx) => {
         const due = trx
           .selectFrom('audit_log')
           .where('meeting_id', '=', sel.meetingId)

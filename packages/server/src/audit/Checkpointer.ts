@@ -113,6 +113,9 @@ export class Checkpointer {
     this.pending = 0;
     this.stop();
     if (last.entries === head.entries && last.head === head.head) return null;
+    // An empty log needs no anchor yet (verify accepts it without a file); not writing one keeps
+    // a CLI run in a folder without a server (certificate verify elsewhere) from creating keys.
+    if (head.entries === 0 && lines.length === 0) return null;
     if (typeof last.entries === 'number' && head.entries < last.entries) {
       // The new checkpoint keeps the evidence: verify refuses a checkpoint shorter than the one before.
       this.opts.warn?.(`the audit log has ${head.entries} entries, its last checkpoint anchored ${last.entries}: entries were deleted (run kaigi audit verify)`);

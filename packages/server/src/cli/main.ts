@@ -49,8 +49,11 @@ async function run(argv: string[]): Promise<number> {
   // What the CLI appends is anchored like the server's (H2); `audit verify` only reads, so it
   // gets no checkpointer: it must not anchor a log it is about to judge.
   const report = (msg: string) => process.stderr.write(`kaigi: audit checkpoint: ${msg}\n`);
-  const checkpointer =
-    group === 'audit' && cmd === 'verify' ? null : configuredCheckpointer(config.auditCheckpoints, CertificateSigner.open(config.dataDir), report);
+  // The signing key is opened only when a checkpoint is signed, so that commands run in a
+  // folder without a server (certificate verify elsewhere) do not create one.
+  let signer: CertificateSigner | null = null;
+  const lazySigner = { signDocument: (doc: { type: string } & Record<string, unknown>) => (signer ??= CertificateSigner.open(config.dataDir)).signDocument(doc) };
+  const checkpointer = group === 'audit' && cmd === 'verify' ? null : configuredCheckpointer(config.auditCheckpoints, lazySigner, report);
   const audit = new AuditLog(db, auditKey, checkpointer, (err) => report(err instanceof Error ? err.message : String(err)));
   const out = (s: string) => process.stdout.write(s + '\n');
   try {
