@@ -9,6 +9,8 @@ import { Transport } from '../src/sfu/Transport.js';
 
 let transport: Transport;
 let client: RTCPeerConnection;
+/** Whether werift's sockets were guarded as they opened, before Transport.localSdp() looked. */
+let guardedOnOpen = false;
 
 function ufragOf(sdp: string): string {
   return /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? '';
@@ -28,6 +30,8 @@ before(async () => {
   for (const t of transport.pc.getTransceivers()) t.setDirection('recvonly');
   transport.preferDtlsServer();
   await transport.pc.setLocalDescription(await transport.pc.createAnswer());
+  const sockets = transport.pc.iceTransports.flatMap((t) => (t.connection as unknown as { protocols: object[] }).protocols);
+  guardedOnOpen = sockets.length > 0 && sockets.every((p) => Object.prototype.hasOwnProperty.call(p, 'datagramReceived'));
   await client.setRemoteDescription({ type: 'answer', sdp: await transport.localSdp() });
   await transport.whenConnected(20_000);
 });
@@ -39,6 +43,7 @@ after(async () => {
 
 describe('Transport behind the ICE guard (D1)', () => {
   it('connects the real peer, drops forged checks unanswered and keeps its selected pair', async () => {
+    assert.ok(guardedOnOpen, 'every socket was guarded when gathering opened it');
     assert.equal(transport.pc.connectionState, 'connected');
     const real = nominatedRemote();
     assert.notEqual(real, 'none');
