@@ -75,7 +75,7 @@ async function soak(n: number): Promise<boolean> {
     while (Date.now() + 1000 < end) {
       const w = await measure(pid, [pub, subs], subs, Math.min(windowS, (end - Date.now()) / 1000));
       const m = await probe.read(pid);
-      log(`soak ${((Date.now() - start) / 60_000).toFixed(1)} min: loss ${w.lossPct} %, ${w.rtpPps} pps, streams ${w.b.streams}/${2 * n}, SFU ${w.sfuCpuPct} % of a core, other ${w.otherCpuPct} %, ${memLine(m)}`);
+      log(`soak ${((Date.now() - start) / 60_000).toFixed(1)} min: loss ${w.lossPct} %, ${w.rtpPps} pps, streams ${w.b.streams}/${2 * n}, SFU ${w.sfuCpuPct} % of a core, bots ${w.botsCpuPct} %, other ${w.otherCpuPct} %, ${memLine(m)}`);
     }
     const last = await ask<SubTotals>(subs, { cmd: 'totals' });
     const final = await probe.read(pid, snapshots);
