@@ -7,6 +7,8 @@
 //   --warmup=S    KAIGI_SOAK_WARMUP_S  warm-up before the memory baseline (default 60)
 //   --n=N         KAIGI_SOAK_N         subscribers, skipping the ramp (default: 80 % of capacity)
 //   --ramp-max=N  KAIGI_SOAK_RAMP_MAX  largest ramp step (default 100)
+//   KAIGI_SOAK_SNAPSHOTS=DIR  a heap snapshot of the server at the end, in DIR (only there: the
+//                             seconds it stops the server break its media connections)
 // Same bots as `npm run bench:sfu` (one publisher, 640x360 VP8 ~1.5 Mbit/s + Opus; node-datachannel
 // subscribers counting RTP by sequence number), in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
@@ -63,6 +65,7 @@ async function soak(n: number): Promise<boolean> {
     const connected = await ask<number>(subs, { cmd: 'receive', specs: names.map((name) => ({ name, from: [pubId!] })) }, 300_000);
     log(`soak: ${connected}/${n} subscribers receiving; warm-up ${WARMUP_S} s`);
     await sleep(WARMUP_SUB_MS + WARMUP_S * 1000);
+    const snapshots = process.env.KAIGI_SOAK_SNAPSHOTS;
     const base = await probe.read(pid);
     const first = await ask<SubTotals>(subs, { cmd: 'totals' });
     log(`after warm-up: ${memLine(base)}`);
@@ -72,10 +75,10 @@ async function soak(n: number): Promise<boolean> {
     while (Date.now() + 1000 < end) {
       const w = await measure(pid, [pub, subs], subs, Math.min(windowS, (end - Date.now()) / 1000));
       const m = await probe.read(pid);
-      log(`soak ${((Date.now() - start) / 60_000).toFixed(1)} min: loss ${w.lossPct} %, ${w.rtpPps} pps, streams ${w.b.streams}/${2 * n}, SFU ${w.sfuCpuPct} % of a core, other ${w.otherCpuPct} %, ${memLine(m)}`);
+      log(`soak ${((Date.now() - start) / 60_000).toFixed(1)} min: loss ${w.lossPct} %, ${w.rtpPps} pps, streams ${w.b.streams}/${2 * n}, SFU ${w.sfuCpuPct} % of a core, bots ${w.botsCpuPct} %, other ${w.otherCpuPct} %, ${memLine(m)}`);
     }
     const last = await ask<SubTotals>(subs, { cmd: 'totals' });
-    const final = await probe.read(pid);
+    const final = await probe.read(pid, snapshots);
     const expected = last.expected - first.expected;
     const lossPct = expected > 0 ? Math.round((10000 * Math.max(0, expected - (last.pkts - first.pkts))) / expected) / 100 : null;
     const rss = growthPct(base.rss, final.rss);

@@ -19,6 +19,8 @@ export interface FaultOptions {
   lifecycles: number;
   kills: number;
   seed?: number;
+  /** Kill only in steps of this name (e.g. 'delete object'), to aim at one operation. */
+  step?: string;
   log?: (s: string) => void;
 }
 
@@ -36,7 +38,12 @@ export async function runFaults(opts: FaultOptions): Promise<FaultReport> {
   const rng = seeded(opts.seed);
   const log = opts.log ?? (() => undefined);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-faults-'));
-  const killAt = new Map(rng.sample(opts.lifecycles, opts.kills).map((n) => [n, rng.int(lifecycleSteps(n).length)]));
+  const pick = (n: number): number => {
+    const names = lifecycleSteps(n).map((s) => s.name);
+    return opts.step === undefined ? rng.int(names.length) : names.indexOf(opts.step);
+  };
+  const killAt = new Map(rng.sample(opts.lifecycles, opts.kills).map((n) => [n, pick(n)]));
+  if (opts.step !== undefined && [...killAt.values()].includes(-1)) throw new Error(`no step "${opts.step}" in some lifecycles`);
   const ledger = new Ledger();
   const report: FaultReport = { seed: rng.seed, violations: [], kills: [], restartMs: [], counts: {} };
   // Usual duration of each step, from the runs that were not killed.

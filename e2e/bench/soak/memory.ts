@@ -17,16 +17,18 @@ export interface MemSample {
 const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'mem-probe.mjs');
 
 /** The server's extra node flags and environment that load the probe, and a reader for it. */
-export function memoryProbe(): { nodeArgs: string[]; env: Record<string, string>; read(pid: number): Promise<MemSample> } {
+export function memoryProbe(): { nodeArgs: string[]; env: Record<string, string>; read(pid: number, snapshotDir?: string): Promise<MemSample> } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-soak-')), 'mem.json');
   return {
     nodeArgs: ['--expose-gc', '--import', PROBE],
     env: { KAIGI_MEM_PROBE_FILE: file },
-    async read(pid) {
+    /** With snapshotDir, the server also writes a heap snapshot there (slow: seconds). */
+    async read(pid, snapshotDir) {
+      if (snapshotDir) fs.writeFileSync(`${file}.snap`, snapshotDir);
       const asked = Date.now();
       process.kill(pid, 'SIGUSR2');
       // Waits for the answer to this request (a busy server may take a moment), never a fixed time.
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 1200; i++) {
         try {
           const m = JSON.parse(fs.readFileSync(file, 'utf8')) as MemSample;
           if (m.t >= asked) return m;
@@ -35,7 +37,7 @@ export function memoryProbe(): { nodeArgs: string[]; env: Record<string, string>
         }
         await sleep(50);
       }
-      throw new Error('the server did not answer the memory probe in 10 s');
+      throw new Error('the server did not answer the memory probe in 60 s');
     },
   };
 }

@@ -226,4 +226,19 @@ describe('ObjectStore', () => {
       fs.rmSync(emptyDir, { recursive: true, force: true });
     }
   });
+  it('makes an object due before destroying its bytes, so a crash in between is finished by the purge', async () => {
+    const o = await store.put(meta(), randomBytes(64));
+    // Shredding fails here as a SIGKILL would stop it: after the bytes' turn began, before the row went.
+    const file = path.join(dataDir, o.path);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    await assert.rejects(store.delete(o.id, { by: 'u_host', reason: 'test' }));
+    fs.rmdirSync(file);
+    const left = await store.get(o.id);
+    assert.ok(left, 'the row is still there');
+    assert.ok((await store.due(new Date().toISOString())).some((d) => d.id === o.id), 'and due: the next purge pass destroys its key');
+    const cert = await store.delete(o.id, { by: 'retention', reason: 'retention period ended' });
+    assert.equal(cert.keyDestroyed, true);
+    assert.equal(await store.get(o.id), undefined);
+  });
 });

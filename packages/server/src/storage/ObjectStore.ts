@@ -55,6 +55,9 @@ export class ObjectStoreError extends Error {
   }
 }
 
+/** The purge time a delete sets before destroying the bytes: due at once, whenever read. */
+const INTERRUPTED = new Date(0).toISOString();
+
 const NONCE = 12;
 const TAG = 16;
 
@@ -302,7 +305,13 @@ export class ObjectStore {
       if (earlier) throw new ObjectStoreError('already-deleted', `object ${id} was already deleted at ${earlier.deletedAt}`, earlier);
       throw new ObjectStoreError('not-found', `no object ${id}`);
     }
-    // Bytes first: a crash after this leaves the row, and deleting again finishes the job.
+    // Due before the bytes go: a crash between the shredding and the row's deletion leaves a row
+    // the purge at the next start finishes (key destroyed, certificate, audit), not an object
+    // still listed, unreadable, with its key kept until someone deletes it again (E3).
+    if (row.purge_at === null || row.purge_at > INTERRUPTED) {
+      await this.db.updateTable('objects').set({ purge_at: INTERRUPTED }).where('id', '=', id).execute();
+    }
+    // Bytes next: a crash after this leaves the row, and deleting again finishes the job.
     shredFile(path.join(this.dataDir, row.path));
     try {
       fs.rmdirSync(path.dirname(path.join(this.dataDir, row.path)));
