@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -37,6 +37,14 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
     logger: { level: config.logLevel, redact: REDACT },
     bodyLimit: LIMITS.httpBodyBytes,
     trustProxy: false,
+    // Malformed URLs (bad percent-encoding, an over-long path parameter) are refused before any
+    // route: with a known error code and the security headers, never echoing the path (H4; found
+    // by the fuzzer, which saw Fastify's own FST_ERR_BAD_URL and FST_ERR_MAX_PARAM_LENGTH bodies).
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      const body: ErrorBody = { code: ErrorCode.VALIDATION, message: ERROR_MESSAGES.VALIDATION };
+      return reply.code(err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400).send(body);
+    },
   });
 
   await app.register(fastifyCookie);
