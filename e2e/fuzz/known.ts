@@ -33,7 +33,8 @@ export class Known {
   resolve(v: unknown, ctx: { meeting: FuzzMeeting | null } = { meeting: null }): unknown {
     if (v instanceof Ref) return this.resolveRef(v, ctx);
     if (Array.isArray(v)) return v.map((x) => this.resolve(x, ctx));
-    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    // fast-check builds nested records with prototypes of their own: any plain object is walked.
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = this.resolve(x, ctx);
       return out;

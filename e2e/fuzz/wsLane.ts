@@ -101,7 +101,7 @@ type Report = (problem: string, answer: string, reqId: unknown) => void;
  * Watches a session's answers; `done` resolves when the closing ping is answered or the socket
  * closes; `closing()` starts the wait for the ping's answer.
  */
-function watch(ws: WebSocket, ctx: LaneContext, meetingId: string | null, report: Report): { done: Promise<void>; closing: () => void } {
+function watch(ws: WebSocket, ctx: LaneContext, meetingId: string | null, report: Report, oversized: () => boolean): { done: Promise<void>; closing: () => void } {
   let closing = () => undefined as void;
   const done = new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -115,11 +115,15 @@ function watch(ws: WebSocket, ctx: LaneContext, meetingId: string | null, report
       if (message) ctx.known.learn(message as { type: string } & Record<string, unknown>, meetingId);
       if (message?.type === 'pong' && message.reqId === CLOSING_REQ_ID) finish();
     });
-    ws.on('close', (code) => {
-      if (!ALLOWED_CLOSE_CODES.has(code)) report(`closed with ${code}`, '', undefined);
+    let error = '';
+    ws.on('close', (code, reason) => {
+      // A frame over the cap closes the connection at once (1009); frames still in flight may
+      // then meet a reset, and the client sees no close frame (1006).
+      const abortedTooBig = code === 1006 && oversized();
+      if (!ALLOWED_CLOSE_CODES.has(code) && !abortedTooBig) report(`closed with ${code}`, `reason "${reason.toString()}", socket error "${error}"`, undefined);
       finish();
     });
-    ws.on('error', () => undefined);
+    ws.on('error', (err) => void (error = err.message));
     closing = () => {
       timer = setTimeout(() => (report('no answer to the closing ping within 60 s', '', undefined), finish()), 60_000);
     };
@@ -145,9 +149,11 @@ async function runSession(ctx: LaneContext, spec: SessionSpec, seed: number): Pr
     const input = byReq !== undefined ? short(byReq, 800) : `session seed ${seed} (${spec.kind}, ${spec.length} frames); last frames: ${tail}`;
     ctx.fail({ where: 'ws', problem, input: short(input, 4000), answer: short(answer, 600) });
   };
-  const { done, closing } = watch(ws, ctx, meetingId, report);
+  let oversized = false;
+  const { done, closing } = watch(ws, ctx, meetingId, report, () => oversized);
   const send = (f: string | Buffer) => {
     sent.push(f);
+    if (Buffer.byteLength(f) > LIMITS.signalingFrameBytes) oversized = true;
     ws.send(f);
   };
   if (frame) send(frame);
