@@ -3,7 +3,8 @@
 # bodies by default, against a server built in the fuzzer's own process. Prints messages per
 # second and peak memory at the end; exits non-zero on any failure.
 # Environment: FUZZ_COUNT, FUZZ_SEED (reproduce a run), FUZZ_LANES (signalling connections at
-# once), FUZZ_SESSION (longest session in frames), FUZZ_HTTP_SHARE (0..1).
+# once), FUZZ_SESSION (longest session in frames), FUZZ_HTTP_SHARE (0..1), FUZZ_SECONDS (stop
+# taking new messages after that long: a long run cut to the time there is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc_bin=node_modules/.bin/tsc

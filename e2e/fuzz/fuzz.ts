@@ -28,6 +28,8 @@ export interface FuzzOptions {
   maxRssMiB: number;
   /** Progress lines on stderr. */
   progress: boolean;
+  /** Stop taking new messages after this many seconds (a long run cut to the time there is); 0: no limit. */
+  maxSeconds: number;
 }
 
 export interface FuzzResult {
@@ -42,6 +44,8 @@ export interface FuzzResult {
   peakHeapMiB: number;
   heapGrowthMiB: number;
   failures: Failure[];
+  /** The time limit ended the run before the count was reached. */
+  cut: boolean;
   /** Failures by problem, with how many times each was seen. */
   summary: Map<string, number>;
 }
@@ -56,13 +60,18 @@ export const DEFAULTS: FuzzOptions = {
   maxHeapGrowthMiB: 256,
   maxRssMiB: 1536,
   progress: false,
+  maxSeconds: 0,
 };
 
 /** A counter of messages that lanes draw from. */
 class Budget {
   taken = 0;
-  constructor(private readonly total: number) {}
+  constructor(
+    private readonly total: number,
+    private readonly deadline: number,
+  ) {}
   take(n: number): number {
+    if (performance.now() > this.deadline) return 0;
     const k = Math.max(0, Math.min(n, this.total - this.taken));
     this.taken += k;
     return k;
@@ -71,6 +80,7 @@ class Budget {
     this.taken -= n;
   }
   remaining(): number {
+    if (performance.now() > this.deadline) return 0;
     return this.total - this.taken;
   }
 }
@@ -99,8 +109,9 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
   const server = await startInProcessServer();
   let seed = o.seed;
   const seeds = () => seed++;
-  const httpBudget = new Budget(Math.round(o.count * o.httpShare));
-  const wsBudget = new Budget(o.count - Math.round(o.count * o.httpShare));
+  const deadline = o.maxSeconds > 0 ? performance.now() + o.maxSeconds * 1000 : Infinity;
+  const httpBudget = new Budget(Math.round(o.count * o.httpShare), deadline);
+  const wsBudget = new Budget(o.count - Math.round(o.count * o.httpShare), deadline);
   let answers = 0;
   let rateLimited = 0;
   const lane: LaneContext = {
@@ -120,10 +131,11 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
   };
   const started = performance.now();
   const warmUpAt = Math.round(o.count * 0.1);
+  let ticks = 0;
   const ticker = setInterval(() => {
     const done = httpBudget.taken + wsBudget.taken;
     if (done >= warmUpAt) warmUp();
-    if (o.progress) process.stderr.write(`fuzz: ${done}/${o.count}, ${Math.round(done / ((performance.now() - started) / 1000))}/s, rss ${Math.round(process.memoryUsage().rss / MiB)} MiB\n`);
+    if (o.progress && ++ticks % 10 === 0) process.stderr.write(`fuzz: ${done}/${o.count}, ${Math.round(done / ((performance.now() - started) / 1000))}/s, rss ${Math.round(process.memoryUsage().rss / MiB)} MiB\n`);
   }, 1000);
   let warm = false;
   const warmUp = () => {
@@ -157,6 +169,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
     requests: httpBudget.taken,
     answers,
     rateLimited,
+    cut: sent < o.count,
     seconds,
     perSecond: sent / seconds,
     peakRssMiB: memory.peakRss / MiB,
@@ -169,7 +182,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
 
 export function formatResult(r: FuzzResult): string {
   const lines = [
-    `fuzz: ${r.frames} signalling frames + ${r.requests} HTTP requests in ${r.seconds.toFixed(1)} s: ${Math.round(r.perSecond)} messages/s`,
+    `fuzz: ${r.frames} signalling frames + ${r.requests} HTTP requests${r.cut ? ' (cut short by FUZZ_SECONDS)' : ''} in ${r.seconds.toFixed(1)} s: ${Math.round(r.perSecond)} messages/s`,
     `fuzz: ${r.answers} signalling answers (${r.rateLimited} RATE_LIMITED); peak RSS ${r.peakRssMiB.toFixed(0)} MiB, peak heapUsed ${r.peakHeapMiB.toFixed(0)} MiB, heap growth after warm-up ${r.heapGrowthMiB.toFixed(0)} MiB`,
   ];
   if (r.summary.size === 0) lines.push('fuzz: no failures');
@@ -188,7 +201,8 @@ function optionsFromCommandLine(): Partial<FuzzOptions> {
   const wsLanes = Number(process.env.FUZZ_LANES ?? DEFAULTS.wsLanes);
   const maxSessionLength = Number(process.env.FUZZ_SESSION ?? DEFAULTS.maxSessionLength);
   const httpShare = Number(process.env.FUZZ_HTTP_SHARE ?? DEFAULTS.httpShare);
-  return { count, seed, wsLanes, maxSessionLength, httpShare, progress: true };
+  const maxSeconds = Number(process.env.FUZZ_SECONDS ?? 0);
+  return { count, seed, wsLanes, maxSessionLength, httpShare, maxSeconds, progress: true };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
