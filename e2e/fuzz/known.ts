@@ -35,9 +35,8 @@ export class Known {
     if (Array.isArray(v)) return v.map((x) => this.resolve(x, ctx));
     // fast-check builds nested records with prototypes of their own: any plain object is walked.
     if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = this.resolve(x, ctx);
-      return out;
+      // fromEntries defines own properties: a "__proto__" key stays a key, as on the wire.
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.resolve(x, ctx)]));
     }
     return v;
   }

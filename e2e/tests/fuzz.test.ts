@@ -41,7 +41,7 @@ async function answerTo(frame: string): Promise<Record<string, unknown>> {
   return m;
 }
 
-test('an invalid message with a reqId no valid message could carry is answered without it (H4)', async () => {
+test('an invalid message with a reqId no valid message could carry is answered without it (H4)', { timeout: 30_000 }, async () => {
   for (const reqId of [-1, 2 ** 31 + 1, 1e308, 0.5]) {
     const m = await answerTo(JSON.stringify({ type: 'ping', reqId }));
     assert.equal(m.type, 'error');
@@ -53,7 +53,7 @@ test('an invalid message with a reqId no valid message could carry is answered w
   assert.equal(m.reqId, 7);
 });
 
-test('malformed URLs are answered with a known error code and the security headers, the path not echoed (H4)', async () => {
+test('malformed URLs are answered with a known error code and the security headers, the path not echoed (H4)', { timeout: 30_000 }, async () => {
   for (const url of [`/api/meetings/${'a'.repeat(300)}`, '/api/meetings/%E2%80%AE%ED%A0%80/registrations', '/api/meetings/%zz']) {
     const r = await server.app.inject({ method: 'POST', url, payload: {} });
     assert.ok(r.statusCode === 400 || r.statusCode === 414, `${url}: ${r.statusCode}`);
