@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -41,6 +41,14 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
     // JSON bodies are small; the few routes that need more say so, uploads have their own (H4).
     bodyLimit: LIMITS.httpSmallBodyBytes,
     trustProxy: false,
+    // Malformed URLs (bad percent-encoding, an over-long path parameter) are refused before any
+    // route: with a known error code and the security headers, never echoing the path (H4; found
+    // by the fuzzer, which saw Fastify's own FST_ERR_BAD_URL and FST_ERR_MAX_PARAM_LENGTH bodies).
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      const body: ErrorBody = { code: ErrorCode.VALIDATION, message: ERROR_MESSAGES.VALIDATION };
+      return reply.code(err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400).send(body);
+    },
   });
   // JSON only: a text/plain body would reach the routes as a string (uploads add their own type).
   app.removeContentTypeParser('text/plain');

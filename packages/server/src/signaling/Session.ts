@@ -99,13 +99,16 @@ export class Session implements Peer {
     }
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) {
-      const reqId = typeof (json as { reqId?: unknown })?.reqId === 'number' ? (json as { reqId: number }).reqId : undefined;
+      // Echo the reqId only if it is one a valid message could carry: an answer must itself be a
+      // valid ServerMessage, and clients match answers by it (H4; found by the fuzzer).
+      const raw = (json as { reqId?: unknown } | null)?.reqId;
+      const reqId = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 2 ** 31 ? raw : undefined;
       // Name the fields at fault, never echo their values.
       const where = parsed.error.issues
         .slice(0, 3)
         .map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
         .join('; ');
-      return this.reject(Number.isInteger(reqId) ? reqId : undefined, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
+      return this.reject(reqId, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
     }
     const msg = parsed.data;
     if (bytes > LIMITS.signalingMessageBytes && !LARGE_TYPES.has(msg.type)) {
