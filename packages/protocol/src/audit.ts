@@ -57,5 +57,7 @@ export const AuditKind = {
   USER_EMAIL_SET: 'user.email_set',
   /** An administrator set or cleared an account's groups (what members-only group lists check, B5). */
   USER_GROUPS_SET: 'user.groups_set',
+  /** A participant's resume token took its place over from a connection still open (H2). */
+  RESUME_REPLACED: 'resume.replaced',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

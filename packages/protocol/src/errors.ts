@@ -48,6 +48,8 @@ export const ErrorCode = {
   MEMBERS_ONLY: 'MEMBERS_ONLY',
   REGISTRATION_REQUIRED: 'REGISTRATION_REQUIRED',
   REGISTRATION_REVOKED: 'REGISTRATION_REVOKED',
+  WAITING_ROOM_FULL: 'WAITING_ROOM_FULL',
+  TOO_MANY_WAITING: 'TOO_MANY_WAITING',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -102,6 +104,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MEMBERS_ONLY: 'This meeting is for signed-in members only. Sign in with your account, then join again.',
   REGISTRATION_REQUIRED: 'This meeting needs registration: join with the personal link you received after registering.',
   REGISTRATION_REVOKED: 'Your registration for this meeting was revoked: its link no longer works.',
+  WAITING_ROOM_FULL: 'The waiting room of this meeting is full. The host has been told; try again in a few minutes.',
+  TOO_MANY_WAITING: 'Too many people are already waiting to enter this meeting from your network. Try again when some of them are in.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

@@ -119,6 +119,8 @@ const strings = {
   hostControls: 'Host controls',
   waitingRoom: 'Waiting room',
   waitingEmpty: 'No one is waiting.',
+  waitingRoomFull:
+    'The waiting room is full ({cap} guests): {refused} newcomers were turned away so far. Admit or deny those waiting; if you do not know them, lock the meeting and change its password.',
   admit: 'Admit {name}',
   deny: 'Deny {name}',
   admitShort: 'Admit',
@@ -486,6 +488,8 @@ export const en: Dictionary = {
     MEMBERS_ONLY: 'This meeting admits signed-in members of the organisation only. Sign in and try again.',
     REGISTRATION_REQUIRED: 'This meeting admits registered people only: use the personal link you received.',
     REGISTRATION_REVOKED: 'This registration has been withdrawn by the host.',
+    WAITING_ROOM_FULL: 'The waiting room of this meeting is full. The host has been told; try again in a few minutes.',
+    TOO_MANY_WAITING: 'Too many people from your network are already waiting to enter this meeting. Try again when some of them are in.',
     TWO_FACTOR_REQUIRED: 'This needs a sign-in with two factors. Set up an authenticator app or a passkey on the Security page if you have none, then sign out and sign in again with it.',
     FORBIDDEN_BY_LEVEL: "The meeting's confidentiality level does not allow this.",
     LEVEL_NOT_ALLOWED: 'Your organisation does not allow that confidentiality level.',

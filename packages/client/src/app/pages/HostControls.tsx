@@ -310,6 +310,11 @@ export function HostControls({ session }: { session: MeetingSession }) {
               {t('admitAllOffHigh')}
             </p>
           )}
+          {state.waitingRoomFull && (
+            <p className="notice" role="alert" data-testid="waiting-room-full">
+              {t('waitingRoomFull', { cap: state.waitingRoomFull.cap, refused: state.waitingRoomFull.refused })}
+            </p>
+          )}
           {state.waiting.length === 0 ? (
             <p className="muted">{t('waitingEmpty')}</p>
           ) : (
