@@ -119,6 +119,7 @@ const strings = {
   hostControls: 'Host controls',
   waitingRoom: 'Waiting room',
   waitingEmpty: 'No one is waiting.',
+  waitingRoomFullTitle: 'Waiting room full',
   waitingRoomFull:
     'The waiting room is full ({cap} guests): {refused} newcomers were turned away so far. Admit or deny those waiting; if you do not know them, lock the meeting and change its password.',
   admit: 'Admit {name}',

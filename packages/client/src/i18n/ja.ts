@@ -86,6 +86,7 @@ export const ja: Dictionary = {
   hostControls: 'ホスト操作',
   waitingRoom: '待合室',
   waitingEmpty: '待っている人はいません。',
+  waitingRoomFullTitle: '待合室が満員です',
   waitingRoomFull:
     '待合室が満員です（ゲスト {cap} 人）。これまでに {refused} 人の入室希望者をお断りしました。待っている人を入室させるか拒否してください。心当たりのない人ばかりなら、会議をロックしてパスワードを変更してください。',
   admit: '{name} を入室させる',

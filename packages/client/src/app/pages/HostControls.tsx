@@ -311,9 +311,10 @@ export function HostControls({ session }: { session: MeetingSession }) {
             </p>
           )}
           {state.waitingRoomFull && (
-            <p className="notice" role="alert" data-testid="waiting-room-full">
-              {t('waitingRoomFull', { cap: state.waitingRoomFull.cap, refused: state.waitingRoomFull.refused })}
-            </p>
+            <div className="notice" role="alert" aria-label={t('waitingRoomFullTitle')} data-testid="waiting-room-full">
+              <strong>{t('waitingRoomFullTitle')}</strong>
+              <p>{t('waitingRoomFull', { cap: state.waitingRoomFull.cap, refused: state.waitingRoomFull.refused })}</p>
+            </div>
           )}
           {state.waiting.length === 0 ? (
             <p className="muted">{t('waitingEmpty')}</p>
