@@ -22,11 +22,16 @@ export class WsClient {
     });
   }
 
-  static connect(base: string, opts: { cookie?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<WsClient> {
+  /** `localAddress`: the client's own address, e.g. another 127.0.0.x to come from elsewhere. */
+  static connect(base: string, opts: { cookie?: string; origin?: string; headers?: Record<string, string>; localAddress?: string } = {}): Promise<WsClient> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.cookie) headers.cookie = opts.cookie;
     if (opts.origin) headers.origin = opts.origin;
-    const socket = new WebSocket(base.replace('https:', 'wss:') + '/ws', { headers, rejectUnauthorized: false });
+    const socket = new WebSocket(base.replace('https:', 'wss:') + '/ws', {
+      headers,
+      rejectUnauthorized: false,
+      ...(opts.localAddress && { localAddress: opts.localAddress }),
+    });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new WsClient(socket)));
       socket.once('error', reject);

@@ -59,5 +59,7 @@ export const AuditKind = {
   USER_GROUPS_SET: 'user.groups_set',
   /** The public form was used with an address banned from the meeting (B3); the answer did not say so. */
   REGISTRATION_REFUSED: 'registration.refused',
+  /** A participant's resume token took its place over from a connection still open (H2). */
+  RESUME_REPLACED: 'resume.replaced',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];

@@ -50,6 +50,8 @@ export const ErrorCode = {
   REGISTRATION_REVOKED: 'REGISTRATION_REVOKED',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   CANNOT_ACT_ON_PARTICIPANT: 'CANNOT_ACT_ON_PARTICIPANT',
+  WAITING_ROOM_FULL: 'WAITING_ROOM_FULL',
+  TOO_MANY_WAITING: 'TOO_MANY_WAITING',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -106,6 +108,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   REGISTRATION_REVOKED: 'Your registration for this meeting was revoked: its link no longer works.',
   QUOTA_EXCEEDED: "This meeting's storage quota is used up: delete files or recordings you no longer need, then try again.",
   CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host or on themselves, and only the host acts on co-hosts.',
+  WAITING_ROOM_FULL: 'The waiting room of this meeting is full. The host has been told; try again in a few minutes.',
+  TOO_MANY_WAITING: 'Too many people are already waiting to enter this meeting from your network. Try again when some of them are in.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

@@ -320,6 +320,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     type: z.literal('connectionQuality'),
     participants: z.array(z.object({ id: ParticipantId, quality: ConnectionQuality })),
   }),
+  /** To those who admit people (B2): the waiting room is at its cap and newcomers are turned away. */
+  z.object({ type: z.literal('waitingRoomFull'), cap: z.number().int().positive(), refused: z.number().int().positive() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -16,9 +16,8 @@ export interface Config {
   /** This server node's name, shown in the data map (E1). */
   node: string;
   logLevel: string;
-  /** Join attempts: failures allowed per address before waits grow. */
+  /** Join attempts: wrong passwords allowed per address (per account when signed in) before waits grow (B1). */
   joinFailuresPerAddress: number;
-  joinFailuresPerMeeting: number;
   /** Seconds a disconnected participant keeps its place for a resume. */
   resumeGraceSeconds: number;
   /** The address the SFU binds and announces (its only ICE candidate), and its UDP ports. */
@@ -36,6 +35,14 @@ export interface Config {
   recordingEscrowKeyPath: string | null;
   /** Single sign-on through an OpenID Connect provider (B5, KAIGI_OIDC_*), or null. */
   oidc: OidcConfig | null;
+  /** Guests waiting at once in one meeting's waiting room (B2). */
+  waitingRoomMax: number;
+  /** People waiting at once in one meeting from one address (or account, or personal link) (B2). */
+  waitingPerAddress: number;
+  /** Refused attempts of one kind from one address are audited as one row per this many seconds (H2). */
+  refusalAuditWindowSeconds: number;
+  /** Seconds a WebSocket may stay open without joining a meeting. */
+  unjoinedSocketSeconds: number;
   /** Audit checkpoints (H2): where they are appended, how often, and whether a copy goes to syslog. */
   auditCheckpoints: { file: string; entries: number; seconds: number; syslog: boolean };
   /** HTTP timeouts (H4), so that slow or stalled clients cannot hold connections forever. */
@@ -118,7 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     node: env.KAIGI_NODE || os.hostname() || 'node-1',
     logLevel: env.KAIGI_LOG_LEVEL || 'info',
     joinFailuresPerAddress: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_ADDRESS', 5, 1, 1000),
-    joinFailuresPerMeeting: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_MEETING', 20, 1, 10000),
     resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
     mediaIp,
     mediaPorts,
@@ -135,5 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       seconds: intEnv(env, 'KAIGI_AUDIT_CHECKPOINT_SECONDS', 30, 1, 3600),
       syslog: boolEnv(env, 'KAIGI_AUDIT_SYSLOG'),
     },
+    waitingRoomMax: intEnv(env, 'KAIGI_WAITING_ROOM_MAX', 50, 1, 10000),
+    waitingPerAddress: intEnv(env, 'KAIGI_WAITING_PER_ADDRESS', 10, 1, 10000),
+    refusalAuditWindowSeconds: intEnv(env, 'KAIGI_REFUSAL_AUDIT_WINDOW_SECONDS', 60, 1, 3600),
+    unjoinedSocketSeconds: intEnv(env, 'KAIGI_UNJOINED_SOCKET_SECONDS', 10, 1, 600),
   };
 }

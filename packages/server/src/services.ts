@@ -85,7 +85,8 @@ export async function openServices(config: Config): Promise<Services> {
         .then(() => purger?.meetingEnded(id))
         .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
     failuresPerAddress: config.joinFailuresPerAddress,
-    failuresPerMeeting: config.joinFailuresPerMeeting,
+    waiting: { maxGuests: config.waitingRoomMax, perSource: config.waitingPerAddress },
+    refusalWindowMs: config.refusalAuditWindowSeconds * 1000,
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     organisation: policy,

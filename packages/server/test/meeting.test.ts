@@ -191,4 +191,21 @@ describe('Meeting rules (F1, C1-C4, B4)', () => {
     assert.equal(m.remove(host.id, b.id, 'b3', 3).participant.id, b.id);
     assert.equal(code(() => m.setRole(host.id, host.id, 'participant')), 'CANNOT_ACT_ON_PARTICIPANT');
   });
+
+  it('B2: bounds the waiting room per source and for guests, never for the host, members or other sources', () => {
+    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
+    m.waitingLimits = { maxGuests: 4, perSource: 2 };
+    m.arrive(arrival({ source: 'ip:a' }));
+    m.arrive(arrival({ source: 'ip:a' }));
+    assert.equal(code(() => m.arrive(arrival({ source: 'ip:a' }))), 'TOO_MANY_WAITING');
+    m.arrive(arrival({ source: 'ip:b' }));
+    const last = m.arrive(arrival({ source: 'ip:c' }));
+    assert.equal(code(() => m.arrive(arrival({ source: 'ip:d' }))), 'WAITING_ROOM_FULL');
+    // A member with an account is not kept out by a flood of guests.
+    assert.equal(m.arrive(arrival({ source: 'user:u9', entry: 'member', userId: 'u9' })).state, 'waiting');
+    assert.equal(m.arrive(arrival({ role: 'host', entry: 'member', userId: 'u_host', source: 'ip:a' })).state, 'admitted');
+    m.leave(last.id);
+    assert.equal(m.arrive(arrival({ source: 'ip:d' })).state, 'waiting', 'a seat freed is a seat again');
+    assert.equal(m.waitingRoom().length, 5);
+  });
 });

@@ -119,6 +119,9 @@ const strings = {
   hostControls: 'Host controls',
   waitingRoom: 'Waiting room',
   waitingEmpty: 'No one is waiting.',
+  waitingRoomFullTitle: 'Waiting room full',
+  waitingRoomFull:
+    'The waiting room is full ({cap} guests): {refused} newcomers were turned away so far. Admit or deny those waiting; if you do not know them, lock the meeting and change its password.',
   admit: 'Admit {name}',
   deny: 'Deny {name}',
   admitShort: 'Admit',
@@ -489,6 +492,8 @@ export const en: Dictionary = {
     REGISTRATION_REVOKED: 'This registration has been withdrawn by the host.',
     QUOTA_EXCEEDED: 'This meeting has no room left on the server. Ask the host to delete files or recordings that are no longer needed.',
     CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host, and only the host acts on co-hosts.',
+    WAITING_ROOM_FULL: 'The waiting room of this meeting is full. The host has been told; try again in a few minutes.',
+    TOO_MANY_WAITING: 'Too many people from your network are already waiting to enter this meeting. Try again when some of them are in.',
     TWO_FACTOR_REQUIRED: 'This needs a sign-in with two factors. Set up an authenticator app or a passkey on the Security page if you have none, then sign out and sign in again with it.',
     FORBIDDEN_BY_LEVEL: "The meeting's confidentiality level does not allow this.",
     LEVEL_NOT_ALLOWED: 'Your organisation does not allow that confidentiality level.',

@@ -86,6 +86,9 @@ export const ja: Dictionary = {
   hostControls: 'ホスト操作',
   waitingRoom: '待合室',
   waitingEmpty: '待っている人はいません。',
+  waitingRoomFullTitle: '待合室が満員です',
+  waitingRoomFull:
+    '待合室が満員です（ゲスト {cap} 人）。これまでに {refused} 人の入室希望者をお断りしました。待っている人を入室させるか拒否してください。心当たりのない人ばかりなら、会議をロックしてパスワードを変更してください。',
   admit: '{name} を入室させる',
   deny: '{name} の入室を拒否',
   admitShort: '入室許可',
@@ -430,6 +433,8 @@ export const ja: Dictionary = {
     REGISTRATION_REVOKED: 'この登録はホストによって取り消されました。',
     QUOTA_EXCEEDED: 'この会議のサーバー上の保存容量を使い切りました。不要なファイルや録画をホストに削除してもらってください。',
     CANNOT_ACT_ON_PARTICIPANT: 'あなたの役割ではこの人にこの操作はできません。ホストにはだれも操作できず、共同ホストを操作できるのはホストだけです。',
+    WAITING_ROOM_FULL: 'この会議の待合室は満員です。ホストに通知しました。数分後にもう一度お試しください。',
+    TOO_MANY_WAITING: 'あなたのネットワークから入室を待っている人がすでに多すぎます。何人かが入室してからもう一度お試しください。',
     TWO_FACTOR_REQUIRED: 'この操作には二要素でのサインインが必要です。第二要素（認証アプリまたはパスキー）がなければセキュリティページで設定し、いったんサインアウトしてから、第二要素を使ってサインインし直してください。',
     FORBIDDEN_BY_LEVEL: 'この会議の機密レベルでは許可されていません。',
     LEVEL_NOT_ALLOWED: '組織の方針でその機密レベルは使えません。',

@@ -42,6 +42,8 @@ export interface MeetingState {
   left: boolean;
   /** To hosts: personal links (B3) in use from two places at once, newest last. */
   registrationAlerts: Extract<ServerMessage, { type: 'registrationAlert' }>[];
+  /** To hosts: the waiting room is at its cap and newcomers are turned away (B2); the latest count. */
+  waitingRoomFull: Extract<ServerMessage, { type: 'waitingRoomFull' }> | null;
 }
 
 export const initialMeetingState: MeetingState = {
@@ -59,6 +61,7 @@ export const initialMeetingState: MeetingState = {
   problem: null,
   left: false,
   registrationAlerts: [],
+  waitingRoomFull: null,
 };
 
 export type MeetingAction =
@@ -125,13 +128,16 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
       return { ...s, participants: msg.participants, self: me, role: me.role, ...(demoted && { waiting: [], bans: [] }) };
     }
     case 'waitingRoom':
-      return { ...s, waiting: msg.entries };
+      // An emptied waiting room has room again: the full-room alert goes with it.
+      return { ...s, waiting: msg.entries, ...(msg.entries.length === 0 && { waitingRoomFull: null }) };
     case 'bans':
       return { ...s, bans: msg.bans };
     case 'meetingState':
       return { ...s, meeting: msg.meeting };
     case 'registrationAlert':
       return { ...s, registrationAlerts: [...s.registrationAlerts.filter((a) => a.registrationId !== msg.registrationId), msg] };
+    case 'waitingRoomFull':
+      return { ...s, waitingRoomFull: msg };
     case 'ended':
       return outside({ code: msg.code });
     case 'error':

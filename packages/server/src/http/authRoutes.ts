@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AuditKind, ErrorCode, SignInRequest, type SessionResponse } from '@kaigi/protocol';
 import type { Services } from '../services.js';
-import { RateLimiter } from '../security/RateLimiter.js';
+import { addressKey, RateLimiter } from '../security/RateLimiter.js';
 import { requireUser, resolveAuth } from './auth.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
 import { HttpError } from './HttpError.js';
@@ -26,14 +26,15 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/auth/signin', async (req, reply): Promise<SessionResponse> => {
     if (!sameOrigin(req, services.config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
     const body = parseBody(SignInRequest, req.body);
-    const keys = [`ip:${req.ip}`, `user:${body.username}`];
-    const blocked = keys.map((k) => limiter.check(k)).find((d) => !d.allowed);
-    if (blocked) {
-      throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(blocked.retryAfterMs) });
+    const keys = [addressKey(req.ip), `user:${body.username}`];
+    // Counted before the password hash is checked, so parallel guesses get only the free ones (B1).
+    const limit = limiter.attempt(...keys);
+    if (!limit.allowed) {
+      throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
     }
     const user = await services.users.authenticate(body.username, body.password);
+    if (user) limiter.succeeded(...keys);
     if (!user) {
-      keys.forEach((k) => limiter.fail(k));
       await services.audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { username: body.username } });
       throw new HttpError(401, ErrorCode.INVALID_CREDENTIALS);
     }

@@ -83,15 +83,14 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   const toSignIn = (reply: FastifyReply, error: SsoError) =>
     reply.redirect(`${paths.signIn}?${new URLSearchParams({ [SSO_ERROR_PARAM]: error }).toString()}`, 302);
 
+  // The callback's attempt was counted when it was allowed; a refusal leaves it counted.
   const refuse = async (req: FastifyRequest, reply: FastifyReply, error: SsoError, data: Record<string, unknown>) => {
-    limiter.fail(`ip:${req.ip}`);
     await audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { method: 'oidc', ...data } });
     return toSignIn(reply, error);
   };
 
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(ssoPaths.oidcStart, async (req, reply) => {
-    if (!starts.check(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
-    starts.fail(`ip:${req.ip}`);
+    if (!starts.attempt(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
     // Where to go afterwards (a join link); anything but a same-origin path is dropped.
     const next = typeof req.query.next === 'string' ? safeNextPath(req.query.next) : null;
     let begun;
@@ -110,7 +109,9 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(ssoPaths.oidcCallback, async (req, reply) => {
-    if (!limiter.check(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
+    // Counted at once, before the pending sign-in is looked up (B1): parallel made-up callbacks
+    // get no more than the free ones. A finished sign-in forgives it.
+    if (!limiter.attempt(`ip:${req.ip}`).allowed) return toSignIn(reply, 'sso_rate_limited');
     const state = req.query.state;
     const browser = req.cookies[OIDC_BROWSER_COOKIE];
     // Unknown, used, expired, or started in another browser: refused before the provider is asked.
@@ -168,6 +169,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     }
     if (user.disabled) return refuse(req, reply, 'sso_disabled', { reason: 'disabled', userId: user.id });
     starts.reset(`ip:${req.ip}`);
+    limiter.succeeded(`ip:${req.ip}`);
 
     // The account's own second factor is asked as after a password (B5): no session yet, the
     // sign-in page finishes it with the ticket, and the session then says 'oidc' too.

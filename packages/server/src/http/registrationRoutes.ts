@@ -66,11 +66,11 @@ export function registrationRoutes(app: FastifyInstance, services: Services): vo
   app.post<{ Params: { id: string } }>('/api/meetings/:id/registrations', async (req, reply): Promise<RegisterResponse> => {
     if (!sameOrigin(req, config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin registration is refused.');
     const key = `ip:${req.ip}`;
-    const limit = limiter.check(key);
+    // Every attempt counts, whatever comes of it, from the moment it is allowed (B1): the form
+    // cannot be used to fill a meeting's list, in a row or in parallel.
+    const limit = limiter.attempt(key);
     if (!limit.allowed) throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
     const body = parseBody(RegisterRequest, req.body);
-    // Every attempt counts, whatever comes of it: the form cannot be used to fill a meeting's list.
-    limiter.fail(key);
     reply.code(202);
     const id = MeetingId.safeParse(req.params.id);
     const m = id.success ? await meetings.get(id.data) : undefined;

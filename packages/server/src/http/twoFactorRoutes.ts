@@ -26,7 +26,7 @@ import {
   type TwoFactorStatus,
 } from '@kaigi/protocol';
 import type { Services } from '../services.js';
-import type { RateLimiter } from '../security/RateLimiter.js';
+import { addressKey, type RateLimiter } from '../security/RateLimiter.js';
 import { totpUri } from '../security/totp.js';
 import { passkeyInfo, TwoFactorStore } from '../storage/TwoFactorStore.js';
 import type { User } from '../storage/UserStore.js';
@@ -195,26 +195,36 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   // ---- the second step of signing in -------------------------------------------------------
 
-  /** The ticket's account, after the rate limiter's say; an unknown or dead ticket fails here. */
-  const openStep = async (req: FastifyRequest, ticket: string, method: SecondFactorMethod): Promise<{ user: User; challenge: string | null }> => {
+  const refuse = (retryAfterMs: number): never => {
+    throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(retryAfterMs) });
+  };
+
+  /**
+   * The ticket's account, after the rate limiter's say; an unknown or dead ticket fails here.
+   * `verifies`: a factor is checked next, so the attempt is counted now, in the same synchronous
+   * step as the limiter's decision and before any await (B1): parallel guesses get only the free
+   * ones. A right factor is forgiven in `finish`.
+   */
+  const openStep = async (req: FastifyRequest, ticket: string, method: SecondFactorMethod, verifies: boolean): Promise<{ user: User; challenge: string | null }> => {
     if (!sameOrigin(req, config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
-    const byAddress = limiter.check(`ip:${req.ip}`);
-    if (!byAddress.allowed) throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(byAddress.retryAfterMs) });
+    const ip = addressKey(req.ip);
+    const early = limiter.check(ip);
+    if (!early.allowed) refuse(early.retryAfterMs);
     const t = await store.ticket(ticket);
     const user = t ? await users.byId(t.userId) : undefined;
     if (!t || !user || user.disabled) {
-      limiter.fail(`ip:${req.ip}`);
+      limiter.fail(ip);
       await audit.append({ kind: AuditKind.SECOND_FACTOR_FAILED, actor: `address:${req.ip}`, data: { method, reason: 'ticket' } });
       throw new HttpError(401, ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
     }
-    const byUser = limiter.check(`user:${user.username}`);
-    if (!byUser.allowed) throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(byUser.retryAfterMs) });
+    const keys = [ip, `user:${user.username}`];
+    const limit = verifies ? limiter.attempt(...keys) : keys.map((k) => limiter.check(k)).find((d) => !d.allowed);
+    if (limit && !limit.allowed) refuse(limit.retryAfterMs);
     return { user, challenge: t.challenge };
   };
 
+  /** The attempt was counted by openStep already. */
   const failStep = async (req: FastifyRequest, ticket: string, user: User, method: SecondFactorMethod): Promise<never> => {
-    limiter.fail(`ip:${req.ip}`);
-    limiter.fail(`user:${user.username}`);
     await store.failTicket(ticket);
     await audit.append({
       kind: AuditKind.SECOND_FACTOR_FAILED,
@@ -229,6 +239,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
     // A ticket from single sign-on (B5) keeps that in the session and the audit.
     const via = (await store.ticket(ticket))?.signInMethod ?? null;
     if (!(await store.consumeTicket(ticket))) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
+    limiter.succeeded(addressKey(req.ip));
     limiter.reset(`user:${user.username}`);
     const s = await users.createSession(user.id, true, via);
     reply.setCookie(SESSION_COOKIE, s.sessionId, { ...secureCookie(), expires: s.expiresAt });
@@ -238,21 +249,21 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   app.post(twoFactorPaths.signInTotp, async (req, reply): Promise<SessionResponse> => {
     const body = parseBody(SecondFactorCodeRequest, req.body);
-    const { user } = await openStep(req, body.ticket, 'totp');
+    const { user } = await openStep(req, body.ticket, 'totp', true);
     if (!(await store.verifyTotp(user.id, body.code))) return failStep(req, body.ticket, user, 'totp');
     return finish(req, reply, body.ticket, user, 'totp');
   });
 
   app.post(twoFactorPaths.signInRecovery, async (req, reply): Promise<SessionResponse> => {
     const body = parseBody(SecondFactorCodeRequest, req.body);
-    const { user } = await openStep(req, body.ticket, 'recovery');
+    const { user } = await openStep(req, body.ticket, 'recovery', true);
     if (!(await store.useRecoveryCode(user.id, body.code))) return failStep(req, body.ticket, user, 'recovery');
     return finish(req, reply, body.ticket, user, 'recovery');
   });
 
   app.post(twoFactorPaths.signInWebAuthnOptions, async (req) => {
     const body = parseBody(WebAuthnOptionsRequest, req.body);
-    const { user } = await openStep(req, body.ticket, 'webauthn');
+    const { user } = await openStep(req, body.ticket, 'webauthn', false);
     const passkeys = await store.passkeys(user.id);
     if (passkeys.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'This account has no passkey.');
     const options = await generateAuthenticationOptions({
@@ -266,7 +277,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   app.post(twoFactorPaths.signInWebAuthn, async (req, reply): Promise<SessionResponse> => {
     const body = parseBody(WebAuthnSignInRequest, req.body);
-    const { user, challenge } = await openStep(req, body.ticket, 'webauthn');
+    const { user, challenge } = await openStep(req, body.ticket, 'webauthn', true);
     // Each challenge answers once, right or wrong.
     await store.setTicketChallenge(body.ticket, null);
     const passkey = challenge ? await store.passkey(user.id, body.response.id) : undefined;

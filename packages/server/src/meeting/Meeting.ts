@@ -19,7 +19,16 @@ export interface Arrival {
   /** The registration whose personal link was used (B3), and the name it fixes (B4). */
   registrationId?: string | null;
   fixedName?: string | null;
+  /** Who knocks (an address, an account, a link): at most `perSource` wait at once from one (B2). */
+  source?: string | null;
   now: number;
+}
+
+/** Bounds of the waiting room (B2): all guests together, and everyone from one source. */
+export interface WaitingLimits {
+  /** Guests who came with the password only; members and personal links are bounded otherwise. */
+  maxGuests: number;
+  perSource: number;
 }
 
 /**
@@ -30,6 +39,8 @@ export interface Arrival {
  */
 export class Meeting {
   private readonly participants = new Map<string, Participant>();
+  /** Unbounded unless the hub sets them (from the server's configuration). */
+  waitingLimits: WaitingLimits = { maxGuests: Infinity, perSource: Infinity };
 
   constructor(
     readonly id: string,
@@ -60,6 +71,7 @@ export class Meeting {
     if (a.role !== 'host') {
       if (this.bans.matches(a)) throw new MeetingError(ErrorCode.BANNED);
       if (this.locked) throw new MeetingError(ErrorCode.LOCKED);
+      this.assertWaitingSeat(a);
     }
     const displayName = admitArrival(this.rules, { role: a.role, displayName: a.displayName, accountName: a.accountName ?? null, fixedName: a.fixedName ?? null, now: a.now }, this.hostPresent());
     const p: Participant = {
@@ -69,6 +81,7 @@ export class Meeting {
       entry: a.entry,
       registrationId: a.registrationId ?? null,
       deviceHash: a.deviceHash,
+      source: a.source ?? null,
       userId: a.userId,
       resumeTokenHash: a.resumeTokenHash,
       arrivedAt: a.now,
@@ -312,5 +325,20 @@ export class Meeting {
       );
     }
     return t;
+  }
+
+  /**
+   * A seat in the waiting room (B2): someone who knows the password (a leaked link) cannot fill
+   * it without bound, from one source nor from many. Guests only count towards the cap, so a
+   * flood of them never keeps out members and personal links.
+   */
+  private assertWaitingSeat(a: Arrival): void {
+    const waiting = this.all().filter((p) => p.state === 'waiting');
+    if (a.source && waiting.filter((p) => p.source === a.source).length >= this.waitingLimits.perSource) {
+      throw new MeetingError(ErrorCode.TOO_MANY_WAITING);
+    }
+    if (a.entry === 'guest' && waiting.filter((p) => p.entry === 'guest').length >= this.waitingLimits.maxGuests) {
+      throw new MeetingError(ErrorCode.WAITING_ROOM_FULL);
+    }
   }
 }

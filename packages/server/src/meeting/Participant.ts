@@ -11,6 +11,8 @@ export interface Participant {
   readonly registrationId: string | null;
   /** SHA-256 of the browser's device cookie; the key bans hold on to. */
   readonly deviceHash: string;
+  /** Who knocked, for the per-source waiting-room limit (B2): an address, an account or a link. */
+  readonly source: string | null;
   readonly userId: string | null;
   readonly resumeTokenHash: string;
   readonly arrivedAt: number;

@@ -31,6 +31,8 @@ export class LiveMeeting {
   chatSeq = 0;
   /** Joins under way (password checked, not yet arrived): the meeting stays loaded for them. */
   pending = 0;
+  /** Knocks turned away by the waiting room's cap since the meeting was loaded (B2). */
+  waitingRefusals = 0;
   private activeSpeaker: string | null = null;
   private readonly ticker: NodeJS.Timeout;
 
@@ -80,6 +82,13 @@ export class LiveMeeting {
   toAdmitted(msg: Parameters<Peer['send']>[0]): void {
     for (const p of this.meeting.all()) {
       if (p.state === 'admitted') this.peers.get(p.id)?.send(msg);
+    }
+  }
+
+  /** To those who admit people: the host and co-hosts (and whoever else may admit). */
+  toAdmitters(msg: Parameters<Peer['send']>[0]): void {
+    for (const p of this.meeting.all()) {
+      if (p.state === 'admitted' && can(p.role, 'admit')) this.peers.get(p.id)?.send(msg);
     }
   }
 

@@ -13,7 +13,7 @@ import { MeetingError } from '../meeting/MeetingError.js';
 import { MembersRuleRefusal } from '../meeting/EntryRules.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
-import { RateLimiter } from '../security/RateLimiter.js';
+import { addressKey, RateLimiter } from '../security/RateLimiter.js';
 import type { MeetingStore, StoredRules } from '../storage/MeetingStore.js';
 import { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext, Peer } from './Peer.js';
@@ -21,6 +21,11 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
 import type { RegistrationStore } from '../storage/RegistrationStore.js';
 import { EntryGate } from './EntryGate.js';
+import { RefusalAudit } from './RefusalAudit.js';
+import type { MeetingRecord } from '../storage/MeetingStore.js';
+
+/** Refusals of one kind from one source written one by one per window; the rest are summed (H2). */
+const FIRST_REFUSAL_ROWS = 5;
 
 type JoinMsg = Extract<ClientMessage, { type: 'join' }>;
 type ResumeMsg = Extract<ClientMessage, { type: 'resume' }>;
@@ -31,8 +36,12 @@ export interface Seat {
 }
 
 export interface HubOptions {
+  /** Wrong passwords per address (per account when signed in) before waits start (B1). */
   failuresPerAddress: number;
-  failuresPerMeeting: number;
+  /** Bounds of each waiting room (B2). */
+  waiting: { maxGuests: number; perSource: number };
+  /** Refused attempts of one kind from one source are summed per this window (H2). */
+  refusalWindowMs: number;
   resumeGraceMs: number;
   media: MediaConfig;
   e2eeUpdateIntervalMs: number;
@@ -56,8 +65,12 @@ export interface HubOptions {
 export class MeetingHub {
   private readonly live = new Map<string, LiveMeeting>();
   private readonly loading = new Map<string, Promise<LiveMeeting | null>>();
-  private readonly byAddress: RateLimiter;
-  private readonly byMeeting: RateLimiter;
+  /**
+   * Password guesses, per address for guests and per account for the signed-in; never per
+   * meeting, so a stranger's guesses cannot lock out those with the password (B1, README).
+   */
+  private readonly guesses: RateLimiter;
+  private readonly refusals: RefusalAudit;
   private readonly sweeper: NodeJS.Timeout;
   private readonly gate: EntryGate;
 
@@ -66,26 +79,16 @@ export class MeetingHub {
     private readonly audit: AuditLog,
     private readonly opts: HubOptions,
   ) {
-    this.byAddress = new RateLimiter({ freeFailures: opts.failuresPerAddress });
-    this.byMeeting = new RateLimiter({ freeFailures: opts.failuresPerMeeting });
+    this.guesses = new RateLimiter({ freeFailures: opts.failuresPerAddress });
+    // The first few refusals of a window (as many as the free guesses) are written as they come; the rest summed (H2).
+    this.refusals = new RefusalAudit(audit, { windowMs: opts.refusalWindowMs, firstRows: FIRST_REFUSAL_ROWS });
     this.gate = new EntryGate(opts.registrations ?? null, audit);
-    this.sweeper = setInterval(() => {
-      this.byAddress.sweep();
-      this.byMeeting.sweep();
-    }, 60_000).unref();
+    this.sweeper = setInterval(() => this.guesses.sweep(), 60_000).unref();
   }
 
   async join(peer: Peer, ctx: ConnectionContext, msg: JoinMsg): Promise<Seat> {
     const { meetingId } = msg;
-    const limit = [this.byAddress.check(`ip:${ctx.ip}`), this.byMeeting.check(`m:${meetingId}`)].find((d) => !d.allowed);
-    if (limit) {
-      await this.audit.append({
-        kind: AuditKind.JOIN_RATE_LIMITED,
-        actor: `address:${ctx.ip}`,
-        data: { attemptedMeetingId: meetingId },
-      });
-      throw Object.assign(new MeetingError(ErrorCode.RATE_LIMITED), { retryAfterMs: limit.retryAfterMs });
-    }
+    // The host and personal links are recognised first: they guess nothing, so no limit holds them (B1).
     const record = await this.store.get(meetingId);
     const isHost = ctx.user !== null && record !== undefined && record.hostUserId === ctx.user.id;
     // The organisation may require hosts to have signed in with a second factor (B5).
@@ -100,23 +103,7 @@ export class MeetingHub {
     }
     // Where a meeting has registration, a registrant's personal link stands in for the password (B3).
     const registration = isHost ? null : await this.gate.credential(meetingId, record?.rules, msg.registration);
-    if (!isHost && !registration) {
-      const ok =
-        record !== undefined && msg.password !== undefined
-          ? await verifyPassword(record.passwordHash, msg.password)
-          : (await burnVerify(msg.password ?? ''), false);
-      if (!ok) {
-        this.byAddress.fail(`ip:${ctx.ip}`);
-        this.byMeeting.fail(`m:${meetingId}`);
-        await this.audit.append({
-          kind: AuditKind.PASSWORD_FAILED,
-          actor: `address:${ctx.ip}`,
-          meetingId: record ? meetingId : null,
-          data: { attemptedMeetingId: meetingId, displayName: msg.displayName, passwordGiven: msg.password !== undefined },
-        });
-        throw new MeetingError(ErrorCode.WRONG_PASSWORD);
-      }
-    }
+    if (!isHost && !registration) await this.checkPassword(ctx, msg, record);
     const live = await this.load(meetingId);
     if (!live) throw new MeetingError(ErrorCode.WRONG_PASSWORD);
     // An E2EE meeting never falls back to encryption in transit only (D3, D4).
@@ -149,6 +136,7 @@ export class MeetingHub {
         role,
         entry: admission.entry,
         registrationId: admission.registrationId,
+        source: admission.registrationId !== null ? `reg:${admission.registrationId}` : ctx.user ? `user:${ctx.user.id}` : addressKey(ctx.ip),
         fixedName: admission.fixedName,
         deviceHash: ctx.deviceHash,
         userId: ctx.user?.id ?? null,
@@ -158,6 +146,11 @@ export class MeetingHub {
       });
     } catch (err) {
       live.pending--;
+      if (err instanceof MeetingError && (err.code === ErrorCode.WAITING_ROOM_FULL || err.code === ErrorCode.TOO_MANY_WAITING)) {
+        this.unloadIfIdle(live);
+        await this.waitingRoomRefused(live, ctx, msg, err.code);
+        throw err;
+      }
       if (err instanceof MeetingError) {
         await this.audit.append({
           kind: AuditKind.JOIN_REFUSED,
@@ -201,28 +194,36 @@ export class MeetingHub {
 
   /** A participant whose connection dropped takes its place back with its resume token. */
   async resume(peer: Peer, ctx: ConnectionContext, msg: ResumeMsg): Promise<Seat> {
-    const limit = this.byAddress.check(`ip:${ctx.ip}`);
+    const key = addressKey(ctx.ip);
+    // Counted before the token is compared, as every guess (B1).
+    const limit = this.guesses.attempt(key);
     if (!limit.allowed) {
+      await this.refusals.refused({ kind: AuditKind.JOIN_RATE_LIMITED, source: key, actor: `address:${ctx.ip}`, meetingId: null, data: { attemptedMeetingId: msg.meetingId, resume: true } });
       throw Object.assign(new MeetingError(ErrorCode.RATE_LIMITED), { retryAfterMs: limit.retryAfterMs });
     }
     const live = this.live.get(msg.meetingId);
     const p = live?.meeting.get(msg.participantId);
     if (!live || !p || !safeEqual(p.resumeTokenHash, sha256Hex(msg.resumeToken))) {
-      this.byAddress.fail(`ip:${ctx.ip}`);
-      await this.audit.append({
+      await this.refusals.refused({
         kind: AuditKind.RESUME_FAILED,
+        source: key,
         actor: `address:${ctx.ip}`,
         meetingId: live ? msg.meetingId : null,
         data: { attemptedMeetingId: msg.meetingId, participantId: msg.participantId },
       });
       throw new MeetingError(ErrorCode.INVALID_RESUME);
     }
+    this.guesses.succeeded(key);
     live.clearGrace(p.id);
     // A newcomer's media transports do not survive a new connection: a check with them ends (B7).
     if (p.state === 'waiting') live.checks.gone(p.id);
     const old = live.peers.get(p.id);
     live.peers.set(p.id, peer);
-    if (old && old !== peer) old.end(ErrorCode.REPLACED);
+    if (old && old !== peer) {
+      old.end(ErrorCode.REPLACED);
+      // A live connection taken over by another holding the token (H2): a stolen token shows here.
+      await this.audit.append({ kind: AuditKind.RESUME_REPLACED, actor: p.id, meetingId: msg.meetingId, data: { displayName: p.displayName, state: p.state, address: ctx.ip } });
+    }
     peer.send({
       type: 'joined',
       reqId: msg.reqId,
@@ -366,6 +367,7 @@ export class MeetingHub {
 
   close(): void {
     clearInterval(this.sweeper);
+    this.refusals.flush();
     for (const id of [...this.live.keys()]) this.end(id);
   }
 
@@ -376,6 +378,51 @@ export class MeetingHub {
     live.clearGrace(participantId);
     this.unloadIfIdle(live);
     return peer;
+  }
+
+  /**
+   * The password of someone the meeting does not know by a stronger credential (B1). The guess
+   * is counted before the hash is checked, so parallel guesses get no more than the free ones.
+   * Limited per account when signed in (a co-host's account included), per address otherwise.
+   */
+  private async checkPassword(ctx: ConnectionContext, msg: JoinMsg, record: MeetingRecord | undefined): Promise<void> {
+    const key = ctx.user ? `user:${ctx.user.id}` : addressKey(ctx.ip);
+    const limit = this.guesses.attempt(key);
+    if (!limit.allowed) {
+      await this.refusals.refused({ kind: AuditKind.JOIN_RATE_LIMITED, source: key, actor: `address:${ctx.ip}`, meetingId: null, data: { attemptedMeetingId: msg.meetingId } });
+      throw Object.assign(new MeetingError(ErrorCode.RATE_LIMITED), { retryAfterMs: limit.retryAfterMs });
+    }
+    const ok =
+      record !== undefined && msg.password !== undefined
+        ? await verifyPassword(record.passwordHash, msg.password)
+        : (await burnVerify(msg.password ?? ''), false);
+    if (ok) return this.guesses.succeeded(key);
+    await this.refusals.refused({
+      kind: AuditKind.PASSWORD_FAILED,
+      source: key,
+      actor: `address:${ctx.ip}`,
+      meetingId: record ? msg.meetingId : null,
+      data: { attemptedMeetingId: msg.meetingId, displayName: msg.displayName, passwordGiven: msg.password !== undefined },
+    });
+    throw new MeetingError(ErrorCode.WRONG_PASSWORD);
+  }
+
+  /**
+   * A knock on a full waiting room (B2): those who admit people are told the cap is reached
+   * (they can admit, deny or lock); the refusals are audited in sums per address (H2).
+   */
+  private async waitingRoomRefused(live: LiveMeeting, ctx: ConnectionContext, msg: JoinMsg, code: ErrorCode): Promise<void> {
+    if (code === ErrorCode.WAITING_ROOM_FULL) {
+      live.waitingRefusals++;
+      live.toAdmitters({ type: 'waitingRoomFull', cap: this.opts.waiting.maxGuests, refused: live.waitingRefusals });
+    }
+    await this.refusals.refused({
+      kind: AuditKind.JOIN_REFUSED,
+      source: addressKey(ctx.ip),
+      actor: `address:${ctx.ip}`,
+      meetingId: live.meeting.id,
+      data: { reason: code, displayName: msg.displayName, userId: ctx.user?.id ?? null },
+    });
   }
 
   private async load(meetingId: string): Promise<LiveMeeting | null> {
@@ -409,6 +456,7 @@ export class MeetingHub {
               .append({ kind: AuditKind.E2EE_EPOCH, actor: change.committer, meetingId: id, data: { ...change } })
               .catch(() => undefined),
         });
+        meeting.waitingLimits = this.opts.waiting;
         this.live.set(meetingId, live);
         return live;
       })().finally(() => this.loading.delete(meetingId));

@@ -48,6 +48,7 @@ export class Session implements Peer {
   private readonly bucket = new TokenBucket(LIMITS.signalingRatePerSecond, LIMITS.signalingBurst);
   private rejections = 0;
   private drops = 0;
+  private unjoinedTimer: NodeJS.Timeout | null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -56,7 +57,10 @@ export class Session implements Peer {
     private readonly handlers: Handlers,
     private readonly audit: AuditLog,
     private readonly log: Logger,
+    /** A socket that has not joined a meeting by then is closed: it holds a connection slot of its address. */
+    private readonly unjoinedMs: number,
   ) {
+    this.unjoinedTimer = setTimeout(() => this.unjoinedTimeout(), unjoinedMs).unref();
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.closed());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -128,6 +132,7 @@ export class Session implements Peer {
         this.joining = true;
         try {
           this.seat = msg.type === 'join' ? await this.hub.join(this, this.ctx, msg) : await this.hub.resume(this, this.ctx, msg);
+          this.clearUnjoinedTimer();
         } finally {
           this.joining = false;
         }
@@ -189,7 +194,25 @@ export class Session implements Peer {
       .catch((err: unknown) => this.log.error({ err }, 'audit append failed'));
   }
 
+  /** Still not in a meeting: closed, unless a join is being decided (then it gets its answer first). */
+  private unjoinedTimeout(): void {
+    this.unjoinedTimer = null;
+    if (this.seat || this.ended) return;
+    if (this.joining) {
+      this.unjoinedTimer = setTimeout(() => this.unjoinedTimeout(), this.unjoinedMs).unref();
+      return;
+    }
+    this.ended = true;
+    this.socket.close(CloseCode.POLICY, 'join timeout');
+  }
+
+  private clearUnjoinedTimer(): void {
+    if (this.unjoinedTimer) clearTimeout(this.unjoinedTimer);
+    this.unjoinedTimer = null;
+  }
+
   private closed(): void {
+    this.clearUnjoinedTimer();
     if (this.rejections > AUDITED_REJECTIONS) {
       void this.audit
         .append({

@@ -57,6 +57,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
         handlers,
         services.audit,
         req.log,
+        services.config.unjoinedSocketSeconds * 1000,
       );
     },
   );

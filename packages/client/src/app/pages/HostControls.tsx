@@ -310,6 +310,12 @@ export function HostControls({ session }: { session: MeetingSession }) {
               {t('admitAllOffHigh')}
             </p>
           )}
+          {state.waitingRoomFull && (
+            <div className="notice" role="alert" aria-label={t('waitingRoomFullTitle')} data-testid="waiting-room-full">
+              <strong>{t('waitingRoomFullTitle')}</strong>
+              <p>{t('waitingRoomFull', { cap: state.waitingRoomFull.cap, refused: state.waitingRoomFull.refused })}</p>
+            </div>
+          )}
           {state.waiting.length === 0 ? (
             <p className="muted">{t('waitingEmpty')}</p>
           ) : (
