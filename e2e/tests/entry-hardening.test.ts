@@ -265,6 +265,17 @@ describe('idle sockets, refused joins in sums, replacing resumes (B1, B6, H2)', 
     assert.equal(rows[0]!.actor, j.participantId);
   });
 
+  it('H2: malformed messages from one address, connection after connection, write a bounded number of audit rows', async () => {
+    const from = '127.0.0.41';
+    const ofBot = () => rowsOf(server, 'message.rejected').filter((r) => r.actor === `address:${from}`);
+    for (let c = 0; c < 3; c++) {
+      const ws = await connect(server, { localAddress: from });
+      for (let i = 0; i < 10; i++) assert.equal((await ws.request({ type: 'teleport' })).code, 'INVALID_MESSAGE');
+      ws.close();
+    }
+    assert.ok(ofBot().length <= 5, `rows: ${ofBot().length}`);
+  });
+
   // Last on this server: it reads the sums written at shutdown.
   it('H2: 60 rate-limited joins from one socket write a bounded number of audit rows, with their count', async () => {
     const m = await createMeeting(host, 'Flood');

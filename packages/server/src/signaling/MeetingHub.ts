@@ -21,7 +21,7 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
 import type { RegistrationStore } from '../storage/RegistrationStore.js';
 import { EntryGate } from './EntryGate.js';
-import { RefusalAudit } from './RefusalAudit.js';
+import { RefusalAudit, type Refusal } from './RefusalAudit.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
 
 /** Refusals of one kind from one source written one by one per window; the rest are summed (H2). */
@@ -356,6 +356,11 @@ export class MeetingHub {
     const live = this.live.get(seat.meetingId);
     if (!live) throw new MeetingError(ErrorCode.NOT_JOINED);
     return live;
+  }
+
+  /** A refusal of someone not in a meeting, audited in sums per address (H2). */
+  refused(r: Refusal): Promise<void> {
+    return this.refusals.refused(r);
   }
 
   /** Live counts, for tests and the health endpoint. */

@@ -15,6 +15,7 @@ import type { MeetingHub, Seat } from './MeetingHub.js';
 import type { HostActionHandler, HostActionMsg } from './HostActionHandler.js';
 import type { ConnectionContext, Peer } from './Peer.js';
 import { TokenBucket } from './TokenBucket.js';
+import { addressKey } from '../security/RateLimiter.js';
 import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
 import { E2EE_TYPES, type E2eeHandler, type E2eeMsg } from './E2eeHandler.js';
 import type { ChatHandler } from './ChatHandler.js';
@@ -184,14 +185,12 @@ export class Session implements Peer {
     this.rejections++;
     if (this.rejections > AUDITED_REJECTIONS) return;
     const kind = code === ErrorCode.FORBIDDEN || code === ErrorCode.NOT_ADMITTED ? AuditKind.ACCESS_DENIED : AuditKind.MESSAGE_REJECTED;
-    void this.audit
-      .append({
-        kind,
-        actor: this.seat?.participantId ?? `address:${this.ctx.ip}`,
-        meetingId: this.seat?.meetingId ?? null,
-        data: { code, address: this.ctx.ip },
-      })
-      .catch((err: unknown) => this.log.error({ err }, 'audit append failed'));
+    const data = { code, address: this.ctx.ip };
+    // Outside a meeting, one connection after another from one address are summed (H2).
+    const written = this.seat
+      ? this.audit.append({ kind, actor: this.seat.participantId, meetingId: this.seat.meetingId, data })
+      : this.hub.refused({ kind, source: addressKey(this.ctx.ip), actor: `address:${this.ctx.ip}`, meetingId: null, data });
+    void written.catch((err: unknown) => this.log.error({ err }, 'audit append failed'));
   }
 
   /** Still not in a meeting: closed, unless a join is being decided (then it gets its answer first). */
