@@ -129,3 +129,18 @@ async function checkFile(
   const v = verifyCertificate(stored, publicKey);
   if (!v.valid) bad.push(`deleted file ${f.id}: certificate does not verify: ${v.reason}`);
 }
+
+/**
+ * Files under objects/ that no row describes: bytes written by an upload the kill cut before its
+ * row was stored (their key was never stored either, so they cannot be read), or temporary files.
+ * Not listed in any data map and never purged (E1, E4): reported, not counted as a violation.
+ */
+export function orphanFiles(dataDir: string): string[] {
+  const root = path.join(dataDir, 'objects');
+  if (!fs.existsSync(root)) return [];
+  const { objects } = readDb(dataDir);
+  return fs
+    .readdirSync(root, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && !objects.has(e.name))
+    .map((e) => path.relative(dataDir, path.join(e.parentPath, e.name)));
+}

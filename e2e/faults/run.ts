@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { hostSession } from '../support/fixtures.js';
 import { startServer, type RunningServer } from '../support/server.js';
-import { checkAll, fillWrappedKeys, type CheckScope } from './checks.js';
+import { checkAll, fillWrappedKeys, orphanFiles, type CheckScope } from './checks.js';
 import { signedInHost } from './clients.js';
 import { Ledger } from './ledger.js';
 import { closeLife, lifecycleSteps, type Life } from './lifecycle.js';
@@ -30,6 +30,8 @@ export interface FaultReport {
   kills: { lifecycle: number; step: string; delayMs: number; answered: boolean }[];
   restartMs: number[];
   counts: Record<string, number>;
+  /** Object files without a row at the end (see orphanFiles). */
+  orphans: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +47,7 @@ export async function runFaults(opts: FaultOptions): Promise<FaultReport> {
   const killAt = new Map(rng.sample(opts.lifecycles, opts.kills).map((n) => [n, pick(n)]));
   if (opts.step !== undefined && [...killAt.values()].includes(-1)) throw new Error(`no step "${opts.step}" in some lifecycles`);
   const ledger = new Ledger();
-  const report: FaultReport = { seed: rng.seed, violations: [], kills: [], restartMs: [], counts: {} };
+  const report: FaultReport = { seed: rng.seed, violations: [], kills: [], restartMs: [], counts: {}, orphans: [] };
   // Usual duration of each step, from the runs that were not killed.
   const usual = new Map<string, number>();
   let server: RunningServer = await startServer({}, dataDir);
@@ -96,6 +98,8 @@ export async function runFaults(opts: FaultOptions): Promise<FaultReport> {
     await server.stop('SIGKILL');
     await restartAndCheck({ joins: 'all' }, 'final kill');
     report.counts = ledger.counts();
+    report.orphans = orphanFiles(dataDir);
+    for (const o of report.orphans) log(`orphan object file (no row, unreadable, never purged): ${o}`);
     return report;
   } finally {
     await server.stop();

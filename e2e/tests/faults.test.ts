@@ -37,8 +37,12 @@ it('keeps what it acknowledged and destroys what it deleted across SIGKILL (E3, 
   console.log(`  seed ${report.seed} (replay: KAIGI_FAULTS_SEED=${report.seed}); ${lifecycles} lifecycles, ${report.kills.length} kills + 1 final, ${Math.round((Date.now() - t0) / 1000)} s`);
   console.log(`  restart ms: median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted[sorted.length - 1]}`);
   console.log(`  kills answered before dying: ${report.kills.filter((k) => k.answered).length}; facts at the end: ${JSON.stringify(report.counts)}`);
+  console.log(`  object files without a row at the end: ${report.orphans.length}`);
   assert.equal(report.kills.length, Math.min(kills, lifecycles), 'every planned kill happened');
-  assert.ok(report.counts.filesDeleted! > 0 && report.counts.bans! > 0 && report.counts.locked! > 0 && report.counts.meetingsDeleted! > 0, 'the run acknowledged every kind of operation');
+  // Kills aimed at one step end every lifecycle there; otherwise most run to their end.
+  if (step === undefined) {
+    assert.ok(report.counts.filesDeleted! > 0 && report.counts.bans! > 0 && report.counts.locked! > 0 && report.counts.meetingsDeleted! > 0, 'the run acknowledged every kind of operation');
+  }
   assert.deepEqual(report.violations, [], `seed ${report.seed}`);
 });
 
