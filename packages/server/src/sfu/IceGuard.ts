@@ -141,6 +141,8 @@ export class IceGuard {
   admit(data: Uint8Array, from: IceAddress): boolean {
     const creds = this.credentials();
     const key = `${from[0]}|${from[1]}`;
+    // The media path: a first byte above 3 is DTLS, RTP or RTCP, never STUN (RFC 7983).
+    if (data.length > 0 && data[0]! > 3) return this.fromTrusted(key, creds.remoteUfrag);
     const verdict = verifyBindingRequest(data, creds);
     if (verdict.ok) {
       this.trusted.delete(key);
@@ -152,7 +154,13 @@ export class IceGuard {
       return true;
     }
     const notARequest = verdict.reason === 'not-stun' || verdict.reason === 'not-request';
-    if (notARequest && creds.remoteUfrag !== '' && this.trusted.get(key) === creds.remoteUfrag) return true;
+    if (notARequest) return this.fromTrusted(key, creds.remoteUfrag);
+    this._dropped++;
+    return false;
+  }
+
+  private fromTrusted(key: string, remoteUfrag: string): boolean {
+    if (remoteUfrag !== '' && this.trusted.get(key) === remoteUfrag) return true;
     this._dropped++;
     return false;
   }
