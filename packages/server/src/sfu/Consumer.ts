@@ -4,6 +4,7 @@ import type { Producer, RtpSink } from './Producer.js';
 import { isVp8KeyframeStart } from './vp8.js';
 import { RtpTap } from './RtpTap.js';
 import { KeyframeRequestGate } from './KeyframeRequestGate.js';
+import { boundSentHistory } from './senderHistory.js';
 
 /** What the subscriber's receiver reports lately, for layer selection. */
 export interface DeliveryReport {
@@ -45,6 +46,7 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     producer.addSink(this);
     producer.on('close', () => this.close());
     const sender = transceiver.sender;
+    boundSentHistory(sender);
     const gate = backOffKeyframeRequests ? new KeyframeRequestGate() : null;
     const pli = sender.onPictureLossIndication.subscribe(() => {
       if (!gate || gate.allow()) producer.requestKeyframe(this.current < 0 ? this.target : this.current);
