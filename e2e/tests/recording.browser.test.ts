@@ -243,7 +243,8 @@ describe('server recording (A5, D4)', () => {
     assert.equal(fs.statSync(tmp).mode & 0o777, 0o700);
     assert.equal(live.length, 1, `one recording being written: ${live.join(', ')}`);
     assert.equal(fs.statSync(live[0]!).mode & 0o777, 0o600);
-    await new Promise((r) => setTimeout(r, 4_000));
+    // The recording's length, not a wait for a state: ~8 s of both people (the checks below count frames).
+    await new Promise((r) => setTimeout(r, 8_000));
 
     const stopped = await control.request({ type: 'setRecording', active: false }, 30_000);
     assert.equal(stopped.type, 'ok', JSON.stringify(stopped));
