@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,4 +62,11 @@ export function policyFile(over: Record<string, unknown> = {}): string {
  */
 export function lowDefaultPolicyFile(region = 'local'): string {
   return policyFile({ levels: { allowed: ['high', 'medium', 'low'], default: 'low' }, regions: { home: [region], allowed: [] } });
+}
+
+/** The personal link's token (B3) from a registration's join URL (`#reg=…`). */
+export function registrationToken(joinUrl: string): string {
+  const token = new URLSearchParams(new URL(joinUrl).hash.slice(1)).get('reg');
+  assert.ok(token, `a #reg= token in ${joinUrl}`);
+  return token;
 }

@@ -9,23 +9,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startServer } from '../support/server.js';
+import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
 import { HttpClient } from '../support/http.js';
 import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
 
+/** A meeting is created and a guest gives a wrong password (both audited); then the server stops. */
+async function auditAWrongPasswordAndStop(s: RunningServer): Promise<void> {
+  try {
+    const host = await hostSession(s);
+    const m = await createMeeting(host);
+    const { ws } = await guest(s);
+    await ws.request({ type: 'join', meetingId: m.id, displayName: 'Eve', password: 'not-the-password' });
+    ws.close();
+  } finally {
+    await s.stop();
+  }
+}
+
 describe('audit log (H2)', () => {
   it('verifies an intact chain and names the entry that was edited, re-hashed or removed', async () => {
     const s = await startServer();
-    try {
-      const host = await hostSession(s);
-      const m = await createMeeting(host);
-      const { ws } = await guest(s);
-      await ws.request({ type: 'join', meetingId: m.id, displayName: 'Eve', password: 'not-the-password' });
-      ws.close();
-    } finally {
-      await s.stop();
-    }
+    await auditAWrongPasswordAndStop(s);
     let r = await s.cli(['audit', 'verify']);
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /audit log OK: (\d+) entries/);
@@ -75,15 +80,7 @@ describe('audit log truncation (H2)', () => {
   it('H2: audit verify fails when the newest entries, or all of them, are deleted', async () => {
     const syslog = fakeLogger();
     const s = await startServer({ KAIGI_AUDIT_SYSLOG: '1', PATH: `${syslog.dir}:${process.env.PATH ?? ''}` });
-    try {
-      const host = await hostSession(s);
-      const m = await createMeeting(host);
-      const { ws } = await guest(s);
-      await ws.request({ type: 'join', meetingId: m.id, displayName: 'Eve', password: 'not-the-password' });
-      ws.close();
-    } finally {
-      await s.stop();
-    }
+    await auditAWrongPasswordAndStop(s);
     const file = `${s.dataDir}/audit/checkpoints.log`;
     // The untouched log verifies, anchored by the checkpoint written at shutdown.
     let r = await s.cli(['audit', 'verify']);

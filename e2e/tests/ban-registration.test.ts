@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auditRows } from '../support/audit.js';
-import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
+import { createMeeting, guest, hostSession, HOST_PASSWORD, registrationToken as tokenOf } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -41,12 +41,6 @@ async function linkJoins(meetingId: string, token: string, extra: Record<string,
   const r = await ws.request({ type: 'join', meetingId, displayName: 'Visitor', registration: token, ...extra });
   return { ws, r };
 }
-
-const tokenOf = (joinUrl: string): string => {
-  const token = new URLSearchParams(new URL(joinUrl).hash.slice(1)).get('reg');
-  assert.ok(token, `a #reg= token in ${joinUrl}`);
-  return token;
-};
 
 describe('a removed registrant stays out (B3, B6)', () => {
   it('bans the link and the address from any device, across a restart, until the host lifts the ban', async () => {

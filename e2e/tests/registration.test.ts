@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auditRows } from '../support/audit.js';
-import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
+import { createMeeting, guest, hostSession, HOST_PASSWORD, registrationToken as tokenOf } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { WsClient } from '../support/ws.js';
@@ -66,12 +66,6 @@ const refusedFor = (meetingId: string, reason: string) =>
 
 /** Which members-only rule refused each signed-in account, in order. */
 const ruleRefusals = (meetingId: string) => refusedFor(meetingId, 'MEMBERS_ONLY').flatMap((e) => (e.data.rule ? [e.data.rule] : []));
-
-const tokenOf = (joinUrl: string): string => {
-  const token = new URLSearchParams(new URL(joinUrl).hash.slice(1)).get('reg');
-  assert.ok(token, `a #reg= token in ${joinUrl}`);
-  return token;
-};
 
 describe('members-only meetings (B5, B6)', () => {
   it('refuses a guest with MEMBERS_ONLY after the password, and lets a signed-in member wait', async () => {
