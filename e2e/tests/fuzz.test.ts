@@ -61,3 +61,13 @@ test('malformed URLs are answered with a known error code and the security heade
     assert.ok(r.headers['content-security-policy'], `${url}: no CSP`);
   }
 });
+
+test('an export passphrase of 12 UTF-16 units but fewer code points is refused as VALIDATION, not a 500 (E5, H4)', { timeout: 60_000 }, async () => {
+  const m = server.httpMeetings[0];
+  assert.ok(m);
+  // 14 UTF-16 units, 11 code points: the schema's minimum passes, sealing's does not.
+  const passphrase = 'ईè🗤🦞𐂊ᕫ┉⎱ЁᎸ';
+  const r = await server.app.inject({ method: 'POST', url: `/api/meetings/${m.id}/export`, headers: { authorization: `Bearer ${server.token}` }, payload: { passphrase } });
+  assert.equal(r.statusCode, 400, r.body);
+  assert.equal(r.json<{ code: string }>().code, 'VALIDATION');
+});

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  ArchiveError,
   AuditKind,
   DataMap,
   ErrorCode,
@@ -204,7 +205,13 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
     const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2));
     entries.push({ name: 'attendance.json', kind: 'attendance', data: json(attendance) });
     entries.push({ name: 'audit.json', kind: 'audit', data: json(trail) });
-    const archive = await sealArchive(passphrase, { meetingId: m.id, title: m.title, createdAt: new Date().toISOString() }, entries);
+    // The schema counts UTF-16 units, sealing counts code points after NFC: a passphrase of emoji
+    // or combining marks can pass one and not the other; it is the caller's error, not a 500
+    // (found by the fuzzer).
+    const archive = await sealArchive(passphrase, { meetingId: m.id, title: m.title, createdAt: new Date().toISOString() }, entries).catch((err: unknown) => {
+      if (err instanceof ArchiveError && err.code === 'WEAK_PASSPHRASE') throw new HttpError(400, ErrorCode.VALIDATION, err.message);
+      throw err;
+    });
     await audit.append({ kind: AuditKind.MEETING_EXPORTED, actor: user.id, meetingId: m.id, data: { entries: entries.length, bytes: archive.length } });
     return reply
       .header('content-type', 'application/octet-stream')
