@@ -108,13 +108,11 @@ export class AuditLog {
   ) {}
 
   append(rec: AuditRecord): Promise<AuditEntry> {
-    return this.enqueue(() =>
-      this.writeTx(async (trx) => {
-        const entry = await this.write(trx, rec);
-        await this.anchorAfter(trx, [entry.kind]);
-        return entry;
-      }),
-    );
+    return this.enqueue(async () => {
+      const entry = await this.writeTx((trx) => this.write(trx, rec));
+      await this.anchorAfter([entry.kind]);
+      return entry;
+    });
   }
 
   /**
@@ -126,17 +124,19 @@ export class AuditLog {
   }
 
   /**
-   * Inside the appending transaction, after its entries: a checkpoint now if the rule says so,
-   * before the commit, so that no reader holding the write lock (verify) ever sees the entry
-   * without its checkpoint, and a ban is anchored before it is answered; else one within
-   * every.seconds. A failed checkpoint is reported, never turned into a failed append: the entry
-   * is written, and verify will show the missing anchor.
+   * After the appending transaction committed, before the append resolves (a ban is anchored
+   * before it is answered): a checkpoint now if the rule says so, else one within every.seconds.
+   * Never before the commit: a crash between a checkpoint line and its commit would leave a
+   * signed checkpoint of entries that never existed, which verify must read as a cut-back log
+   * (the fault test found exactly that). A reader that comes between the commit and the line
+   * sees a tail the rule does not allow yet; verify reads again (auditCommand). A failed
+   * checkpoint is reported, never turned into a failed append: verify shows the missing anchor.
    */
-  private async anchorAfter(trx: Database, kinds: readonly string[]): Promise<void> {
+  private async anchorAfter(kinds: readonly string[]): Promise<void> {
     if (!this.anchor || kinds.length === 0) return;
     const due = this.anchor.noteAppended(kinds);
     if (due) {
-      await this.writeCheckpoint(trx, due).catch(this.onAnchorError);
+      await this.writeTx((trx) => this.writeCheckpoint(trx, due)).catch(this.onAnchorError);
       return;
     }
     this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
@@ -243,7 +243,7 @@ export class AuditLog {
     seal: (entries: readonly RedactedEntry[], trx: Database) => Promise<AuditRecord>,
   ): Promise<number> {
     return this.enqueue(async () => {
-      return this.writeTx(async (trx) => {
+      const sealed = await this.writeTx(async (trx) => {
         const due = trx
           .selectFrom('audit_log')
           .where('meeting_id', '=', sel.meetingId)
@@ -266,9 +266,12 @@ export class AuditLog {
           .where('redacted_at', 'is', null)
           .where('seq', '<=', last)
           .execute();
-        await this.anchorAfter(trx, [(await this.write(trx, record)).kind]);
-        return entries.length;
+        const entry = await this.write(trx, record);
+        return { count: entries.length, kind: entry.kind };
       });
+      if (sealed === 0) return 0;
+      await this.anchorAfter([sealed.kind]);
+      return sealed.count;
     });
   }
 
