@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import { HttpClient } from '../../../support/http.js';
 import { freePort, LOG_DIR, ROOT, sleep, spawnLogged, stopChild } from '../../lib/proc.js';
@@ -130,7 +131,9 @@ class KaigiPeer implements SfuPeer {
   static async join(cfg: SignalConfig, name: string, host: boolean): Promise<KaigiPeer> {
     const http = new HttpClient(String(cfg.base));
     const cookie = host ? String(cfg.hostCookie) : (await http.request('GET', '/api/auth/session'), http.cookieHeader());
-    const ws = new WebSocket(String(cfg.base).replace('https:', 'wss:') + '/ws', { headers: { cookie }, rejectUnauthorized: false });
+    // Each bot from a loopback address of its own, as people in a meeting come from many: the
+    // server caps WebSockets per address (64), which a ramp past 60 subscribers would hit.
+    const ws = new WebSocket(String(cfg.base).replace('https:', 'wss:') + '/ws', { headers: { cookie }, rejectUnauthorized: false, localAddress: loopbackFor(name) });
     await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
     const p = new KaigiPeer(ws, host);
     const r = await p.request({ type: 'join', meetingId: cfg.meetingId, displayName: name, ...(host ? {} : { password: cfg.password }) });
@@ -200,4 +203,10 @@ class KaigiPeer implements SfuPeer {
 
 export function kaigiSignal(cfg: SignalConfig): SfuSignal {
   return { join: (name, host) => KaigiPeer.join(cfg, name, host) };
+}
+
+/** A loopback address in 127.1.0.0/16 for a bot, from its name (Linux answers all of 127/8 on lo). */
+function loopbackFor(name: string): string {
+  const h = createHash('sha256').update(name).digest();
+  return `127.1.${h[0] ?? 0}.${1 + ((h[1] ?? 0) % 254)}`;
 }
