@@ -126,3 +126,18 @@ test('a tampered check frame fails to authenticate', async () => {
   assert.equal(await verifier.decrypt({ data: enc.buffer, kind: 'audio', keyFrame: false }), null);
   assert.equal(verifier.stats().failed, 1);
 });
+
+test('B7: while a check is being keyed, the verifier sends nothing, not even under the meeting epoch', async () => {
+  const { v } = await exchange();
+  const verifier = new FrameCryptor();
+  await verifier.setEpoch(3, secret(3), 1);
+  assert.ok(await verifier.encrypt(frame(300)), 'in the meeting, frames go out under the epoch');
+  verifier.holdForCheck();
+  assert.equal(await verifier.encrypt(frame(300)), null, 'the check opened, its key not yet there: dropped');
+  await verifier.setCheckKey(v.baseKey, 'verifier');
+  const sent = await verifier.encrypt(frame(300, 'audio', false, 5));
+  assert.equal(BigInt(parseSFramePayload(sent!, 'audio')?.kid ?? -1), CHECK_KID.verifier);
+  verifier.clearCheck();
+  const after = await verifier.encrypt(frame(300));
+  assert.ok(after && BigInt(parseSFramePayload(after, 'video')?.kid ?? -1) !== CHECK_KID.verifier, 'after the check, the epoch again');
+});

@@ -101,6 +101,8 @@ export class FrameCryptor {
   /** While a check is open: every frame this cryptor sends uses the check's key (the Router sends
    * a checking verifier's media to the newcomer only), and the other side's KID opens with it. */
   private check: { send: SFrameKey; recv: SFrameKey } | null = null;
+  /** A check is being keyed: nothing is sent until its key is there (not under the epoch either). */
+  private checkPending = false;
   private checkGeneration = 0;
   private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, markerSeen: 0, checkEncrypted: 0, checkDecrypted: 0 };
   private lastEpochBySender: Record<number, number> = {};
@@ -162,6 +164,16 @@ export class FrameCryptor {
   clearCheck(): void {
     this.checkGeneration++;
     this.check = null;
+    this.checkPending = false;
+  }
+
+  /**
+   * A check opens (B7): until its key is set, frames are dropped rather than sent under the
+   * meeting's epoch. The Router already sends a checking verifier's media to the newcomer only,
+   * who cannot open them; a busy machine showed the first ones going out under the epoch.
+   */
+  holdForCheck(): void {
+    this.checkPending = true;
   }
 
   get checking(): boolean {
@@ -186,7 +198,7 @@ export class FrameCryptor {
   /** null: no key yet or frame too short; the caller drops the frame. */
   async encrypt(frame: CryptorFrame): Promise<ArrayBuffer | null> {
     const check = this.check;
-    const key = check?.send ?? this.current?.key;
+    const key = check?.send ?? (this.checkPending ? undefined : this.current?.key);
     if (!key) {
       this.counts.noKey++;
       return null;

@@ -196,6 +196,7 @@ async function handle(req: WorkerRequest): Promise<{ result: unknown; transfer?:
       return { result: null };
     case 'checkKeyStart': {
       endCheck();
+      cryptor.holdForCheck();
       const { meetingId, newcomerId, verifierId } = req;
       check = await CheckKey.create(req.role, { meetingId, newcomerId, verifierId });
       const pub = own(check.publicKey);
