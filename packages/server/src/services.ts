@@ -62,7 +62,7 @@ export async function openServices(config: Config): Promise<Services> {
   const signer = CertificateSigner.open(config.dataDir);
   const auditProblem = (msg: string) => log.error({ err: msg }, 'audit checkpoint');
   const checkpointer = configuredCheckpointer(config.auditCheckpoints, signer, auditProblem);
-  const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'), checkpointer, (err) => log.error({ err }, 'audit checkpoint failed'));
+  const audit = new AuditLog(db, serverKey(config.dataDir, 'audit'), checkpointer, (err) => log.error({ err }, 'audit write failed'));
   // Anchors the head at start (H2); a checkpoint file that cannot be written stops the start.
   await audit.checkpoint('start');
   const objects = new ObjectStore(db, config.dataDir, {

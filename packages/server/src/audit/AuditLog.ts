@@ -104,8 +104,19 @@ export class AuditLog {
     private readonly db: Database,
     private readonly macKey: Buffer,
     private readonly anchor: Checkpointer | null = null,
-    private readonly onAnchorError: (err: unknown) => void = () => undefined,
+    /** Failures of background work (checkpoints, `record`): logged by the caller, never swallowed. */
+    private readonly onBackgroundError: (err: unknown) => void = () => undefined,
   ) {}
+
+  /**
+   * The audit rule (H2, docs/lifecycle.md): `append` and await it where the order is a security
+   * property (a ban is persisted and audited before the removed person is told); everywhere else
+   * `record`, which writes in the background, in the same order, and reports a failure to the
+   * logger given at construction. A write is never swallowed.
+   */
+  record(rec: AuditRecord): void {
+    this.append(rec).catch(this.onBackgroundError);
+  }
 
   append(rec: AuditRecord): Promise<AuditEntry> {
     return this.enqueue(async () => {
@@ -136,10 +147,10 @@ export class AuditLog {
     if (!this.anchor || kinds.length === 0) return;
     const due = this.anchor.noteAppended(kinds);
     if (due) {
-      await this.writeTx((trx) => this.writeCheckpoint(trx, due)).catch(this.onAnchorError);
+      await this.writeTx((trx) => this.writeCheckpoint(trx, due)).catch(this.onBackgroundError);
       return;
     }
-    this.anchor.arm(() => void this.checkpoint('interval').catch(this.onAnchorError));
+    this.anchor.arm(() => void this.checkpoint('interval').catch(this.onBackgroundError));
   }
 
   /** trx must hold the write lock (writeTx). */
@@ -303,7 +314,7 @@ export class AuditLog {
   async close(reason: CheckpointReason = 'shutdown'): Promise<void> {
     await this.flush();
     if (!this.anchor) return;
-    await this.checkpoint(reason).catch(this.onAnchorError);
+    await this.checkpoint(reason).catch(this.onBackgroundError);
     await this.anchor.close();
   }
 }

@@ -16,3 +16,18 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     for (const k of Object.keys(this.handlers)) delete this.handlers[k as keyof Events];
   }
 }
+
+/**
+ * An object's monitoring channel (mediasoup's `observer`): anyone holding it may listen, the
+ * owner emits. A listener that throws is reported as a process warning and never stops the
+ * owner's work (the hot path, a close cascade).
+ */
+export class Observer<Events extends Record<string, unknown[]>> extends Emitter<Events> {
+  notify<K extends keyof Events>(event: K, ...args: Events[K]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      process.emitWarning(`observer listener for ${String(event)} threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

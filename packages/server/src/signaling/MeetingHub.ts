@@ -21,6 +21,7 @@ import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
 import type { RegistrationStore } from '../storage/RegistrationStore.js';
 import { EntryGate } from './EntryGate.js';
+import { Observer } from '../sfu/Emitter.js';
 import { RefusalAudit, type Refusal } from './RefusalAudit.js';
 import type { MeetingRecord } from '../storage/MeetingStore.js';
 
@@ -63,6 +64,8 @@ export interface HubOptions {
  * audit log and fans out to the participants allowed to see each change.
  */
 export class MeetingHub {
+  /** Monitoring: a live meeting was loaded (tests attach to its Router here, never production code). */
+  readonly observer = new Observer<{ roomOpened: [LiveMeeting] }>();
   private readonly live = new Map<string, LiveMeeting>();
   private readonly loading = new Map<string, Promise<LiveMeeting | null>>();
   /**
@@ -463,6 +466,7 @@ export class MeetingHub {
         });
         meeting.waitingLimits = this.opts.waiting;
         this.live.set(meetingId, live);
+        this.observer.notify('roomOpened', live);
         return live;
       })().finally(() => this.loading.delete(meetingId));
       this.loading.set(meetingId, p);
