@@ -30,3 +30,12 @@ export class KaigiError extends Error {
     this.details = o.details;
   }
 }
+
+/**
+ * Refusals of a WebSocket message that the connection writes to the audit log. The codes left
+ * out are audited where they are decided (the admission's password, resume, rate-limit, ban and
+ * lock refusals), so that one refusal is one entry (H2).
+ */
+export function auditedByConnection(code: ErrorCode): boolean {
+  return !(['WRONG_PASSWORD', 'INVALID_RESUME', 'RATE_LIMITED', 'BANNED', 'LOCKED'] as const).some((c) => c === code);
+}

@@ -1,12 +1,14 @@
-import { ERROR_MESSAGES, type ErrorCode } from '@kaigi/protocol';
+import type { ErrorCode } from '@kaigi/protocol';
+import { KaigiError } from '../errors.js';
 
-export class HttpError extends Error {
+/** Being folded into KaigiError (issue 14): only the HTTP layer will know statuses. */
+export class HttpError extends KaigiError {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
-    message: string = ERROR_MESSAGES[code],
+    code: ErrorCode,
+    message?: string,
     readonly extra: { retryAfterMs?: number; details?: unknown } = {},
   ) {
-    super(message);
+    super(code, { ...(message !== undefined && { message }), ...extra });
   }
 }

@@ -1,12 +1,10 @@
-import { ERROR_MESSAGES, type ErrorCode } from '@kaigi/protocol';
+import type { ErrorCode } from '@kaigi/protocol';
+import { KaigiError } from '../errors.js';
 
-/** A refusal by the domain, carrying the stable code the client shows. */
-export class MeetingError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string = ERROR_MESSAGES[code],
-  ) {
-    super(message);
+/** A refusal by the domain, carrying the stable code the client shows. Being folded into KaigiError (issue 14). */
+export class MeetingError extends KaigiError {
+  constructor(code: ErrorCode, message?: string) {
+    super(code, message !== undefined ? { message } : {});
     this.name = 'MeetingError';
   }
 }
