@@ -25,6 +25,8 @@ echo "== typecheck"
 npm run -s typecheck
 echo "== lint"
 npm run -s lint
+echo "== import cycles (dpdm: type-only imports count too)"
+npm run -s check:cycles
 
 # Every test runs in a network namespace that holds only loopback, so neither the server nor a
 # browser can reach (or offer ICE candidates for) any other address of this machine.
