@@ -71,7 +71,7 @@ interface Counter {
 
 export class MediaPeer {
   private readonly sendPc = loopbackPeer();
-  private readonly recvPc = loopbackPeer();
+  private recvPc = this.newReceiver();
   private readonly timers: NodeJS.Timeout[] = [];
   /** mid → the stream it carries, from the server's offers (kept after a track goes). */
   private readonly streams = new Map<string, string>();
@@ -86,12 +86,7 @@ export class MediaPeer {
   constructor(
     private readonly signalling: MediaSignalling,
     readonly name = 'media',
-  ) {
-    this.recvPc.onTrack.subscribe((track) => {
-      const transceiver = this.recvPc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
-      track.onReceiveRtp.subscribe(() => this.count(transceiver?.mid ?? null));
-    });
-  }
+  ) {}
 
   /** Subscribe offers answered so far. */
   get offersAnswered(): number {
@@ -129,6 +124,21 @@ export class MediaPeer {
       this.changed();
     });
     // One failed negotiation must not block the next offer (the server starts over on a new one).
+    this.offers = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The browser lost its receive connection: closes it and starts a new one, which answers the
+   * next offer (the caller asks the server to start over, as the client's `resubscribe` does).
+   * Counts go on across the restart.
+   */
+  restartReceiving(): Promise<void> {
+    const next = this.offers.then(async () => {
+      const old = this.recvPc;
+      this.recvPc = this.newReceiver();
+      await old.close();
+    });
     this.offers = next.catch(() => undefined);
     return next;
   }
@@ -210,6 +220,15 @@ export class MediaPeer {
     for (const t of this.timers) clearInterval(t);
     this.changes.clear();
     await Promise.allSettled([this.sendPc.close(), this.recvPc.close()]);
+  }
+
+  private newReceiver(): RTCPeerConnection {
+    const pc = loopbackPeer();
+    pc.onTrack.subscribe((track) => {
+      const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+      track.onReceiveRtp.subscribe(() => this.count(transceiver?.mid ?? null));
+    });
+    return pc;
   }
 
   private startSending(track: MediaStreamTrack, kind: 'audio' | 'video'): void {
