@@ -43,12 +43,21 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
   });
 }
 
+export interface TestOptions {
+  /**
+   * An organisation policy file (F2) written into the data folder and named by KAIGI_POLICY_FILE:
+   * every level, Medium by default, region 'local' as home, with these fields replaced.
+   */
+  policy?: Record<string, unknown>;
+}
+
 /** Opens real Services (SQLite, audit log, object store, hub) on a new temporary data folder. */
-export async function openTestServices(env: Record<string, string> = {}): Promise<TestServices> {
+export async function openTestServices(env: Record<string, string> = {}, opts: TestOptions = {}): Promise<TestServices> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-test-'));
   let services: Services;
   try {
-    services = await openServices(testConfig(dir, env));
+    const policyEnv = opts.policy ? { KAIGI_POLICY_FILE: writePolicy(dir, opts.policy) } : {};
+    services = await openServices(testConfig(dir, { ...policyEnv, ...env }));
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -69,6 +78,19 @@ export async function openTestServices(env: Record<string, string> = {}): Promis
   };
 }
 
+function writePolicy(dir: string, over: Record<string, unknown>): string {
+  const file = path.join(dir, 'policy.json');
+  const policy = {
+    levels: { allowed: ['high', 'medium', 'low'], default: 'medium' },
+    passwordMinLength: 10,
+    retentionMaxDays: 90,
+    regions: { home: ['local'], allowed: [] },
+    ...over,
+  };
+  fs.writeFileSync(file, JSON.stringify(policy, null, 2));
+  return file;
+}
+
 export interface TestApp extends TestServices {
   app: FastifyInstance;
 }
@@ -78,8 +100,8 @@ export interface TestApp extends TestServices {
  * closes the app, then the services, then removes the folder. Use with node:test as
  * `const t = await openTestApp(); after(() => t.close());`.
  */
-export async function openTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const base = await openTestServices(env);
+export async function openTestApp(env: Record<string, string> = {}, opts: TestOptions = {}): Promise<TestApp> {
+  const base = await openTestServices(env, opts);
   try {
     const cert = await loadOrCreateCertificate({ dataDir: base.dir, certPath: null, keyPath: null, hostNames: [] });
     const app = await buildApp(base.services, cert);
