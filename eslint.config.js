@@ -17,4 +17,16 @@ export default tseslint.config(
     files: ['e2e/**/*.ts', '**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off', 'no-console': 'off' },
   },
+  {
+    // e2e and bench use the packages as a user would, through their "exports" (issue 14). The
+    // harness files that start the built server are the exception.
+    files: ['e2e/**/*.ts'],
+    ignores: ['e2e/support/server.ts', 'e2e/support/tap.ts', 'e2e/support/tapServer.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+packages/', message: 'Import @kaigi/server/…, @kaigi/client/… (package.json "exports"), not package sources.' }] },
+      ],
+    },
+  },
 );

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { readCertificatePublicKey, verifyCertificate } from '../../packages/server/src/security/CertificateSigner.js';
+import { readCertificatePublicKey, verifyCertificate } from '@kaigi/server/security/CertificateSigner';
 import type { HttpClient } from '../support/http.js';
 import type { RunningServer } from '../support/server.js';
 import { download, tryJoin } from './clients.js';

@@ -1,6 +1,6 @@
 // What the clients were told succeeded (E3, H2, B6): every operation whose success answer arrived
 // is written here, and only those. After each SIGKILL and restart the checks hold the server to it.
-import type { DeletionCertificate } from '../../packages/server/src/security/CertificateSigner.js';
+import type { DeletionCertificate } from '@kaigi/server/security/CertificateSigner';
 
 export interface MeetingFact {
   id: string;

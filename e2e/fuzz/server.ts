@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../packages/server/dist/config.js';
-import { openServices, type Services } from '../../packages/server/dist/services.js';
-import { buildApp } from '../../packages/server/dist/http/app.js';
-import { loadOrCreateCertificate } from '../../packages/server/dist/http/certificate.js';
+import { loadConfig } from '@kaigi/server/config';
+import { openServices, type Services } from '@kaigi/server/services';
+import { buildApp } from '@kaigi/server/http/app';
+import { loadOrCreateCertificate } from '@kaigi/server/http/certificate';
 
 // The server under fuzzing, built in this process as packages/server/src/main.ts builds it, so
 // that a crash or an unhandled rejection in it ends the run, and its memory is ours to sample.

@@ -1,4 +1,4 @@
-import { KeyManager, type EpochInfo } from '../../packages/client/src/e2ee/KeyManager.js';
+import { KeyManager, type EpochInfo } from '@kaigi/client/e2ee/KeyManager';
 import type { RunningServer } from './server.js';
 import { guest } from './fixtures.js';
 import type { WsClient } from './ws.js';

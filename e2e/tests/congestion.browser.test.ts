@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { attachTwccFeedback } from '../../packages/server/src/sfu/congestion/attachTwccFeedback.js';
+import { attachTwccFeedback } from '@kaigi/server/sfu/congestion/attachTwccFeedback';
 import { launchBrowser, newParticipant } from '../support/browser.js';
 import {
   answerOffer,

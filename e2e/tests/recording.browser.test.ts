@@ -100,10 +100,10 @@ async function downloadRecording(meetingId: string): Promise<{ id: string; bytes
 
 /** Every recording of a meeting, decrypted by the ObjectStore on the server's data folder. */
 async function recordingsThroughObjectStore(meetingId: string): Promise<{ id: string; protection: string; bytes: Buffer }[]> {
-  const { openDatabase } = await import('../../packages/server/src/storage/Database.js');
-  const { ObjectStore } = await import('../../packages/server/src/storage/ObjectStore.js');
-  const { serverKey } = await import('../../packages/server/src/security/serverKey.js');
-  const { CertificateSigner } = await import('../../packages/server/src/security/CertificateSigner.js');
+  const { openDatabase } = await import('@kaigi/server/storage/Database');
+  const { ObjectStore } = await import('@kaigi/server/storage/ObjectStore');
+  const { serverKey } = await import('@kaigi/server/security/serverKey');
+  const { CertificateSigner } = await import('@kaigi/server/security/CertificateSigner');
   // SQLite in WAL mode allows this second connection while the server runs.
   const db = await openDatabase(server.dataDir);
   try {

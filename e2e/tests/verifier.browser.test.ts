@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHECK_KID, parseSFramePayload } from '../../packages/client/src/e2ee/FrameCryptor.js';
+import { CHECK_KID, parseSFramePayload } from '@kaigi/client/e2ee/FrameCryptor';
 import { auditRows } from '../support/audit.js';
 import { launchBrowser } from '../support/browser.js';
 import { HOST_PASSWORD } from '../support/fixtures.js';
