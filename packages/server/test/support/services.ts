@@ -56,7 +56,7 @@ export async function openTestServices(env: Record<string, string> = {}, opts: T
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-test-'));
   let services: Services;
   try {
-    const policyEnv = opts.policy ? { KAIGI_POLICY_FILE: writePolicy(dir, opts.policy) } : {};
+    const policyEnv: Record<string, string> = opts.policy ? { KAIGI_POLICY_FILE: writePolicy(dir, opts.policy) } : {};
     services = await openServices(testConfig(dir, { ...policyEnv, ...env }));
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
