@@ -19,7 +19,7 @@ import { assertsMultiFactor, emailAllowed, OidcClient, ProviderRefused, Provider
 import { OidcStore } from '../storage/OidcStore.js';
 import { TwoFactorStore } from '../storage/TwoFactorStore.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 
 /**
  * Binds a sign-in at the provider to the browser that started it: the callback must come with
@@ -50,7 +50,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
 
   if (!settings) {
     const notConfigured = async () => {
-      throw new HttpError(404, ErrorCode.NOT_FOUND, 'Single sign-on is not configured on this server.');
+      throw new KaigiError(ErrorCode.NOT_FOUND, 'Single sign-on is not configured on this server.');
     };
     app.get(ssoPaths.oidcStart, notConfigured);
     app.get(ssoPaths.oidcCallback, notConfigured);
