@@ -60,6 +60,13 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Whether a string from the wire is one of the codes above (a newer server may send others). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return KNOWN_CODES.has(code);
+}
+
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   INVALID_MESSAGE: 'The message is not valid.',
   MESSAGE_TOO_LARGE: 'The message is too large.',
