@@ -10,7 +10,7 @@ export interface KaigiErrorOptions {
   /**
    * The requested setting this refuses (a field of the request, e.g. `retention.chat`), when the
    * refusal is of a value asked for rather than of an action: the HTTP layer answers such a
-   * refusal with the code's `httpSetting` status where it has one (see ERRORS). Never sent.
+   * refusal with the code's `httpSetting` status where it has one (see ERROR_RULES). Never sent.
    */
   setting?: string;
   cause?: unknown;
@@ -72,7 +72,7 @@ const end = (http: number) => ({ http, ws: 'end', audited: true }) as const;
  * routes throw are the ones the e2e tests and http/openapi.ts promise; the others (codes only
  * signalling sends today) are the closest HTTP meaning, for when a route comes to need them.
  */
-export const ERRORS = {
+export const ERROR_RULES = {
   INVALID_MESSAGE: refuse(400),
   MESSAGE_TOO_LARGE: refuse(413),
   RATE_LIMITED: refuseAuditedAtDecision(429),
@@ -133,11 +133,11 @@ export const ERRORS = {
 } as const satisfies Record<ErrorCode, ErrorRule>;
 
 /** The codes that end a signalling session rather than refuse one request (Peer.end). */
-export type SessionEndCode = { [K in ErrorCode]: (typeof ERRORS)[K]['ws'] extends 'end' ? K : never }[ErrorCode];
+export type SessionEndCode = { [K in ErrorCode]: (typeof ERROR_RULES)[K]['ws'] extends 'end' ? K : never }[ErrorCode];
 
 /** The HTTP status of an error: its code's, or `httpSetting` when it refuses a requested setting. */
 export function httpStatus(err: KaigiError): number {
-  const rule: ErrorRule = ERRORS[err.code];
+  const rule: ErrorRule = ERROR_RULES[err.code];
   return err.setting !== undefined && rule.httpSetting !== undefined ? rule.httpSetting : rule.http;
 }
 
@@ -147,10 +147,10 @@ export function httpStatus(err: KaigiError): number {
  * lock refusals), so that one refusal is one entry (H2).
  */
 export function auditedByConnection(code: ErrorCode): boolean {
-  return ERRORS[code].audited;
+  return ERROR_RULES[code].audited;
 }
 
 /** Whether a code ends the signalling session (an `ended` message, then the socket closes). */
 export function endsSession(code: ErrorCode): code is SessionEndCode {
-  return ERRORS[code].ws === 'end';
+  return ERROR_RULES[code].ws === 'end';
 }

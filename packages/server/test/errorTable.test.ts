@@ -8,16 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_MESSAGES, ErrorCode } from '@kaigi/protocol';
 import { loadConfig } from '../src/config.js';
-import { auditedByConnection, endsSession, ERRORS, httpStatus, KaigiError } from '../src/errors.js';
+import { auditedByConnection, endsSession, ERROR_RULES, httpStatus, KaigiError } from '../src/errors.js';
 import { buildApp } from '../src/http/app.js';
 import { loadOrCreateCertificate } from '../src/http/certificate.js';
 import { openServices, type Services } from '../src/services.js';
 
 describe('the error table', () => {
   it('gives every protocol error code an HTTP error status and a WebSocket behaviour', () => {
-    assert.deepEqual(Object.keys(ERRORS).sort(), Object.values(ErrorCode).sort());
+    assert.deepEqual(Object.keys(ERROR_RULES).sort(), Object.values(ErrorCode).sort());
     for (const code of Object.values(ErrorCode)) {
-      const rule = ERRORS[code];
+      const rule = ERROR_RULES[code];
       assert.ok(rule.http >= 400 && rule.http <= 599, `${code}: ${rule.http}`);
       assert.ok(rule.ws === 'refuse' || rule.ws === 'end', code);
       // Only the server's own failure is a 500; a 5xx of another code is one it means to show (507).
