@@ -52,8 +52,20 @@ export const ErrorCode = {
   CANNOT_ACT_ON_PARTICIPANT: 'CANNOT_ACT_ON_PARTICIPANT',
   WAITING_ROOM_FULL: 'WAITING_ROOM_FULL',
   TOO_MANY_WAITING: 'TOO_MANY_WAITING',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  LENGTH_REQUIRED: 'LENGTH_REQUIRED',
+  WRONG_CODE: 'WRONG_CODE',
+  SECOND_FACTOR_MISSING: 'SECOND_FACTOR_MISSING',
+  PASSKEY_IN_USE: 'PASSKEY_IN_USE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Whether a string from the wire is one of the codes above (a newer server may send others). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return KNOWN_CODES.has(code);
+}
 
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   INVALID_MESSAGE: 'The message is not valid.',
@@ -110,6 +122,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   CANNOT_ACT_ON_PARTICIPANT: 'Your role cannot do that to this person: nobody acts on the host or on themselves, and only the host acts on co-hosts.',
   WAITING_ROOM_FULL: 'The waiting room of this meeting is full. The host has been told; try again in a few minutes.',
   TOO_MANY_WAITING: 'Too many people are already waiting to enter this meeting from your network. Try again when some of them are in.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body is not of a type this address accepts.',
+  LENGTH_REQUIRED: 'Send the body with a Content-Length.',
+  WRONG_CODE: 'The code is not right. Check the code and try again.',
+  SECOND_FACTOR_MISSING: 'Set up an authenticator app or a passkey first.',
+  PASSKEY_IN_USE: 'This passkey cannot be added. If it is registered already, it works as it is.',
 };
 
 /** Shape of every HTTP error body and of the `error` signalling message's payload. */

@@ -6,17 +6,17 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { DEFAULT_STORAGE_QUOTA, OrganisationPolicy, SignInRequest, defaultOrganisationPolicy } from '@kaigi/protocol';
 import { loadConfig } from '../src/config.js';
-import { HttpError } from '../src/http/HttpError.js';
+import { httpStatus, KaigiError } from '../src/errors.js';
 import { nodeTimeouts } from '../src/http/timeouts.js';
 import { parseBody } from '../src/http/validate.js';
 
 /** The error parseBody throws, and the size of the answer it would make. */
-function refusal(schema: z.ZodType, body: unknown): { err: HttpError; bytes: number } {
+function refusal(schema: z.ZodType, body: unknown): { err: KaigiError; bytes: number } {
   try {
     parseBody(schema, body);
   } catch (e) {
-    assert.ok(e instanceof HttpError);
-    return { err: e, bytes: JSON.stringify({ code: e.code, message: e.message, ...e.extra }).length };
+    assert.ok(e instanceof KaigiError);
+    return { err: e, bytes: JSON.stringify({ code: e.code, message: e.message, details: e.details }).length };
   }
   assert.fail('parseBody accepted the body');
 }
@@ -25,9 +25,9 @@ describe('request bodies (H4)', () => {
   it('H4: refuses a Buffer, an array, a string or null before looking inside, with a short answer', () => {
     for (const body of [Buffer.alloc(1024 * 1024), Array.from({ length: 10_000 }, () => 1), 'x'.repeat(100_000), null, 7]) {
       const { err, bytes } = refusal(SignInRequest, body);
-      assert.equal(err.status, 400);
+      assert.equal(httpStatus(err), 400);
       assert.equal(err.message, 'The request body must be a JSON object.');
-      assert.equal(err.extra.details, undefined);
+      assert.equal(err.details, undefined);
       assert.ok(bytes < 200, `${bytes} bytes`);
     }
   });
@@ -35,8 +35,8 @@ describe('request bodies (H4)', () => {
   it('H4: names at most five fields, each cut short, for an object with thousands of wrong keys', () => {
     const huge = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`key${i}`.padEnd(300, 'k'), i]));
     const { err, bytes } = refusal(SignInRequest, huge);
-    assert.equal(err.status, 400);
-    assert.ok(Array.isArray(err.extra.details) && err.extra.details.length <= 5);
+    assert.equal(httpStatus(err), 400);
+    assert.ok(Array.isArray(err.details) && err.details.length <= 5);
     assert.ok(bytes < 1500, `${bytes} bytes`);
   });
 

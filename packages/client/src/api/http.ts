@@ -3,6 +3,7 @@ import {
   DataMap,
   ErrorResponse,
   FileResource,
+  isErrorCode,
   MeetingList,
   MeetingResource,
   OrganisationPolicy,
@@ -10,6 +11,7 @@ import {
   RecordingUpload,
   SessionResponse,
   type CreateMeetingRequest,
+  type ErrorCode,
   type ObjectProtection,
   type SignInRequest,
   type UpdateMeetingRequest,
@@ -20,11 +22,14 @@ export interface Parser<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false };
 }
 
+/** What an API call failed with: a code the server sent, or the client's own NETWORK / UNKNOWN. */
+export type ApiErrorCode = ErrorCode | 'NETWORK' | 'UNKNOWN';
+
 /** A failed API call: `code` is an ErrorCode from the server, or NETWORK / UNKNOWN. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly retryAfterMs?: number,
   ) {
@@ -42,17 +47,20 @@ export function setCsrfToken(token: string | null): void {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/**
+ * The ApiError of a failed response's body: the server's code when it sent an error body with a
+ * code this client knows (a newer server may send others: UNKNOWN), else one from the status.
+ */
+export function apiErrorOf(res: Response, body: unknown): ApiError {
+  const r = ErrorResponse.safeParse(body);
+  if (r.success) return new ApiError(res.status, isErrorCode(r.data.code) ? r.data.code : 'UNKNOWN', r.data.message, r.data.retryAfterMs);
+  return new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
+}
+
 /** Turns a failed response into an ApiError with the server's code when it sent one. */
 async function failure(res: Response): Promise<ApiError> {
-  let parsed: { code: string; message: string; retryAfterMs?: number | undefined } | null = null;
-  try {
-    const r = ErrorResponse.safeParse(await res.json());
-    if (r.success) parsed = r.data;
-  } catch {
-    // not JSON: fall back to the status code
-  }
-  if (parsed) return new ApiError(res.status, parsed.code, parsed.message, parsed.retryAfterMs);
-  return new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
+  // Not JSON: the status decides.
+  return apiErrorOf(res, await res.json().catch(() => null));
 }
 
 interface SendOptions {

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ErrorCode } from '@kaigi/protocol';
+import { isErrorCode, type ErrorCode } from '@kaigi/protocol';
 import { CLIENT_ERROR_CODES, en, type ClientErrorCode, type Dictionary, type StringKey } from './en';
 import { ja } from './ja';
 
@@ -37,11 +37,7 @@ export function detectLocale(): Locale {
   return navigator.language.toLowerCase().startsWith('ja') ? 'ja' : 'en';
 }
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-
-export function isErrorCode(code: string): code is ErrorCode {
-  return KNOWN_CODES.has(code);
-}
+export { isErrorCode };
 
 export interface Problem {
   code: ErrorCode | ClientErrorCode;

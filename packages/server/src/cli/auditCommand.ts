@@ -5,6 +5,7 @@ import { readCheckpointLines, verifyCheckpoints } from '../audit/checkpoints.js'
 import { verifyAnchors } from '../audit/verifyAnchors.js';
 import { verifyChain } from '../audit/verifyChain.js';
 import { certificatePublicKeyPath, readCertificatePublicKey } from '../security/CertificateSigner.js';
+import { usageError } from './CliError.js';
 
 export const AUDIT_USAGE = `  audit verify [--checkpoints FILE] [--public-key PEM]
                               check the audit log's hash chain and that no entries were cut from
@@ -12,13 +13,12 @@ export const AUDIT_USAGE = `  audit verify [--checkpoints FILE] [--public-key PE
                               and data/keys/certificates.pub.pem; give a copy kept elsewhere to check against it)
   audit checkpoint            anchor the audit log's current head now (e.g. a log from before checkpoints)`;
 
-export class AuditUsageError extends Error {}
 
 function option(args: readonly string[], name: string): string | null {
   const i = args.indexOf(name);
   if (i < 0) return null;
   const v = args[i + 1];
-  if (!v || v.startsWith('--')) throw new AuditUsageError(`${name} needs a FILE`);
+  if (!v || v.startsWith('--')) throw usageError(`${name} needs a FILE`);
   return path.resolve(v);
 }
 

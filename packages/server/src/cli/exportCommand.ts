@@ -10,6 +10,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ARCHIVE_LIMITS, ArchiveError, openArchive, readArchiveHeader } from '@kaigi/protocol';
+import { CliError, commandError, isUsageError, usageError } from './CliError.js';
 
 export const EXPORT_OPEN_USAGE = 'Usage: kaigi export open FILE --out DIR   (the passphrase is read from the first line of stdin)';
 
@@ -20,8 +21,6 @@ export interface ExportCommandIo {
   stderr?: (s: string) => void;
 }
 
-class UsageError extends Error {}
-class CommandError extends Error {}
 
 /** Longest first line of stdin that is read as a passphrase. */
 const MAX_LINE_BYTES = 64 * 1024;
@@ -55,7 +54,7 @@ export function readFirstLine(input: NodeJS.ReadableStream = process.stdin): Pro
       chunks.push(b);
       size += b.length;
       if (b.includes(0x0a)) finish(null);
-      else if (size > MAX_LINE_BYTES) finish(new CommandError('the first line of stdin is too long for a passphrase'));
+      else if (size > MAX_LINE_BYTES) finish(commandError('the first line of stdin is too long for a passphrase'));
     };
     const onEnd = () => finish(null);
     const onError = (err: Error) => finish(err);
@@ -73,22 +72,22 @@ function parseArgs(args: string[]): { file: string; out: string } {
     const a = args[i]!;
     if (a === '--out' || a === '-o') {
       const v = args[++i];
-      if (v === undefined || v === '') throw new UsageError(`${a} needs a DIR`);
-      if (out !== undefined) throw new UsageError('--out given twice');
+      if (v === undefined || v === '') throw usageError(`${a} needs a DIR`);
+      if (out !== undefined) throw usageError('--out given twice');
       out = v;
     } else if (a.startsWith('--out=')) {
-      if (out !== undefined) throw new UsageError('--out given twice');
+      if (out !== undefined) throw usageError('--out given twice');
       out = a.slice('--out='.length);
-      if (out === '') throw new UsageError('--out needs a DIR');
+      if (out === '') throw usageError('--out needs a DIR');
     } else if (a.startsWith('-') && a !== '-') {
-      throw new UsageError(`unknown option: ${a}`);
+      throw usageError(`unknown option: ${a}`);
     } else {
-      if (file !== undefined) throw new UsageError(`unexpected argument: ${a}`);
+      if (file !== undefined) throw usageError(`unexpected argument: ${a}`);
       file = a;
     }
   }
-  if (file === undefined) throw new UsageError('export open needs a FILE');
-  if (out === undefined) throw new UsageError('export open needs --out DIR');
+  if (file === undefined) throw usageError('export open needs a FILE');
+  if (out === undefined) throw usageError('export open needs --out DIR');
   return { file, out };
 }
 
@@ -127,13 +126,13 @@ export async function openExportCommand(args: string[], io: ExportCommandIo = {}
     const dir = path.resolve(out);
 
     const fileStat = await statOrNull(file, true).catch((err: unknown) => {
-      throw new CommandError(`cannot read ${file}: ${errorText(err)}`);
+      throw commandError(`cannot read ${file}: ${errorText(err)}`);
     });
-    if (!fileStat) throw new CommandError(`no such file: ${file}`);
-    if (!fileStat.isFile()) throw new CommandError(`not a file: ${file}`);
-    if (fileStat.size > ARCHIVE_LIMITS.maxArchiveBytes) throw new CommandError(`${file}: archive refused: the file is too large`);
+    if (!fileStat) throw commandError(`no such file: ${file}`);
+    if (!fileStat.isFile()) throw commandError(`not a file: ${file}`);
+    if (fileStat.size > ARCHIVE_LIMITS.maxArchiveBytes) throw commandError(`${file}: archive refused: the file is too large`);
     const dirStat = await statOrNull(dir, true);
-    if (dirStat && !dirStat.isDirectory()) throw new CommandError(`${out} exists and is not a folder`);
+    if (dirStat && !dirStat.isDirectory()) throw commandError(`${out} exists and is not a folder`);
 
     const bytes = new Uint8Array(await readFile(file));
     // Say "not a Kaigi archive" before asking for a passphrase.
@@ -144,7 +143,7 @@ export async function openExportCommand(args: string[], io: ExportCommandIo = {}
       return readFirstLine(process.stdin);
     });
     const passphrase = await readPassphrase();
-    if (passphrase === '') throw new CommandError('no passphrase: give it as the first line of stdin');
+    if (passphrase === '') throw commandError('no passphrase: give it as the first line of stdin');
 
     const { manifest, entries } = await openArchive(passphrase, bytes);
 
@@ -154,13 +153,13 @@ export async function openExportCommand(args: string[], io: ExportCommandIo = {}
     for (const e of entries) {
       const target = path.join(dir, e.name);
       if (path.dirname(target) !== dir || path.basename(target) !== e.name || e.name === '.' || e.name === '..') {
-        throw new CommandError(`archive refused: unsafe entry name ${JSON.stringify(e.name)}`);
+        throw commandError(`archive refused: unsafe entry name ${JSON.stringify(e.name)}`);
       }
       if (dirStat && (await statOrNull(target, false))) existing.push(e.name);
       targets.push({ target, data: e.data });
     }
     if (existing.length > 0) {
-      throw new CommandError(
+      throw commandError(
         `refusing to overwrite existing files in ${out}: ${existing.map((n) => printable(n)).join(', ')}; nothing was written`,
       );
     }
@@ -180,7 +179,7 @@ export async function openExportCommand(args: string[], io: ExportCommandIo = {}
         fh = await open(target, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
       } catch (err) {
         const why = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : errorText(err);
-        throw new CommandError(
+        throw commandError(
           `cannot write ${printable(target)}: ${why}; ${written.length} of ${targets.length} files were written before this`,
         );
       }
@@ -202,11 +201,11 @@ export async function openExportCommand(args: string[], io: ExportCommandIo = {}
     for (const e of manifest.entries) stdout(`  ${e.kind.padEnd(10)} ${String(e.size).padStart(12)}  ${printable(e.name)}`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       stderr(`kaigi: ${err.message}\n\n${EXPORT_OPEN_USAGE}`);
       return 2;
     }
-    if (err instanceof ArchiveError || err instanceof CommandError) {
+    if (err instanceof ArchiveError || err instanceof CliError) {
       stderr(`kaigi: ${err.message}`);
       return 1;
     }

@@ -4,12 +4,13 @@ import { AuditKind, LIMITS, Username } from '@kaigi/protocol';
 import { loadConfig } from '../config.js';
 import { AuditLog } from '../audit/AuditLog.js';
 import { configuredCheckpointer } from '../audit/Checkpointer.js';
-import { AUDIT_USAGE, auditCheckpoint, auditVerify, AuditUsageError } from './auditCommand.js';
+import { AUDIT_USAGE, auditCheckpoint, auditVerify } from './auditCommand.js';
+import { isUsageError, usageError } from './CliError.js';
 import { openDatabase } from '../storage/Database.js';
 import { UserStore } from '../storage/UserStore.js';
 import { serverKey } from '../security/serverKey.js';
 import { openExportCommand } from './exportCommand.js';
-import { RECORDING_USAGE, recordingCommand, RecordingUsageError } from './recordingCommand.js';
+import { RECORDING_USAGE, recordingCommand } from './recordingCommand.js';
 import { USER_EMAIL_USAGE, userEmailCommand } from './userEmailCommand.js';
 import { USER_GROUPS_USAGE, userGroupsCommand } from './userGroupsCommand.js';
 import { CertificateSigner, certificatePublicKeyPath, readCertificatePublicKey, verifyCertificate } from '../security/CertificateSigner.js';
@@ -30,7 +31,6 @@ ${AUDIT_USAGE}
 ${RECORDING_USAGE}
 Environment: KAIGI_DATA_DIR (default ./data)`;
 
-class UsageError extends Error {}
 
 async function readStdinLine(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -60,12 +60,12 @@ async function run(argv: string[]): Promise<number> {
     switch (`${group ?? ''} ${cmd ?? ''}`) {
       case 'user add': {
         const name = rest.find((a) => !a.startsWith('--'));
-        if (!name) throw new UsageError('user add needs a NAME');
+        if (!name) throw usageError('user add needs a NAME');
         const parsed = Username.safeParse(name);
-        if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid username');
+        if (!parsed.success) throw usageError(parsed.error.issues[0]?.message ?? 'invalid username');
         const password = await readStdinLine();
         if (password.length < LIMITS.userPasswordMin) {
-          throw new UsageError(`the password (read from stdin) must be at least ${LIMITS.userPasswordMin} characters`);
+          throw usageError(`the password (read from stdin) must be at least ${LIMITS.userPasswordMin} characters`);
         }
         const user = await users.add(parsed.data, password, rest.includes('--admin'));
         await audit.append({ kind: AuditKind.USER_ADDED, actor: 'cli', data: { userId: user.id, username: user.username, admin: user.isAdmin } });
@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
       case 'user disable':
       case 'user enable': {
         const name = rest[0];
-        if (!name) throw new UsageError(`user ${cmd} needs a NAME`);
+        if (!name) throw usageError(`user ${cmd} needs a NAME`);
         const u = await users.setDisabled(name, cmd === 'disable');
         await audit.append({ kind: cmd === 'disable' ? AuditKind.USER_DISABLED : AuditKind.USER_ENABLED, actor: 'cli', data: { userId: u.id } });
         out(`user ${name} ${cmd}d`);
@@ -95,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       case 'token create': {
         const name = rest[0];
-        if (!name) throw new UsageError('token create needs a USER');
+        if (!name) throw usageError('token create needs a USER');
         const t = await users.createToken(name, rest[1] ?? 'api');
         await audit.append({ kind: AuditKind.TOKEN_CREATED, actor: 'cli', data: { tokenId: t.id, username: name } });
         out(t.token);
@@ -110,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'token revoke': {
         const id = rest[0];
-        if (!id) throw new UsageError('token revoke needs an ID');
+        if (!id) throw usageError('token revoke needs an ID');
         await users.revokeToken(id);
         await audit.append({ kind: AuditKind.TOKEN_REVOKED, actor: 'cli', data: { tokenId: id } });
         out(`token ${id} revoked`);
@@ -122,7 +122,7 @@ async function run(argv: string[]): Promise<number> {
         return await auditCheckpoint(audit, out);
       case 'certificate verify': {
         const file = rest[0];
-        if (!file) throw new UsageError('certificate verify needs a FILE');
+        if (!file) throw usageError('certificate verify needs a FILE');
         let cert: unknown;
         try {
           cert = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -146,7 +146,7 @@ async function run(argv: string[]): Promise<number> {
       case 'export open':
         return await openExportCommand(rest);
       default:
-        throw new UsageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
+        throw usageError(group ? `unknown command: ${argv.join(' ')}` : 'no command given');
     }
   } finally {
     await audit.close('cli');
@@ -157,7 +157,7 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof RecordingUsageError || err instanceof AuditUsageError) {
+    if (isUsageError(err)) {
       process.stderr.write(`kaigi: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);
     }

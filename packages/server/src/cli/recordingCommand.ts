@@ -8,18 +8,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openRecordingEnvelope, RecordingEnvelopeError } from '@kaigi/protocol';
+import { usageError } from './CliError.js';
 
 export const RECORDING_USAGE = `  recording keygen --out DIR  make an escrow key pair (escrow-private.pem, escrow-public.pem) in DIR
   recording open FILE --key PRIVATE.pem --out FILE
                               decrypt a browser recording with the escrow (or any recipient's) private key`;
 
-export class RecordingUsageError extends Error {}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i === -1) return undefined;
   const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new RecordingUsageError(`${name} needs a value`);
+  if (v === undefined || v.startsWith('--')) throw usageError(`${name} needs a value`);
   return v;
 }
 
@@ -36,7 +36,7 @@ async function writeNew(file: string, data: Uint8Array | string, mode: number): 
 export async function recordingCommand(cmd: string | undefined, args: string[], out: (s: string) => void): Promise<number> {
   if (cmd === 'keygen') {
     const dir = option(args, '--out');
-    if (!dir) throw new RecordingUsageError('recording keygen needs --out DIR');
+    if (!dir) throw usageError('recording keygen needs --out DIR');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const priv = path.join(dir, 'escrow-private.pem');
@@ -51,7 +51,7 @@ export async function recordingCommand(cmd: string | undefined, args: string[], 
     const file = args.find((a, i) => !a.startsWith('--') && !['--key', '--out'].includes(args[i - 1] ?? ''));
     const keyFile = option(args, '--key');
     const outFile = option(args, '--out');
-    if (!file || !keyFile || !outFile) throw new RecordingUsageError('recording open needs FILE, --key PRIVATE.pem and --out FILE');
+    if (!file || !keyFile || !outFile) throw usageError('recording open needs FILE, --key PRIVATE.pem and --out FILE');
     let key: CryptoKey;
     try {
       const der = createPrivateKey(await readFile(keyFile, 'utf8')).export({ type: 'pkcs8', format: 'der' });
@@ -72,5 +72,5 @@ export async function recordingCommand(cmd: string | undefined, args: string[], 
       throw e;
     }
   }
-  throw new RecordingUsageError(`unknown command: recording ${cmd ?? ''}`);
+  throw usageError(`unknown command: recording ${cmd ?? ''}`);
 }

@@ -1,6 +1,7 @@
 import { ACCOUNT_GROUPS_MAX, AuditKind, GroupName } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
 import type { Database } from '../storage/Database.js';
+import { commandError } from './CliError.js';
 import { readGroups, writeGroups } from '../storage/accountGroups.js';
 
 export const USER_GROUPS_USAGE = '  user groups NAME [GROUP ...] set the groups members-only meetings check (B5); without GROUP, clear them';
@@ -13,16 +14,16 @@ export const USER_GROUPS_USAGE = '  user groups NAME [GROUP ...] set the groups 
  */
 export async function userGroupsCommand(db: Database, audit: AuditLog, args: string[], out: (s: string) => void): Promise<void> {
   const [name, ...raw] = args;
-  if (!name) throw new Error('user groups needs a NAME');
+  if (!name) throw commandError('user groups needs a NAME');
   const groups: string[] = [];
   for (const g of raw) {
     const parsed = GroupName.safeParse(g);
-    if (!parsed.success) throw new Error(`not a group name (1-100 printable characters): ${JSON.stringify(g)}`);
+    if (!parsed.success) throw commandError(`not a group name (1-100 printable characters): ${JSON.stringify(g)}`);
     if (!groups.includes(parsed.data)) groups.push(parsed.data);
   }
-  if (groups.length > ACCOUNT_GROUPS_MAX) throw new Error(`at most ${ACCOUNT_GROUPS_MAX} groups per account`);
+  if (groups.length > ACCOUNT_GROUPS_MAX) throw commandError(`at most ${ACCOUNT_GROUPS_MAX} groups per account`);
   const user = await db.selectFrom('users').select('id').where('username', '=', name).executeTakeFirst();
-  if (!user) throw new Error(`no user ${name}`);
+  if (!user) throw commandError(`no user ${name}`);
   await db
     .updateTable('users')
     .set({ groups: groups.length > 0 ? writeGroups(groups) : null })

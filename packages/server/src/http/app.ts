@@ -6,12 +6,12 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { ERROR_MESSAGES, ErrorCode, LIMITS, type ErrorBody } from '@kaigi/protocol';
 import type { Services } from '../services.js';
+import { httpStatus, KaigiError } from '../errors.js';
 import { newSecret } from '../security/random.js';
 import { signalingRoute } from '../signaling/signalingRoute.js';
 import { authRoutes } from './authRoutes.js';
 import { oidcRoutes } from './oidcRoutes.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceValue, secureCookie } from './cookies.js';
-import { HttpError } from './HttpError.js';
 import { meetingRoutes } from './meetingRoutes.js';
 import { meetingDataRoutes } from './meetingDataRoutes.js';
 import { localRecordingRoutes } from './localRecordingRoutes.js';
@@ -69,12 +69,8 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
     return payload;
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
-    if (err instanceof HttpError) {
-      const body: ErrorBody = { code: err.code, message: err.message, ...err.extra };
-      if (err.extra.retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(err.extra.retryAfterMs / 1000));
-      return reply.code(err.status).send(body);
-    }
+  app.setErrorHandler((err: FastifyError | KaigiError, req, reply) => {
+    if (err instanceof KaigiError) return answerRefusal(err, req, reply);
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
@@ -85,7 +81,7 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? { code: ErrorCode.MESSAGE_TOO_LARGE, message: ERROR_MESSAGES.MESSAGE_TOO_LARGE }
         : status === 415
-          ? { code: ErrorCode.VALIDATION, message: 'Send the body as application/json.' }
+          ? { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Send the body as application/json.' }
           : { code: ErrorCode.VALIDATION, message: ERROR_MESSAGES.VALIDATION };
     return reply.code(status).send(body);
   });
@@ -121,4 +117,24 @@ export async function buildApp(services: Services, opts: AppOptions): Promise<Fa
   });
 
   return app;
+}
+
+/**
+ * A refusal thrown by a route, the domain or the policy: the status is its code's (errors.ts),
+ * the body its code, message, retry-after and details. INTERNAL is logged and answered with the
+ * fixed text, as any other failure (H4).
+ */
+function answerRefusal(err: KaigiError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err.code === ErrorCode.INTERNAL) {
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ code: ErrorCode.INTERNAL, message: ERROR_MESSAGES.INTERNAL });
+  }
+  const body: ErrorBody = {
+    code: err.code,
+    message: err.message,
+    ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+    ...(err.details !== undefined && { details: err.details }),
+  };
+  if (err.retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(err.retryAfterMs / 1000));
+  return reply.code(httpStatus(err)).send(body);
 }

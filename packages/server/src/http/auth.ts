@@ -4,7 +4,7 @@ import type { User } from '../storage/UserStore.js';
 import type { Services } from '../services.js';
 import { safeEqual } from '../security/random.js';
 import { SESSION_COOKIE } from './cookies.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 
 export interface Auth {
   user: User;
@@ -24,7 +24,7 @@ export async function resolveAuth(services: Services, req: FastifyRequest): Prom
   if (header !== undefined) {
     const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
     const user = m?.[1] ? await services.users.resolveToken(m[1]) : null;
-    if (!user) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'The API token is not valid.');
+    if (!user) throw new KaigiError(ErrorCode.UNAUTHENTICATED, 'The API token is not valid.');
     auth = { user, csrfToken: null, twoFactor: false };
   } else {
     const sid = req.cookies[SESSION_COOKIE];
@@ -43,17 +43,17 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function requireUser(services: Services) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const auth = await resolveAuth(services, req);
-    if (!auth) throw new HttpError(401, ErrorCode.UNAUTHENTICATED);
+    if (!auth) throw new KaigiError(ErrorCode.UNAUTHENTICATED);
     if (auth.csrfToken !== null && !SAFE.has(req.method)) {
       const sent = req.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !safeEqual(sent, auth.csrfToken)) throw new HttpError(403, ErrorCode.CSRF);
+      if (typeof sent !== 'string' || !safeEqual(sent, auth.csrfToken)) throw new KaigiError(ErrorCode.CSRF);
     }
   };
 }
 
 export async function currentUser(services: Services, req: FastifyRequest): Promise<User> {
   const auth = await resolveAuth(services, req);
-  if (!auth) throw new HttpError(401, ErrorCode.UNAUTHENTICATED);
+  if (!auth) throw new KaigiError(ErrorCode.UNAUTHENTICATED);
   return auth.user;
 }
 

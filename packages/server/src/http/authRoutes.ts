@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { addressKey, RateLimiter } from '../security/RateLimiter.js';
 import { requireUser, resolveAuth } from './auth.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 import { parseBody } from './validate.js';
 import { sameOrigin } from './origin.js';
 import { twoFactorRoutes } from './twoFactorRoutes.js';
@@ -24,19 +24,19 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.post('/api/auth/signin', async (req, reply): Promise<SessionResponse> => {
-    if (!sameOrigin(req, services.config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
+    if (!sameOrigin(req, services.config.publicUrl)) throw new KaigiError(ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
     const body = parseBody(SignInRequest, req.body);
     const keys = [addressKey(req.ip), `user:${body.username}`];
     // Counted before the password hash is checked, so parallel guesses get only the free ones (B1).
     const limit = limiter.attempt(...keys);
     if (!limit.allowed) {
-      throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
+      throw new KaigiError(ErrorCode.RATE_LIMITED, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
     }
     const user = await services.users.authenticate(body.username, body.password);
     if (user) limiter.succeeded(...keys);
     if (!user) {
       await services.audit.append({ kind: AuditKind.SIGNIN_FAILED, actor: `address:${req.ip}`, data: { username: body.username } });
-      throw new HttpError(401, ErrorCode.INVALID_CREDENTIALS);
+      throw new KaigiError(ErrorCode.INVALID_CREDENTIALS);
     }
     // A second factor finishes the sign-in: no session yet, and the failures count on until then.
     const challenge = await secondFactor.challenge(user.id);

@@ -3,7 +3,7 @@ import { compilePolicy, INVITATION_ICS_NAME, InvitationQuery, type Invitation } 
 import type { Services } from '../services.js';
 import { writeInvitation } from '../invitation/InvitationWriter.js';
 import { requireUser } from './auth.js';
-import { ownedMeeting } from './meetingDataRoutes.js';
+import { ownedMeeting } from './guards.js';
 import { parseBody } from './validate.js';
 
 type Req = FastifyRequest<{ Params: { id: string }; Querystring: unknown }>;

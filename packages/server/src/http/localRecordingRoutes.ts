@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditKind, compilePolicy, ErrorCode, readRecordingEnvelope, RECORDING_LIMITS, RecordingEnvelopeError, type RecordingUpload } from '@kaigi/protocol';
 import type { Services } from '../services.js';
 import { currentUser, requireUser } from './auth.js';
-import { HttpError } from './HttpError.js';
-import { ownedMeeting } from './meetingDataRoutes.js';
+import { KaigiError } from '../errors.js';
+import { ownedMeeting } from './guards.js';
 import type { Uploads } from './uploads.js';
 
 /**
@@ -24,10 +24,10 @@ export function localRecordingRoutes(app: FastifyInstance, services: Services, u
     await signedIn(req, reply);
     const m = await ownedMeeting(services, req);
     const user = await currentUser(services, req);
-    if (!m.e2ee) throw new HttpError(400, ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: use server recording.');
+    if (!m.e2ee) throw new KaigiError(ErrorCode.E2EE_NOT_ENABLED, 'This meeting is not end-to-end encrypted: use server recording.');
     // The meeting's level now, not when recording started: a raised level refuses the upload.
     if (!compilePolicy(m.rules.level, services.policy).browserRecording) {
-      throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.rules.level} meetings keep no recordings on the server.`);
+      throw new KaigiError(ErrorCode.FORBIDDEN_BY_LEVEL, `${m.rules.level} meetings keep no recordings on the server.`);
     }
     return { m, user };
   };
@@ -49,17 +49,17 @@ export function localRecordingRoutes(app: FastifyInstance, services: Services, u
     upload,
     async (req, reply): Promise<RecordingUpload> => {
       const { m, user } = await recorder(req, reply);
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the recording as application/octet-stream.');
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new KaigiError(ErrorCode.VALIDATION, 'Send the recording as application/octet-stream.');
       let header;
       try {
         header = readRecordingEnvelope(req.body).header;
       } catch (e) {
         if (!(e instanceof RecordingEnvelopeError)) throw e;
-        throw new HttpError(400, ErrorCode.VALIDATION, `Not an encrypted recording: ${e.message}.`);
+        throw new KaigiError(ErrorCode.VALIDATION, `Not an encrypted recording: ${e.message}.`);
       }
-      if (header.meetingId !== m.id) throw new HttpError(400, ErrorCode.VALIDATION, 'The recording names another meeting.');
+      if (header.meetingId !== m.id) throw new KaigiError(ErrorCode.VALIDATION, 'The recording names another meeting.');
       if (escrow && !header.recipients.some((r) => r.role === 'escrow' && r.keyId === escrow.keyId)) {
-        throw new HttpError(400, ErrorCode.RECORDING_ESCROW_MISSING);
+        throw new KaigiError(ErrorCode.RECORDING_ESCROW_MISSING);
       }
       // A name made of the envelope's clear header (start time, part), not anything a person wrote:
       // it goes back to the uploader and into the audit, but an e2ee object keeps no name (D2).

@@ -7,21 +7,19 @@ import {
   ExportRequest,
   FILE_MAX_BYTES,
   FileName,
-  MeetingId,
   sealArchive,
   toEntryName,
   type FileResource,
 } from '@kaigi/protocol';
 import type { Services } from '../services.js';
-import type { MeetingRecord } from '../storage/MeetingStore.js';
 import { contentSize, type StoredObject } from '../storage/ObjectStore.js';
 import { currentUser, requireUser } from './auth.js';
 import { buildDataMap } from './dataMap.js';
-import { HttpError } from './HttpError.js';
+import { ownedMeeting, participantSeat } from './guards.js';
+import { KaigiError } from '../errors.js';
 import type { Uploads } from './uploads.js';
 import { parseBody } from './validate.js';
 
-const PARTICIPANT_HEADER = 'x-kaigi-participant';
 const NAME_HEADER = 'x-kaigi-file-name';
 
 /**
@@ -31,7 +29,7 @@ const NAME_HEADER = 'x-kaigi-file-name';
  */
 function uploadedName(e2ee: boolean, header: string | string[] | undefined): string | null {
   if (e2ee) {
-    if (header !== undefined) throw new HttpError(400, ErrorCode.E2EE_PLAINTEXT_REFUSED, 'In an end-to-end encrypted meeting the file name travels only inside the encrypted file.');
+    if (header !== undefined) throw new KaigiError(ErrorCode.E2EE_PLAINTEXT_REFUSED, 'In an end-to-end encrypted meeting the file name travels only inside the encrypted file.');
     return null;
   }
   let raw = '';
@@ -41,17 +39,8 @@ function uploadedName(e2ee: boolean, header: string | string[] | undefined): str
     // not percent-encoding: refused below as an empty name
   }
   const name = FileName.safeParse(raw);
-  if (!name.success) throw new HttpError(400, ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
+  if (!name.success) throw new KaigiError(ErrorCode.VALIDATION, 'The file name is missing or not allowed.');
   return name.data;
-}
-
-/** The meeting in the path, if the signed-in caller hosts it; otherwise 404 (not 403: no probing). */
-export async function ownedMeeting(services: Services, req: FastifyRequest<{ Params: { id: string } }>): Promise<MeetingRecord> {
-  const user = await currentUser(services, req);
-  const id = MeetingId.safeParse(req.params.id);
-  const m = id.success ? await services.meetings.get(id.data) : undefined;
-  if (!m || m.hostUserId !== user.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
-  return m;
 }
 
 const toFile = (o: StoredObject): FileResource => ({
@@ -78,28 +67,20 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
   const guard = { preHandler: requireUser(services) };
 
   const own = (req: FastifyRequest<{ Params: { id: string } }>) => ownedMeeting(services, req);
-
-  /** The admitted participant behind a request from inside the meeting. */
-  const seat = (req: FastifyRequest<{ Params: { id: string } }>) => {
-    const raw = req.headers[PARTICIPANT_HEADER];
-    const m = typeof raw === 'string' ? /^(p_[A-Za-z0-9_-]{22}):([A-Za-z0-9_-]{43})$/.exec(raw) : null;
-    const s = m?.[1] && m[2] ? hub.admittedBySecret(req.params.id, m[1], m[2]) : null;
-    if (!s) throw new HttpError(403, ErrorCode.NOT_ADMITTED, 'Only participants admitted to this meeting can do that.');
-    return s;
-  };
+  const seat = (req: FastifyRequest<{ Params: { id: string } }>) => participantSeat(services, req);
 
   /** A participant who may share a file here now: checked on the headers, before the body (H4). */
   const sharer = (req: FastifyRequest<{ Params: { id: string } }>) => {
     const { live, participantId } = seat(req);
     const m = live.meeting;
-    if (!m.policy.fileSharing) throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
-    if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
+    if (!m.policy.fileSharing) throw new KaigiError(ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
+    if (!m.canShareFiles(participantId)) throw new KaigiError(ErrorCode.FILES_DISABLED);
     return { m, participantId };
   };
 
   const objectOf = async (meetingId: string, objectId: string, kind?: StoredObject['kind']): Promise<StoredObject> => {
     const o = await objects.get(objectId);
-    if (!o || o.meetingId !== meetingId || (kind && o.kind !== kind)) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such object.');
+    if (!o || o.meetingId !== meetingId || (kind && o.kind !== kind)) throw new KaigiError(ErrorCode.NOT_FOUND, 'No such object.');
     return o;
   };
 
@@ -133,10 +114,10 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
     const protection = req.headers['x-kaigi-protection'] === 'e2ee' ? 'e2ee' : 'server';
     // In an E2EE meeting the browser encrypts the file; the server never stores one it could read.
     if (m.e2ee !== (protection === 'e2ee')) {
-      throw new HttpError(400, m.e2ee ? ErrorCode.E2EE_PLAINTEXT_REFUSED : ErrorCode.E2EE_NOT_ENABLED);
+      throw new KaigiError(m.e2ee ? ErrorCode.E2EE_PLAINTEXT_REFUSED : ErrorCode.E2EE_NOT_ENABLED);
     }
     const name = uploadedName(m.e2ee, req.headers[NAME_HEADER]);
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'Send the file as application/octet-stream.');
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new KaigiError(ErrorCode.VALIDATION, 'Send the file as application/octet-stream.');
     const o = await objects.put({ meetingId: m.id, kind: 'file', name, createdBy: participantId, purgeAt: null, protection }, req.body);
     await audit.append({ kind: AuditKind.OBJECT_STORED, actor: participantId, meetingId: m.id, data: { objectId: o.id, kind: 'file', size: o.size, protection } });
     await broadcastFiles(m.id);
@@ -180,7 +161,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
   app.get<{ Params: { id: string; objectId: string } }>('/api/meetings/:id/certificates/:objectId', guard, async (req) => {
     const m = await own(req);
     const cert = await objects.certificate(req.params.objectId);
-    if (!cert || cert.meetingId !== m.id) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such certificate.');
+    if (!cert || cert.meetingId !== m.id) throw new KaigiError(ErrorCode.NOT_FOUND, 'No such certificate.');
     return cert;
   });
 
@@ -209,7 +190,7 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
     // or combining marks can pass one and not the other; it is the caller's error, not a 500
     // (found by the fuzzer).
     const archive = await sealArchive(passphrase, { meetingId: m.id, title: m.title, createdAt: new Date().toISOString() }, entries).catch((err: unknown) => {
-      if (err instanceof ArchiveError && err.code === 'WEAK_PASSPHRASE') throw new HttpError(400, ErrorCode.VALIDATION, err.message);
+      if (err instanceof ArchiveError && err.code === 'WEAK_PASSPHRASE') throw new KaigiError(ErrorCode.VALIDATION, err.message);
       throw err;
     });
     await audit.append({ kind: AuditKind.MEETING_EXPORTED, actor: user.id, meetingId: m.id, data: { entries: entries.length, bytes: archive.length } });

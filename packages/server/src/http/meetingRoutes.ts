@@ -5,7 +5,6 @@ import {
   DEFAULT_RETENTION,
   ErrorCode,
   LIMITS,
-  MeetingId,
   UpdateMeetingRequest,
   paths,
   type MeetingList,
@@ -19,7 +18,8 @@ import { DEFAULT_STORED_RULES, type MeetingRecord } from '../storage/MeetingStor
 import { settleMeeting } from '../policy/meetingSettings.js';
 import { currentUser, requireUser, resolveAuth } from './auth.js';
 import { hostRefusedForTwoFactor } from '../security/twoFactorPolicy.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
+import { ownedMeeting } from './guards.js';
 import { parseBody } from './validate.js';
 
 export function meetingRoutes(app: FastifyInstance, services: Services): void {
@@ -45,14 +45,6 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     };
   };
 
-  /** The caller's own meeting, or 404 whether it exists or not: nothing leaks about others'. */
-  const own = async (userId: string, rawId: unknown): Promise<MeetingRecord> => {
-    const id = MeetingId.safeParse(rawId);
-    const m = id.success ? await meetings.get(id.data) : undefined;
-    if (!m || m.hostUserId !== userId) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such meeting.');
-    return m;
-  };
-
   // What a host may choose (F2): the form offers the allowed levels and starts at the default.
   app.get('/api/organisation/policy', guard, async (): Promise<OrganisationPolicy> => policy);
 
@@ -65,7 +57,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const user = await currentUser(services, req);
     // The organisation may require hosts to have signed in with a second factor (B5).
     if (hostRefusedForTwoFactor(policy, (await resolveAuth(services, req))?.twoFactor ?? false)) {
-      throw new HttpError(403, ErrorCode.TWO_FACTOR_REQUIRED);
+      throw new KaigiError(ErrorCode.TWO_FACTOR_REQUIRED);
     }
     const body = parseBody(CreateMeetingRequest, req.body);
     const id = newMeetingId();
@@ -98,13 +90,12 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req): Promise<MeetingResource> => {
-    const user = await currentUser(services, req);
-    return resource(await own(user.id, req.params.id));
+    return resource(await ownedMeeting(services, req));
   });
 
   app.patch<{ Params: { id: string } }>('/api/meetings/:id', rulesBody, async (req): Promise<MeetingResource> => {
     const user = await currentUser(services, req);
-    const m = await own(user.id, req.params.id);
+    const m = await ownedMeeting(services, req);
     const body = parseBody(UpdateMeetingRequest, req.body);
     // Switching E2EE or lowering the level under people in the meeting is refused in here.
     const settings = settleMeeting(policy, config.region, m, body, hub.isLive(m.id));
@@ -140,7 +131,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
 
   app.delete<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req, reply) => {
     const user = await currentUser(services, req);
-    const m = await own(user.id, req.params.id);
+    const m = await ownedMeeting(services, req);
     await services.recording.stopMeeting(m.id, 'meeting-deleted');
     hub.end(m.id);
     // Nothing the meeting stored outlives it: each object is destroyed with a certificate.

@@ -15,11 +15,11 @@ import {
 import type { Services } from '../services.js';
 import { newSecret } from '../security/random.js';
 import { RateLimiter } from '../security/RateLimiter.js';
-import { assertsMultiFactor, emailAllowed, OidcClient, ProviderRefused, ProviderUnavailable } from '../sso/OidcClient.js';
+import { assertsMultiFactor, emailAllowed, OidcClient, providerFailure } from '../sso/OidcClient.js';
 import { OidcStore } from '../storage/OidcStore.js';
 import { TwoFactorStore } from '../storage/TwoFactorStore.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 
 /**
  * Binds a sign-in at the provider to the browser that started it: the callback must come with
@@ -50,7 +50,7 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
 
   if (!settings) {
     const notConfigured = async () => {
-      throw new HttpError(404, ErrorCode.NOT_FOUND, 'Single sign-on is not configured on this server.');
+      throw new KaigiError(ErrorCode.NOT_FOUND, 'Single sign-on is not configured on this server.');
     };
     app.get(ssoPaths.oidcStart, notConfigured);
     app.get(ssoPaths.oidcCallback, notConfigured);
@@ -125,8 +125,9 @@ export function oidcRoutes(app: FastifyInstance, services: Services): void {
     try {
       identity = await client.finish(callbackUrl, pending);
     } catch (err) {
-      if (err instanceof ProviderUnavailable) return refuse(req, reply, 'sso_unavailable', { reason: 'unavailable' });
-      if (err instanceof ProviderRefused) return refuse(req, reply, 'sso_cancelled', { reason: 'provider', error: err.error.slice(0, 64) });
+      const failed = providerFailure(err);
+      if (failed?.reason === 'sso_unavailable') return refuse(req, reply, failed.reason, { reason: 'unavailable' });
+      if (failed?.reason === 'sso_cancelled') return refuse(req, reply, failed.reason, { reason: 'provider', error: failed.providerError });
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
       const detail = reasonOf(err);
       req.log.info({ code, reason: detail }, 'single sign-on refused');

@@ -35,9 +35,9 @@ const error = (description: string) => ({ description, ...json(ErrorResponse) })
 
 /** What an upload can be refused with on its headers alone, before its body is read (H4, E1). */
 const uploadRefusals = {
-  411: error('No Content-Length (chunked bodies are refused)'),
-  413: error('Larger than the limit'),
-  415: error('Not application/octet-stream'),
+  411: error('LENGTH_REQUIRED: no Content-Length (chunked bodies are refused)'),
+  413: error('MESSAGE_TOO_LARGE: larger than the limit'),
+  415: error('UNSUPPORTED_MEDIA_TYPE: not application/octet-stream'),
   507: error('QUOTA_EXCEEDED: the meeting’s or the participant’s storage quota would be passed'),
 };
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-hjkmnp-tv-z]{16}$' } }];

@@ -15,8 +15,8 @@ import { canApprove } from '../meeting/EntryRules.js';
 import { RateLimiter } from '../security/RateLimiter.js';
 import type { RegistrationRecord } from '../storage/RegistrationStore.js';
 import { currentUser, requireUser } from './auth.js';
-import { HttpError } from './HttpError.js';
-import { ownedMeeting } from './meetingDataRoutes.js';
+import { KaigiError } from '../errors.js';
+import { ownedMeeting } from './guards.js';
 import { sameOrigin } from './origin.js';
 import { parseBody } from './validate.js';
 
@@ -59,17 +59,17 @@ export function registrationRoutes(app: FastifyInstance, services: Services): vo
     const m = await ownedMeeting(services, req);
     const rid = RegistrationId.safeParse(req.params.rid);
     const r = rid.success ? await store.get(m.id, rid.data) : undefined;
-    if (!r) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such registration.');
+    if (!r) throw new KaigiError(ErrorCode.NOT_FOUND, 'No such registration.');
     return r;
   };
 
   app.post<{ Params: { id: string } }>('/api/meetings/:id/registrations', async (req, reply): Promise<RegisterResponse> => {
-    if (!sameOrigin(req, config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin registration is refused.');
+    if (!sameOrigin(req, config.publicUrl)) throw new KaigiError(ErrorCode.CSRF, 'Cross-origin registration is refused.');
     const key = `ip:${req.ip}`;
     // Every attempt counts, whatever comes of it, from the moment it is allowed (B1): the form
     // cannot be used to fill a meeting's list, in a row or in parallel.
     const limit = limiter.attempt(key);
-    if (!limit.allowed) throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
+    if (!limit.allowed) throw new KaigiError(ErrorCode.RATE_LIMITED, { retryAfterMs: Math.ceil(limit.retryAfterMs) });
     const body = parseBody(RegisterRequest, req.body);
     reply.code(202);
     const id = MeetingId.safeParse(req.params.id);
@@ -102,7 +102,7 @@ export function registrationRoutes(app: FastifyInstance, services: Services): vo
   app.post<{ Params: { id: string; rid: string } }>('/api/meetings/:id/registrations/:rid/approve', guard, async (req): Promise<RegistrationResource> => {
     const user = await currentUser(services, req);
     const r = await owned(req);
-    if (!canApprove(r.status)) throw new HttpError(409, ErrorCode.REGISTRATION_REVOKED, 'This registration was revoked; its person can register again only under another address.');
+    if (!canApprove(r.status)) throw new KaigiError(ErrorCode.REGISTRATION_REVOKED, 'This registration was revoked; its person can register again only under another address.');
     const after = (await store.approve(r.meetingId, r.id)) ?? r;
     if (r.status !== 'approved') {
       await audit.append({ kind: AuditKind.REGISTRATION_APPROVED, actor: user.id, meetingId: r.meetingId, data: { registrationId: r.id } });

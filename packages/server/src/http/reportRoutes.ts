@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { buildReport } from '../report/buildReport.js';
 import { gatherReportFacts } from '../report/facts.js';
 import { requireUser } from './auth.js';
-import { ownedMeeting } from './meetingDataRoutes.js';
+import { ownedMeeting } from './guards.js';
 
 /** The security report of a meeting (F3), for its host: every clause of the guidance, its status and evidence. */
 export function reportRoutes(app: FastifyInstance, services: Services): void {

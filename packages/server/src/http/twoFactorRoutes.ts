@@ -32,7 +32,7 @@ import { passkeyInfo, TwoFactorStore } from '../storage/TwoFactorStore.js';
 import type { User } from '../storage/UserStore.js';
 import { requireUser, resolveAuth } from './auth.js';
 import { SESSION_COOKIE, secureCookie } from './cookies.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 import { sameOrigin } from './origin.js';
 import { parseBody } from './validate.js';
 
@@ -65,7 +65,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   const signedIn = async (req: FastifyRequest): Promise<{ user: User; twoFactor: boolean }> => {
     const auth = await resolveAuth(services, req);
-    if (!auth) throw new HttpError(401, ErrorCode.UNAUTHENTICATED);
+    if (!auth) throw new KaigiError(ErrorCode.UNAUTHENTICATED);
     return { user: auth.user, twoFactor: auth.twoFactor };
   };
 
@@ -75,7 +75,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
    */
   const mayChangeFactors = async (req: FastifyRequest): Promise<User> => {
     const { user, twoFactor } = await signedIn(req);
-    if (!twoFactor && (await store.hasSecondFactor(user.id))) throw new HttpError(403, ErrorCode.TWO_FACTOR_REQUIRED);
+    if (!twoFactor && (await store.hasSecondFactor(user.id))) throw new KaigiError(ErrorCode.TWO_FACTOR_REQUIRED);
     return user;
   };
 
@@ -104,14 +104,14 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
   app.post(twoFactorPaths.totpConfirm, guard, async (req): Promise<RecoveryCodes> => {
     const user = await mayChangeFactors(req);
     const { code } = parseBody(TotpConfirmRequest, req.body);
-    if (!(await store.confirmTotp(user.id, code))) throw new HttpError(400, ErrorCode.INVALID_CREDENTIALS, 'The code is not right for the new secret.');
+    if (!(await store.confirmTotp(user.id, code))) throw new KaigiError(ErrorCode.WRONG_CODE, 'The code is not right for the new secret.');
     await audit.append({ kind: AuditKind.MFA_ENROLLED, actor: user.id, data: { method: 'totp', address: req.ip } });
     return { recoveryCodes: await firstRecoveryCodes(user.id) };
   });
 
   app.delete(twoFactorPaths.totp, guard, async (req, reply) => {
     const user = await mayChangeFactors(req);
-    if (!(await store.removeTotp(user.id))) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No authenticator app is set up.');
+    if (!(await store.removeTotp(user.id))) throw new KaigiError(ErrorCode.NOT_FOUND, 'No authenticator app is set up.');
     await audit.append({ kind: AuditKind.MFA_REMOVED, actor: user.id, data: { method: 'totp', address: req.ip } });
     return reply.code(204).send();
   });
@@ -119,7 +119,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
   app.post(twoFactorPaths.recoveryCodes, guard, async (req): Promise<RecoveryCodes> => {
     const user = await mayChangeFactors(req);
     if (!(await store.hasSecondFactor(user.id))) {
-      throw new HttpError(409, ErrorCode.VALIDATION, 'Recovery codes stand in for a second factor: set up an authenticator app or a passkey first.');
+      throw new KaigiError(ErrorCode.SECOND_FACTOR_MISSING, 'Recovery codes stand in for a second factor: set up an authenticator app or a passkey first.');
     }
     const recoveryCodes = await store.replaceRecoveryCodes(user.id);
     await audit.append({ kind: AuditKind.MFA_ENROLLED, actor: user.id, data: { method: 'recovery', count: recoveryCodes.length, address: req.ip } });
@@ -150,7 +150,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
     const user = await mayChangeFactors(req);
     const body = parseBody(PasskeyAddRequest, req.body);
     const challenge = await store.takeRegistrationChallenge(user.id);
-    if (!challenge) throw new HttpError(400, ErrorCode.VALIDATION, 'No passkey registration is in progress; start again.');
+    if (!challenge) throw new KaigiError(ErrorCode.VALIDATION, 'No passkey registration is in progress; start again.');
     let credential;
     try {
       const v = await verifyRegistrationResponse({
@@ -164,9 +164,9 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
       req.log.info({ reason: err instanceof Error ? err.message : String(err) }, 'passkey registration refused');
       credential = null;
     }
-    if (!credential) throw new HttpError(400, ErrorCode.VALIDATION, 'The passkey could not be verified.');
+    if (!credential) throw new KaigiError(ErrorCode.VALIDATION, 'The passkey could not be verified.');
     const mine = await store.passkeys(user.id);
-    if (mine.some((p) => p.id === credential.id)) throw new HttpError(409, ErrorCode.VALIDATION, 'This passkey is already registered.');
+    if (mine.some((p) => p.id === credential.id)) throw new KaigiError(ErrorCode.PASSKEY_IN_USE, 'This passkey is already registered.');
     let added;
     try {
       added = await store.addPasskey({
@@ -179,7 +179,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
       });
     } catch {
       // The credential ID is another account's: refuse without saying whose.
-      throw new HttpError(409, ErrorCode.VALIDATION, 'This passkey cannot be registered.');
+      throw new KaigiError(ErrorCode.PASSKEY_IN_USE, 'This passkey cannot be registered.');
     }
     await audit.append({ kind: AuditKind.PASSKEY_ADDED, actor: user.id, data: { passkeyId: added.id, name: added.name, address: req.ip } });
     reply.code(201);
@@ -188,7 +188,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
 
   app.delete<{ Params: { id: string } }>('/api/auth/two-factor/passkeys/:id', guard, async (req, reply) => {
     const user = await mayChangeFactors(req);
-    if (!(await store.removePasskey(user.id, req.params.id))) throw new HttpError(404, ErrorCode.NOT_FOUND, 'No such passkey.');
+    if (!(await store.removePasskey(user.id, req.params.id))) throw new KaigiError(ErrorCode.NOT_FOUND, 'No such passkey.');
     await audit.append({ kind: AuditKind.PASSKEY_REMOVED, actor: user.id, data: { passkeyId: req.params.id, address: req.ip } });
     return reply.code(204).send();
   });
@@ -196,7 +196,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
   // ---- the second step of signing in -------------------------------------------------------
 
   const refuse = (retryAfterMs: number): never => {
-    throw new HttpError(429, ErrorCode.RATE_LIMITED, undefined, { retryAfterMs: Math.ceil(retryAfterMs) });
+    throw new KaigiError(ErrorCode.RATE_LIMITED, { retryAfterMs: Math.ceil(retryAfterMs) });
   };
 
   /**
@@ -206,7 +206,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
    * ones. A right factor is forgiven in `finish`.
    */
   const openStep = async (req: FastifyRequest, ticket: string, method: SecondFactorMethod, verifies: boolean): Promise<{ user: User; challenge: string | null }> => {
-    if (!sameOrigin(req, config.publicUrl)) throw new HttpError(403, ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
+    if (!sameOrigin(req, config.publicUrl)) throw new KaigiError(ErrorCode.CSRF, 'Cross-origin sign-in is refused.');
     const ip = addressKey(req.ip);
     const early = limiter.check(ip);
     if (!early.allowed) refuse(early.retryAfterMs);
@@ -215,7 +215,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
     if (!t || !user || user.disabled) {
       limiter.fail(ip);
       await audit.append({ kind: AuditKind.SECOND_FACTOR_FAILED, actor: `address:${req.ip}`, data: { method, reason: 'ticket' } });
-      throw new HttpError(401, ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
+      throw new KaigiError(ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
     }
     const keys = [ip, `user:${user.username}`];
     const limit = verifies ? limiter.attempt(...keys) : keys.map((k) => limiter.check(k)).find((d) => !d.allowed);
@@ -231,14 +231,14 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
       actor: `address:${req.ip}`,
       data: { userId: user.id, username: user.username, method, reason: 'wrong' },
     });
-    throw new HttpError(401, ErrorCode.INVALID_CREDENTIALS, WRONG_FACTOR);
+    throw new KaigiError(ErrorCode.INVALID_CREDENTIALS, WRONG_FACTOR);
   };
 
   /** Right second factor: the ticket is used up and the session begins, marked as two-factor. */
   const finish = async (req: FastifyRequest, reply: FastifyReply, ticket: string, user: User, method: SecondFactorMethod): Promise<SessionResponse> => {
     // A ticket from single sign-on (B5) keeps that in the session and the audit.
     const via = (await store.ticket(ticket))?.signInMethod ?? null;
-    if (!(await store.consumeTicket(ticket))) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
+    if (!(await store.consumeTicket(ticket))) throw new KaigiError(ErrorCode.UNAUTHENTICATED, EXPIRED_TICKET);
     limiter.succeeded(addressKey(req.ip));
     limiter.reset(`user:${user.username}`);
     const s = await users.createSession(user.id, true, via);
@@ -265,7 +265,7 @@ export function twoFactorRoutes(app: FastifyInstance, services: Services, limite
     const body = parseBody(WebAuthnOptionsRequest, req.body);
     const { user } = await openStep(req, body.ticket, 'webauthn', false);
     const passkeys = await store.passkeys(user.id);
-    if (passkeys.length === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'This account has no passkey.');
+    if (passkeys.length === 0) throw new KaigiError(ErrorCode.VALIDATION, 'This account has no passkey.');
     const options = await generateAuthenticationOptions({
       rpID,
       allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports })),

@@ -9,7 +9,7 @@ import type {
 } from 'fastify';
 import { ErrorCode, type StorageQuota } from '@kaigi/protocol';
 import type { Services } from '../services.js';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 
 /** Who stores an upload: its meeting, and the participant (or host account) it counts against. */
 export interface Uploader {
@@ -20,7 +20,7 @@ export interface Uploader {
 export interface UploadRule<P> {
   /** Largest body, in bytes. */
   maxBytes: number;
-  /** Admits the caller from the headers alone (seat, sign-in, meeting policy), or throws an HttpError. */
+  /** Admits the caller from the headers alone (seat, sign-in, meeting policy), or throws a KaigiError. */
   admit(req: FastifyRequest<{ Params: P }>, reply: FastifyReply): Promise<Uploader>;
 }
 
@@ -93,7 +93,7 @@ export class Uploads {
     const limits = [quota.perMeetingBytes, quota.perParticipantBytes];
     keys.forEach((_key, i) => {
       if ((stored[i] ?? 0) + (underWay[i] ?? 0) + size > (limits[i] ?? 0)) {
-        throw new HttpError(507, ErrorCode.QUOTA_EXCEEDED);
+        throw new KaigiError(ErrorCode.QUOTA_EXCEEDED);
       }
     });
     for (const key of keys) this.pending.set(key, (this.pending.get(key) ?? 0) + size);
@@ -110,14 +110,14 @@ export class Uploads {
 /** The body's size from the headers: an octet stream with a Content-Length within the limit. */
 function declaredSize(req: FastifyRequest, maxBytes: number): number {
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== UPLOAD_TYPE) throw new HttpError(415, ErrorCode.VALIDATION, `Send the body as ${UPLOAD_TYPE}.`);
+  if (type !== UPLOAD_TYPE) throw new KaigiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Send the body as ${UPLOAD_TYPE}.`);
   const length = req.headers['content-length'];
   // Chunked bodies announce no size: they could not be checked against the limit or the quota.
   if (req.headers['transfer-encoding'] !== undefined || length === undefined || !/^\d{1,15}$/.test(length)) {
-    throw new HttpError(411, ErrorCode.VALIDATION, 'Send the body with a Content-Length.');
+    throw new KaigiError(ErrorCode.LENGTH_REQUIRED);
   }
   const size = Number(length);
-  if (size === 0) throw new HttpError(400, ErrorCode.VALIDATION, 'The body is empty.');
-  if (size > maxBytes) throw new HttpError(413, ErrorCode.MESSAGE_TOO_LARGE);
+  if (size === 0) throw new KaigiError(ErrorCode.VALIDATION, 'The body is empty.');
+  if (size > maxBytes) throw new KaigiError(ErrorCode.MESSAGE_TOO_LARGE);
   return size;
 }

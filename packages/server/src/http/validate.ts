@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ErrorCode } from '@kaigi/protocol';
-import { HttpError } from './HttpError.js';
+import { KaigiError } from '../errors.js';
 
 /** At most this many field errors in an answer, each path and message cut short (H4). */
 const MAX_DETAILS = 5;
@@ -20,10 +20,11 @@ const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` :
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   // No body at all is an empty object; a JSON null is not.
   const value = body === undefined ? {} : body;
-  if (!isPlainObject(value)) throw new HttpError(400, ErrorCode.VALIDATION, 'The request body must be a JSON object.');
+  if (!isPlainObject(value)) throw new KaigiError(ErrorCode.VALIDATION, 'The request body must be a JSON object.');
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new HttpError(400, ErrorCode.VALIDATION, 'The request is not valid.', {
+  throw new KaigiError(ErrorCode.VALIDATION, {
+    message: 'The request is not valid.',
     details: r.error.issues.slice(0, MAX_DETAILS).map((i) => ({ path: cut(i.path.join('.')), message: cut(i.message) })),
   });
 }

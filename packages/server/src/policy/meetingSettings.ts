@@ -7,7 +7,7 @@ import {
   type Retention,
   type UpdateMeetingRequest,
 } from '@kaigi/protocol';
-import { HttpError } from '../http/HttpError.js';
+import { KaigiError } from '../errors.js';
 import type { StoredRules } from '../storage/MeetingStore.js';
 
 export interface MeetingSettings {
@@ -15,6 +15,13 @@ export interface MeetingSettings {
   e2ee: boolean;
   retention: Retention;
 }
+
+/**
+ * A requested setting the policy refuses. Naming the setting makes it a refusal of a value asked
+ * for, not of an action: FORBIDDEN_BY_LEVEL is then answered as an unprocessable request (errors.ts).
+ */
+const refused = (code: ErrorCode, setting: string, message?: string): KaigiError =>
+  new KaigiError(code, { setting, ...(message !== undefined && { message }) });
 
 /**
  * A meeting's settings after a create or an update, checked against the organisation's policy
@@ -31,32 +38,32 @@ export function settleMeeting(
 ): MeetingSettings {
   const level = body.level ?? before.rules.level;
   if (!org.levels.allowed.includes(level)) {
-    throw new HttpError(422, ErrorCode.LEVEL_NOT_ALLOWED, `This organisation allows ${org.levels.allowed.join(', ')} meetings only.`);
+    throw refused(ErrorCode.LEVEL_NOT_ALLOWED, 'level', `This organisation allows ${org.levels.allowed.join(', ')} meetings only.`);
   }
-  if (live && LEVEL_RANK[level] < LEVEL_RANK[before.rules.level]) throw new HttpError(409, ErrorCode.LEVEL_CANNOT_BE_LOWERED);
+  if (live && LEVEL_RANK[level] < LEVEL_RANK[before.rules.level]) throw refused(ErrorCode.LEVEL_CANNOT_BE_LOWERED, 'level');
   const e2ee = body.e2ee ?? before.e2ee;
   if (live && e2ee !== before.e2ee) {
-    throw new HttpError(409, ErrorCode.MEETING_IN_PROGRESS, 'End-to-end encryption can be switched only while nobody is in the meeting.');
+    throw refused(ErrorCode.MEETING_IN_PROGRESS, 'e2ee', 'End-to-end encryption can be switched only while nobody is in the meeting.');
   }
   const policy = compilePolicy(level, org);
   if (policy.e2eeRequired && !e2ee) {
-    throw new HttpError(422, ErrorCode.E2EE_REQUIRED, live ? 'Raising a running meeting to High needs end-to-end encryption, which cannot be switched on while people are in it.' : undefined);
+    throw refused(ErrorCode.E2EE_REQUIRED, 'e2ee', live ? 'Raising a running meeting to High needs end-to-end encryption, which cannot be switched on while people are in it.' : undefined);
   }
   if (!policy.regions.includes(nodeRegion)) {
-    throw new HttpError(422, ErrorCode.REGION_NOT_ALLOWED, `${level} meetings may run in ${policy.regions.join(', ')}; this server is in ${nodeRegion}.`);
+    throw refused(ErrorCode.REGION_NOT_ALLOWED, 'level', `${level} meetings may run in ${policy.regions.join(', ')}; this server is in ${nodeRegion}.`);
   }
   const retention = { ...before.retention, ...body.retention };
   const max = org.retentionMaxDays * 86400;
   const over = (Object.keys(retention) as (keyof Retention)[]).filter((k) => retention[k] > max);
   if (over.length > 0) {
-    throw new HttpError(422, ErrorCode.RETENTION_TOO_LONG, `Retention of ${over.join(', ')} exceeds the organisation's limit of ${org.retentionMaxDays} days.`);
+    throw refused(ErrorCode.RETENTION_TOO_LONG, 'retention', `Retention of ${over.join(', ')} exceeds the organisation's limit of ${org.retentionMaxDays} days.`);
   }
   // Keeping chat is a Low-meeting feature; a meeting raised above Low stops keeping it.
   if (body.retention?.chat && !policy.chatKeeping) {
-    throw new HttpError(422, ErrorCode.FORBIDDEN_BY_LEVEL, `${level} meetings keep no chat on the server.`);
+    throw refused(ErrorCode.FORBIDDEN_BY_LEVEL, 'retention.chat', `${level} meetings keep no chat on the server.`);
   }
   if (body.password !== undefined && body.password.length < org.passwordMinLength) {
-    throw new HttpError(422, ErrorCode.PASSWORD_TOO_SHORT, `Meeting passwords are at least ${org.passwordMinLength} characters here.`);
+    throw refused(ErrorCode.PASSWORD_TOO_SHORT, 'password', `Meeting passwords are at least ${org.passwordMinLength} characters here.`);
   }
   return {
     e2ee,

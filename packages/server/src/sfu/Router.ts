@@ -1,4 +1,5 @@
-import { SOURCE_KIND, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import { ErrorCode, SOURCE_KIND, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import { KaigiError } from '../errors.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
 import { Subscriber } from './Subscriber.js';
@@ -15,7 +16,12 @@ export interface RouterSignals {
   producersChanged(): void;
 }
 
-export class MediaRefusal extends Error {}
+/**
+ * Kept while signaling/MediaHandler.ts still names it (rooms branch): the router refuses with
+ * KaigiError INVALID_MESSAGE now, and that handler passes a KaigiError on as it is.
+ * @deprecated catch KaigiError.
+ */
+export { KaigiError as MediaRefusal };
 
 /**
  * One meeting's media plane. Knows nothing of passwords or roles: the meeting layer decides who
@@ -50,9 +56,9 @@ export class Router {
    * session (another ufrag) means a new browser connection: the old transport is replaced.
    */
   async publish(participantId: string, req: PublishRequest): Promise<string> {
-    if (this._closed) throw new MediaRefusal('the meeting has ended');
+    if (this._closed) throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'the meeting has ended');
     const ufrag = /a=ice-ufrag:(\S+)/.exec(req.sdp)?.[1];
-    if (!ufrag) throw new MediaRefusal('the offer has no ICE credentials');
+    if (!ufrag) throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'the offer has no ICE credentials');
     let transport = this.senders.get(participantId);
     if (transport && transport.remoteUfrag() !== ufrag) {
       transport.close();

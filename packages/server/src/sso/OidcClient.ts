@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
-import { ACCOUNT_GROUPS_MAX, GroupName } from '@kaigi/protocol';
+import { ACCOUNT_GROUPS_MAX, ErrorCode, GroupName } from '@kaigi/protocol';
+import { KaigiError } from '../errors.js';
 import { isLoopbackHost, type OidcConfig } from './oidcConfig.js';
 
 /** What Kaigi takes from a validated sign-in. */
@@ -18,13 +19,23 @@ export interface OidcIdentity {
 }
 
 /** The provider did not answer discovery: SSO fails with a clear error, the server runs on. */
-export class ProviderUnavailable extends Error {}
+const unavailable = (detail: string) => new KaigiError(ErrorCode.INTERNAL, { message: `the provider is not reachable: ${detail}` });
 
 /** The provider sent the person back with an error (e.g. access_denied when they cancelled). */
-export class ProviderRefused extends Error {
-  constructor(readonly error: string) {
-    super(`the provider answered ${error}`);
-  }
+const refused = (providerError: string) =>
+  new KaigiError(ErrorCode.FORBIDDEN, { message: `the provider answered ${providerError}`, details: { providerError } });
+
+/**
+ * Why a sign-in failed at the provider, for the sign-in page (an SsoError): it was unreachable,
+ * or it refused, with its OAuth error (cut short: it is the provider's text). Null for any other
+ * failure (a token that does not validate).
+ */
+export function providerFailure(err: unknown): { reason: 'sso_unavailable' } | { reason: 'sso_cancelled'; providerError: string } | null {
+  if (!(err instanceof KaigiError)) return null;
+  if (err.code === ErrorCode.INTERNAL) return { reason: 'sso_unavailable' };
+  const d = err.details as { providerError?: unknown } | undefined;
+  if (err.code === ErrorCode.FORBIDDEN && typeof d?.providerError === 'string') return { reason: 'sso_cancelled', providerError: d.providerError.slice(0, 64) };
+  return null;
 }
 
 const SCOPE = 'openid email profile';
@@ -53,7 +64,7 @@ export class OidcClient {
   ready(): Promise<oidc.Configuration> {
     if (this.config) return Promise.resolve(this.config);
     if (this.pending) return this.pending;
-    if (Date.now() - this.lastFailureAt < RETRY_AFTER_MS) return Promise.reject(new ProviderUnavailable(this.lastError));
+    if (Date.now() - this.lastFailureAt < RETRY_AFTER_MS) return Promise.reject(unavailable(this.lastError));
     this.pending = this.discover()
       .then((c) => {
         this.config = c;
@@ -62,7 +73,7 @@ export class OidcClient {
       .catch((err: unknown) => {
         this.lastFailureAt = Date.now();
         this.lastError = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
-        throw new ProviderUnavailable(this.lastError);
+        throw unavailable(this.lastError);
       })
       .finally(() => {
         this.pending = null;
@@ -129,7 +140,7 @@ export class OidcClient {
         idTokenExpected: true,
       });
     } catch (err) {
-      if (err instanceof oidc.AuthorizationResponseError) throw new ProviderRefused(err.error);
+      if (err instanceof oidc.AuthorizationResponseError) throw refused(err.error);
       throw err;
     }
     const claims = tokens.claims();

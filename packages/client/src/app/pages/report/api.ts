@@ -1,5 +1,5 @@
-import { ErrorResponse, reportApiPath, SecurityReport } from '@kaigi/protocol';
-import { ApiError } from '../../../api/http';
+import { reportApiPath, SecurityReport } from '@kaigi/protocol';
+import { ApiError, apiErrorOf } from '../../../api/http';
 
 /** GET /api/meetings/:id/report (host only), checked against the protocol's schema. */
 export async function fetchReport(meetingId: string): Promise<SecurityReport> {
@@ -10,10 +10,7 @@ export async function fetchReport(meetingId: string): Promise<SecurityReport> {
     throw new ApiError(0, 'NETWORK', 'network error');
   }
   const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = ErrorResponse.safeParse(body);
-    throw e.success ? new ApiError(res.status, e.data.code, e.data.message, e.data.retryAfterMs) : new ApiError(res.status, res.status >= 500 ? 'INTERNAL' : 'UNKNOWN', res.statusText);
-  }
+  if (!res.ok) throw apiErrorOf(res, body);
   const r = SecurityReport.safeParse(body);
   if (!r.success) throw new ApiError(res.status, 'UNKNOWN', 'unexpected response');
   return r.data;

@@ -5,13 +5,10 @@ import { ApiError } from '../../../api/http';
 import { problemOf, type Problem } from '../../../i18n';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { TextField } from '../../components/TextField';
-import { twoFactorApi } from './api';
+import { PasskeyNotUsed, twoFactorApi } from './api';
 import { useSecurityStrings } from './strings';
 
 type Mode = 'totp' | 'recovery';
-
-/** The browser's passkey prompt ended without a credential (cancelled, timed out, none here). */
-class PasskeyNotUsed extends Error {}
 
 /**
  * The second step of signing in (B5): a code from the authenticator app, a recovery code or a

@@ -9,12 +9,9 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { TextField } from '../../components/TextField';
 import { formatDateTime } from '../../format';
 import { Link, navigate } from '../../router';
-import { twoFactorApi } from './api';
+import { PasskeyNotUsed, twoFactorApi } from './api';
 import { fill, useSecurityStrings } from './strings';
 import './security.css';
-
-/** The browser's passkey prompt ended without a credential (cancelled, timed out, none here). */
-class PasskeyNotUsed extends Error {}
 
 type Confirm = { kind: 'removeTotp' } | { kind: 'newCodes' } | { kind: 'removePasskey'; id: string; name: string };
 
@@ -66,7 +63,7 @@ export function SecurityPage() {
       await refresh();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'TWO_FACTOR_REQUIRED') setMessage(s.sessionWeakChange);
-      else if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS') setMessage(s.wrongCode);
+      else if (err instanceof ApiError && err.code === 'WRONG_CODE') setMessage(s.wrongCode);
       else if (err instanceof PasskeyNotUsed) setMessage(s.passkeyCancelled);
       else setProblem(problemOf(err));
     } finally {

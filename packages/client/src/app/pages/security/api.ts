@@ -16,6 +16,14 @@ import { api, request, setCsrfToken, type Parser } from '../../../api/http';
 
 // Two-factor sign-in and one's own factors (B5).
 
+/** The browser's passkey prompt ended without a credential (cancelled, timed out, none here). */
+export class PasskeyNotUsed extends Error {
+  constructor() {
+    super('the passkey prompt ended without a credential');
+    this.name = 'PasskeyNotUsed';
+  }
+}
+
 /** Anything that looks like WebAuthn options; @simplewebauthn/browser checks the rest. */
 const webAuthnOptions = <T>(): Parser<T> => ({
   safeParse: (data) =>
