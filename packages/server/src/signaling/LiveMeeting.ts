@@ -1,4 +1,4 @@
-import { can } from '../meeting/Permissions.js';
+import { can } from '@kaigi/protocol';
 import type { Meeting } from '../meeting/Meeting.js';
 import { toInfo } from '../meeting/Participant.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
