@@ -1,5 +1,4 @@
-import type { MediaSource, ServerMessage } from '@kaigi/protocol';
-import { runsMeeting } from '../session/meetingState';
+import { mayPublish, runsMeeting, type MediaSource, type ServerMessage } from '@kaigi/protocol';
 import { SignalingError, type SignalingClient } from '../session/SignalingClient';
 import { CaptureError, capture, listDevices } from './devices';
 import { INITIAL_MEDIA, type MediaSnapshot, type NoticeKind, type VideoTile } from './mediaTypes';
@@ -61,8 +60,8 @@ export class MediaController extends Store<MediaSnapshot> {
   // ---- for the UI -------------------------------------------------------------------------
 
   allowed(source: MediaSource): boolean {
-    // During a verifier's check (B7) both sides may send camera and microphone; the server says the same.
-    return runsMeeting(this.snap.role) || this.snap.permissions[source] || (this.snap.check !== null && source !== 'screen');
+    // The server's rule, from the protocol: during a verifier's check (B7) both sides may send camera and microphone.
+    return mayPublish(this.snap.role, this.snap.permissions, source, this.snap.check !== null);
   }
 
   /** Turns a source on (capturing it) or off. */
