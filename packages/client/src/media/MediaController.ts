@@ -3,7 +3,7 @@ import { SignalingError, type SignalingClient } from '../session/SignalingClient
 import { CaptureError, capture, listDevices } from './devices';
 import { INITIAL_MEDIA, type MediaSnapshot, type NoticeKind, type VideoTile } from './mediaTypes';
 import { Publisher, PublishRefused } from './Publisher';
-import { QualityMeter, uplinkQuality, type Quality } from './quality';
+import { QualityMeter, uplinkQuality, worse, type Quality } from './quality';
 import { Store } from './Store';
 import { Subscription } from './Subscription';
 import { VideoPreferences } from './VideoPreferences';
@@ -357,7 +357,8 @@ export class MediaController extends Store<MediaSnapshot> {
     for (const [pid, q] of measured) quality.set(pid, q);
     const selfId = this.snap.selfId;
     const up = await uplinkQuality(this.publisher?.connection ?? null);
-    if (selfId && up) quality.set(selfId, up);
+    // Our own connection: what we send (the SFU's reports on it) and what the SFU measures of what reaches us.
+    if (selfId && up) quality.set(selfId, worse(up, this.serverQuality.get(selfId)));
     const same = quality.size === this.snap.quality.size && [...quality].every(([k, v]) => this.snap.quality.get(k) === v);
     if (!same && this.subscription === sub) this.update({ quality });
   }

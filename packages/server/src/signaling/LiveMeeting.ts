@@ -77,6 +77,10 @@ export class LiveMeeting {
       this.activeSpeaker = loudest;
       this.toAdmitted({ type: 'activeSpeaker', participantId: loudest });
     }
+    // Each receiving participant hears about its own connection, as the SFU measures it (A6).
+    for (const [pid, quality] of this.router.connectionQuality()) {
+      this.peers.get(pid)?.send({ type: 'connectionQuality', participants: quality ? [{ id: pid, quality }] : [] });
+    }
   }
 
   toAdmitted(msg: Parameters<Peer['send']>[0]): void {
