@@ -1,5 +1,5 @@
 import { SOURCE_KIND, type ConnectionQuality, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
-import { evaluateDownlink, QualityTracker } from './connectionQuality.js';
+import { evaluateDownlink, QUALITY_EVERY_MS, QualityTracker } from './connectionQuality.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
 import { Subscriber } from './Subscriber.js';
@@ -35,6 +35,7 @@ export class Router {
   private readonly isolated = new Set<string>();
   private _closed = false;
   private readonly quality = new QualityTracker();
+  private qualityAt = -Infinity;
 
   constructor(
     private readonly config: MediaConfig,
@@ -214,9 +215,12 @@ export class Router {
   /**
    * What to tell each receiving participant about its own connection now (A6): the changes since
    * the last call, from what the SFU measures of its downlink (loss, jitter and RTT in its receiver
-   * reports, the simulcast layer it can carry). null: no verdict any more. Call it on a steady tick.
+   * reports, the simulcast layer it can carry). null: no verdict any more. Call it on a steady tick;
+   * the links are looked at once every QUALITY_EVERY_MS (reports come about once a second).
    */
   connectionQuality(now: number = Date.now()): Map<string, ConnectionQuality | null> {
+    if (now - this.qualityAt < QUALITY_EVERY_MS) return new Map();
+    this.qualityAt = now;
     const verdicts = new Map<string, ConnectionQuality | null>();
     for (const [pid, s] of this.subscribers) verdicts.set(pid, evaluateDownlink(s.downlink(now)));
     return this.quality.update(verdicts, now);

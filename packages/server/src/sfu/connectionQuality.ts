@@ -87,6 +87,9 @@ export function evaluateDownlink(f: DownlinkFacts): ConnectionQuality | null {
   return q;
 }
 
+/** How often the links are looked at: browsers send a receiver report about once a second per stream. */
+export const QUALITY_EVERY_MS = 1_000;
+
 /** A better verdict must hold this long before it is told: a link that recovers often relapses. */
 export const IMPROVE_AFTER_MS = 2_000;
 
