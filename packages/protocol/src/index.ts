@@ -18,3 +18,4 @@ export * from './guidance.js';
 export * from './twoFactor.js';
 export * from './sso.js';
 export * from './registration.js';
+export * from './rules/index.js';

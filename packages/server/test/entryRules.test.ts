@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ENTRY_RULE, DEFAULT_MEETING_RULES, EmailDomain, emailDomainAllowed, EntryRule, GroupName, groupAllowed, MeetingRuleSet, RegisterRequest, type RegistrationMode } from '@kaigi/protocol';
-import { accountEntry, canApprove, decideEntry, MembersRuleRefusal, withoutAccount, type EntryAccount, type EntryRegistration } from '../src/meeting/EntryRules.js';
+import { accountEntry, canApprove, decideEntry, membersRuleOf, type EntryAccount, type EntryRegistration } from '../src/meeting/EntryRules.js';
 import { Meeting } from '../src/meeting/Meeting.js';
 import { arrivals } from './fixtures/arrival.js';
-import { MeetingError } from '../src/meeting/MeetingError.js';
+import { KaigiError } from '../src/errors.js';
 import { defaultRules } from '../src/meeting/MeetingRules.js';
-import { compilePolicy, defaultOrganisationPolicy } from '@kaigi/protocol';
+import { compilePolicy, defaultOrganisationPolicy, withoutAccount } from '@kaigi/protocol';
 
 const member: EntryAccount = { twoFactor: false, emails: ['aiko@lab.example.ac.jp'], groups: [] };
 const member2fa: EntryAccount = { twoFactor: true, emails: [], groups: [] };
@@ -23,8 +23,7 @@ const refusal = (fn: () => unknown): { code: string; message: string; rule?: str
   try {
     fn();
   } catch (e) {
-    if (e instanceof MembersRuleRefusal) return { code: e.code, message: e.message, rule: e.rule };
-    if (e instanceof MeetingError) return { code: e.code, message: e.message };
+    if (e instanceof KaigiError) return { code: e.code, message: e.message, rule: membersRuleOf(e) ?? undefined };
     throw e;
   }
   return { code: 'no error', message: '' };
@@ -154,10 +153,11 @@ describe('registrants in the meeting (B3, B4, F1)', () => {
   const arrival = arrivals();
 
   it('keeps the registered name whatever name the registrant typed, even against the name pattern', () => {
-    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, {
-      ...defaultRules(),
-      joinBeforeHost: true,
-      nameRule: { kind: 'pattern', pattern: 'ACME *' },
+    const m = new Meeting({
+      id: 'm',
+      title: 'T',
+      hostUserId: 'u_host',
+      rules: { ...defaultRules(), joinBeforeHost: true, nameRule: { kind: 'pattern', pattern: 'ACME *' } },
     });
     const p = m.arrive(arrival({ displayName: 'Someone Else', entry: 'registrant', registrationId: 'r_1', fixedName: 'Aiko Tanaka' }));
     assert.equal(p.displayName, 'Aiko Tanaka');
@@ -165,11 +165,11 @@ describe('registrants in the meeting (B3, B4, F1)', () => {
     assert.equal(m.waitingRoom()[0]?.registrationId, 'r_1');
     assert.equal(m.waitingRoom()[0]?.entry, 'registrant');
     // Without a registration, the pattern still holds.
-    assert.throws(() => m.arrive(arrival({ displayName: 'Someone Else' })), (e: unknown) => e instanceof MeetingError && e.code === 'NAME_NOT_ALLOWED');
+    assert.throws(() => m.arrive(arrival({ displayName: 'Someone Else' })), (e: unknown) => e instanceof KaigiError && e.code === 'NAME_NOT_ALLOWED');
   });
 
   it('account names still come first where the meeting uses them', () => {
-    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true, nameRule: { kind: 'account' } });
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', rules: { ...defaultRules(), joinBeforeHost: true, nameRule: { kind: 'account' } } });
     const p = m.arrive(arrival({ entry: 'registrant', registrationId: 'r_1', fixedName: 'Aiko Tanaka', userId: 'u_1', accountName: 'aiko' }));
     assert.equal(p.displayName, 'aiko');
   });
@@ -180,11 +180,11 @@ describe('registrants in the meeting (B3, B4, F1)', () => {
     assert.equal(withoutAccount('member'), false);
     assert.equal(withoutAccount('member2fa'), false);
     const rulesHigh = { ...defaultRules(), policy: compilePolicy('high', defaultOrganisationPolicy('local')) };
-    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, true, 0, rulesHigh);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', e2ee: true, rules: rulesHigh });
     const h = m.arrive(arrival({ role: 'host', entry: 'member2fa', userId: 'u_host' }));
     const r = m.arrive(arrival({ entry: 'registrant', registrationId: 'r_1', fixedName: 'Aiko' }));
     const mem = m.arrive(arrival({ entry: 'member', userId: 'u_2' }));
-    assert.throws(() => m.admit(h.id, r.id, 5), (e: unknown) => e instanceof MeetingError && e.code === 'CHECK_REQUIRED');
+    assert.throws(() => m.admit(h.id, r.id, 5), (e: unknown) => e instanceof KaigiError && e.code === 'CHECK_REQUIRED');
     m.admit(h.id, mem.id, 5);
     m.admit(h.id, r.id, 6, { face: true, voice: false, name: true });
     assert.equal(m.roster().find((p) => p.id === r.id)?.registrationId, 'r_1');

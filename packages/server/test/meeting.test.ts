@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Meeting } from '../src/meeting/Meeting.js';
 import { arrivals } from './fixtures/arrival.js';
-import { MeetingError } from '../src/meeting/MeetingError.js';
+import { KaigiError } from '../src/errors.js';
 import { defaultRules, type MeetingRules } from '../src/meeting/MeetingRules.js';
 import { compilePolicy, defaultOrganisationPolicy, type ConfidentialityLevel } from '@kaigi/protocol';
 
@@ -12,7 +12,7 @@ const code = (fn: () => unknown): string => {
   try {
     fn();
   } catch (e) {
-    if (e instanceof MeetingError) return e.code;
+    if (e instanceof KaigiError) return e.code;
     throw e;
   }
   return 'no error';
@@ -21,7 +21,7 @@ const code = (fn: () => unknown): string => {
 describe('Meeting admission', () => {
   it('puts guests in the waiting room and admits hosts at once', () => {
     // Waiting before the host is there is the host's choice (C4).
-    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', rules: { ...defaultRules(), joinBeforeHost: true } });
     const g = m.arrive(arrival());
     assert.equal(g.state, 'waiting');
     assert.equal(m.hostPresent(), false);
@@ -33,7 +33,7 @@ describe('Meeting admission', () => {
   });
 
   it('lets only an admitted host admit, deny, remove, lock and lift bans', () => {
-    const m = new Meeting('m', 'T', 'u_host', false);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host' });
     const h = m.arrive(arrival({ role: 'host' }));
     const a = m.arrive(arrival());
     const b = m.arrive(arrival());
@@ -52,7 +52,7 @@ describe('Meeting admission', () => {
   });
 
   it('admits everyone waiting at once', () => {
-    const m = new Meeting('m', 'T', 'u', false);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u' });
     const h = m.arrive(arrival({ role: 'host' }));
     m.arrive(arrival());
     m.arrive(arrival());
@@ -62,7 +62,7 @@ describe('Meeting admission', () => {
   });
 
   it('sends an admitted participant back to the waiting room', () => {
-    const m = new Meeting('m', 'T', 'u', false);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u' });
     const h = m.arrive(arrival({ role: 'host' }));
     const a = m.arrive(arrival());
     m.admit(h.id, a.id, 1);
@@ -72,7 +72,7 @@ describe('Meeting admission', () => {
   });
 
   it('bans a removed person by device and account, whatever name they pick next', () => {
-    const m = new Meeting('m', 'T', 'u', false);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u' });
     const h = m.arrive(arrival({ role: 'host' }));
     const a = m.arrive(arrival({ deviceHash: 'dev-a', userId: 'u_a' }));
     const { ban } = m.remove(h.id, a.id, 'b_1', 9);
@@ -85,7 +85,7 @@ describe('Meeting admission', () => {
   });
 
   it('refuses newcomers to a locked meeting but not its host', () => {
-    const m = new Meeting('m', 'T', 'u', false);
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u' });
     const h = m.arrive(arrival({ role: 'host' }));
     assert.equal(m.setLocked(h.id, true), true);
     assert.equal(m.setLocked(h.id, true), false, 'no change');
@@ -97,16 +97,16 @@ describe('Meeting admission', () => {
 const ORG = defaultOrganisationPolicy('local');
 /** A meeting with its host in, at a level, with some rules changed. */
 function running(level: ConfidentialityLevel, rules: Partial<MeetingRules> = {}, e2ee = level === 'high') {
-  const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, e2ee, 0, { ...defaultRules(ORG, level), ...rules });
+  const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', e2ee, rules: { ...defaultRules(ORG, level), ...rules } });
   const host = m.arrive(arrival({ role: 'host', entry: 'member', userId: 'u_host', displayName: 'Host' }));
   return { m, host };
 }
 
 describe('Meeting rules (F1, C1-C4, B4)', () => {
   it('refuses arrivals before the host unless the host allows waiting (C4)', () => {
-    const closed = new Meeting('m', 'T', 'u', false);
+    const closed = new Meeting({ id: 'm', title: 'T', hostUserId: 'u' });
     assert.equal(code(() => closed.arrive(arrival())), 'HOST_NOT_PRESENT');
-    const open = new Meeting('m', 'T', 'u', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
+    const open = new Meeting({ id: 'm', title: 'T', hostUserId: 'u', rules: { ...defaultRules(), joinBeforeHost: true } });
     assert.equal(open.arrive(arrival()).state, 'waiting');
   });
 
@@ -148,6 +148,29 @@ describe('Meeting rules (F1, C1-C4, B4)', () => {
       m.chatRetentionSeconds = 3600;
       assert.equal(m.keepsChat, level === 'low', level);
     }
+  });
+
+  it('admits a High meeting\'s waiting members all at once: only people without an account need a check (F1, B7)', () => {
+    const { m, host } = running('high');
+    m.arrive(arrival({ entry: 'member', userId: 'u_1' }));
+    m.arrive(arrival({ entry: 'member2fa', userId: 'u_2' }));
+    assert.equal(m.admitAll(host.id, 5).length, 2);
+  });
+
+  it('lets participants of an E2EE meeting share files only while they may chat: the key goes by chat (A4, D2)', () => {
+    const { m, host } = running('low', { joinBeforeHost: true }, true);
+    const g = m.arrive(arrival());
+    m.admit(host.id, g.id, 1);
+    assert.equal(m.canShareFiles(g.id), true);
+    m.setMediaPermissions(host.id, { chat: false });
+    assert.equal(m.canShareFiles(g.id), false, 'a file nobody could open');
+    assert.equal(m.canShareFiles(host.id), true, 'hosts may always chat');
+    // Without E2EE the file needs no key, so chat does not matter.
+    const plain = running('low');
+    const p = plain.m.arrive(arrival());
+    plain.m.admit(plain.host.id, p.id, 1);
+    plain.m.setMediaPermissions(plain.host.id, { chat: false });
+    assert.equal(plain.m.canShareFiles(p.id), true);
   });
 
   it('raises the level of a running meeting, never lowers it, and High needs E2EE', () => {
@@ -193,7 +216,7 @@ describe('Meeting rules (F1, C1-C4, B4)', () => {
   });
 
   it('B2: bounds the waiting room per source and for guests, never for the host, members or other sources', () => {
-    const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, false, 0, { ...defaultRules(), joinBeforeHost: true });
+    const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', rules: { ...defaultRules(), joinBeforeHost: true } });
     m.waitingLimits = { maxGuests: 4, perSource: 2 };
     m.arrive(arrival({ source: 'ip:a' }));
     m.arrive(arrival({ source: 'ip:a' }));

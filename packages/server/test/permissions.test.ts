@@ -3,11 +3,10 @@
 // table below: nobody acts on the host or on themselves, only the host acts on co-hosts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOST_ACTIONS, Role } from '@kaigi/protocol';
+import { can, HOST_ACTIONS, mayActOn, reachOf, Role, type HostActionType as Action } from '@kaigi/protocol';
 import { Meeting } from '../src/meeting/Meeting.js';
-import { MeetingError } from '../src/meeting/MeetingError.js';
+import { KaigiError } from '../src/errors.js';
 import type { Participant } from '../src/meeting/Participant.js';
-import { can, mayActOn, reachOf, type Action } from '../src/meeting/Permissions.js';
 import { CheckSessions } from '../src/signaling/CheckSessions.js';
 import type { Router } from '../src/sfu/Router.js';
 import { arrivals } from './fixtures/arrival.js';
@@ -52,7 +51,7 @@ const outcome = (fn: () => unknown): string => {
     fn();
     return 'ok';
   } catch (e) {
-    if (e instanceof MeetingError) return e.code;
+    if (e instanceof KaigiError) return e.code;
     throw e;
   }
 };
@@ -63,7 +62,7 @@ const quietRouter = new Proxy({}, { get: () => () => undefined }) as unknown as 
 /** An E2EE meeting (safety codes exist only there) with a host, an actor of `actor`'s role and a target of `target`'s role. */
 function scene(actor: Role, target: Role, targetState: Participant['state']) {
   const arrival = arrivals();
-  const m = new Meeting('m', 'T', 'u_host', false, undefined, undefined, true);
+  const m = new Meeting({ id: 'm', title: 'T', hostUserId: 'u_host', e2ee: true });
   const host = m.arrive(arrival({ role: 'host' }));
   const admitted = (role: Role): Participant => {
     const p = m.arrive(arrival());

@@ -2,12 +2,13 @@
 // boundary (and on the page for what comes back). Group secrets and SFrame keys never appear
 // here: the page gets public MLS bytes, epoch numbers, safety codes, member lists and counters.
 import { z } from 'zod';
+import { LIMITS } from '@kaigi/protocol';
 
-// Bounds mirror @kaigi/protocol LIMITS (mlsMessageChars 120k base64 ≈ 90 kB; chat 4000 chars,
-// 24k base64 ciphertext); the server enforces the same limits again.
-const MAX_MLS_BYTES = 90_000;
-const MAX_CHAT_CHARS = 4000;
-const MAX_CHAT_B64 = 24_000;
+// The protocol's bounds, which the server enforces again: an MLS message of mlsMessageChars base64
+// characters carries 3/4 as many bytes; chat text and its base64 ciphertext as the server takes them.
+const MAX_MLS_BYTES = Math.floor((LIMITS.mlsMessageChars * 3) / 4);
+const MAX_CHAT_CHARS = LIMITS.chatTextMax;
+const MAX_CHAT_B64 = LIMITS.chatCiphertextChars;
 
 const Bytes = (max: number) =>
   z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length > 0 && b.length <= max, 'expected 1..max bytes');

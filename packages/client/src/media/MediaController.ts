@@ -1,10 +1,9 @@
-import type { MediaSource, ServerMessage } from '@kaigi/protocol';
-import { runsMeeting } from '../session/meetingState';
+import { mayPublish, runsMeeting, type MediaSource, type ServerMessage } from '@kaigi/protocol';
 import { SignalingError, type SignalingClient } from '../session/SignalingClient';
 import { CaptureError, capture, listDevices } from './devices';
 import { INITIAL_MEDIA, type MediaSnapshot, type NoticeKind, type VideoTile } from './mediaTypes';
 import { Publisher, PublishRefused } from './Publisher';
-import { QualityMeter, uplinkQuality, type Quality } from './quality';
+import { QualityMeter, uplinkQuality, worse, type Quality } from './quality';
 import { Store } from './Store';
 import { Subscription } from './Subscription';
 import { VideoPreferences } from './VideoPreferences';
@@ -61,8 +60,8 @@ export class MediaController extends Store<MediaSnapshot> {
   // ---- for the UI -------------------------------------------------------------------------
 
   allowed(source: MediaSource): boolean {
-    // During a verifier's check (B7) both sides may send camera and microphone; the server says the same.
-    return runsMeeting(this.snap.role) || this.snap.permissions[source] || (this.snap.check !== null && source !== 'screen');
+    // The server's rule, from the protocol: during a verifier's check (B7) both sides may send camera and microphone.
+    return mayPublish(this.snap.role, this.snap.permissions, source, this.snap.check !== null);
   }
 
   /** Turns a source on (capturing it) or off. */
@@ -358,7 +357,8 @@ export class MediaController extends Store<MediaSnapshot> {
     for (const [pid, q] of measured) quality.set(pid, q);
     const selfId = this.snap.selfId;
     const up = await uplinkQuality(this.publisher?.connection ?? null);
-    if (selfId && up) quality.set(selfId, up);
+    // Our own connection: what we send (the SFU's reports on it) and what the SFU measures of what reaches us.
+    if (selfId && up) quality.set(selfId, worse(up, this.serverQuality.get(selfId)));
     const same = quality.size === this.snap.quality.size && [...quality].every(([k, v]) => this.snap.quality.get(k) === v);
     if (!same && this.subscription === sub) this.update({ quality });
   }

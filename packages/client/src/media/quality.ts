@@ -10,6 +10,13 @@ export function classify(lossFraction: number, jitterSeconds: number): Quality {
   return 'poor';
 }
 
+const RANK: Record<Quality, number> = { good: 0, fair: 1, poor: 2 };
+
+/** The worse of two verdicts on one connection (say, its uplink and the SFU's view of its downlink). */
+export function worse(a: Quality, b: Quality | undefined): Quality {
+  return b !== undefined && RANK[b] > RANK[a] ? b : a;
+}
+
 /** Turns cumulative counters into quality over the interval since the last sample. */
 export class QualityMeter {
   private last = new Map<string, InboundCounters>();

@@ -1,20 +1,8 @@
-import type {
-  BanInfo,
-  MeetingSummary,
-  ParticipantInfo,
-  Role,
-  ServerMessage,
-  WaitingEntry,
-} from '@kaigi/protocol';
+import { runsMeeting, type BanInfo, type MeetingSummary, type ParticipantInfo, type Role, type ServerMessage, type WaitingEntry } from '@kaigi/protocol';
 import type { Problem } from '../i18n';
 import type { ConnectionState } from './SignalingClient';
 
 // Pure state of one participant's meeting session, driven by server messages.
-
-/** Hosts and co-hosts run the meeting: the server lets both do every host action but making co-hosts. */
-export function runsMeeting(role: Role | null | undefined): boolean {
-  return role === 'host' || role === 'cohost';
-}
 
 export type Phase =
   /** Not in the meeting: show the join form (with `problem` when something went wrong). */

@@ -1,5 +1,5 @@
 import { emailDomainAllowed, ErrorCode, groupAllowed, type EntryKind, type EntryRule, type RegistrationMode, type RegistrationStatus } from '@kaigi/protocol';
-import { MeetingError } from './MeetingError.js';
+import { KaigiError } from '../errors.js';
 
 // Who may come as far as the waiting room once the password (or a personal link) is right:
 // members-only meetings (B5, B6) and pre-registration (B3). Pure: the hub gathers the facts.
@@ -22,14 +22,14 @@ export interface EntryAccount {
 /** The rule of a members-only meeting that refused a signed-in account. */
 export type MembersRule = 'domain' | 'group';
 
-/** MEMBERS_ONLY for a signed-in account, saying which rule refused it (for the audit log, not the client). */
-export class MembersRuleRefusal extends MeetingError {
-  constructor(
-    readonly rule: MembersRule,
-    message: string,
-  ) {
-    super(ErrorCode.MEMBERS_ONLY, message);
-  }
+/** MEMBERS_ONLY for a signed-in account, saying in `details` which rule refused it (for the audit log). */
+const membersRuleRefusal = (rule: MembersRule, message: string): KaigiError => new KaigiError(ErrorCode.MEMBERS_ONLY, { message, details: { rule } });
+
+/** Which members-only rule refused a signed-in account, if this is such a refusal; never its emails or groups. */
+export function membersRuleOf(err: unknown): MembersRule | null {
+  if (!(err instanceof KaigiError) || err.code !== ErrorCode.MEMBERS_ONLY) return null;
+  const rule = (err.details as { rule?: unknown } | undefined)?.rule;
+  return rule === 'domain' || rule === 'group' ? rule : null;
 }
 
 /** The registration a join's personal link belongs to (of this meeting). */
@@ -50,9 +50,6 @@ export interface EntryDecision {
 /** How a person without a personal link enters: guest, member, or member with two factors (B6). */
 export const accountEntry = (account: EntryAccount | null): EntryKind => (account === null ? 'guest' : account.twoFactor ? 'member2fa' : 'member');
 
-/** People without an account of this server: a High meeting checks them before admission (F1, B7). */
-export const withoutAccount = (entry: EntryKind): boolean => entry === 'guest' || entry === 'registrant';
-
 /**
  * Whether this person (not the meeting's host) may go on to the waiting room, and as whom.
  * Members-only comes first: a guest holding a personal link is still a guest. With email domains
@@ -62,27 +59,27 @@ export const withoutAccount = (entry: EntryKind): boolean => entry === 'guest' |
  */
 export function decideEntry(rules: EntrySettings, account: EntryAccount | null, registration: EntryRegistration | null): EntryDecision {
   if (rules.entry.membersOnly) {
-    if (account === null) throw new MeetingError(ErrorCode.MEMBERS_ONLY);
+    if (account === null) throw new KaigiError(ErrorCode.MEMBERS_ONLY);
     const domains = rules.entry.emailDomains;
     if (domains.length > 0 && !account.emails.some((e) => emailDomainAllowed(e, domains))) {
-      throw new MembersRuleRefusal(
+      throw membersRuleRefusal(
         'domain',
         `This meeting is for members with an email address at ${domains.join(', ')}; your account has none. Sign in with such an account.`,
       );
     }
     // The groups are not named: who belongs where is the organisation's business, not a visitor's.
     if (!groupAllowed(account.groups, rules.entry.groups)) {
-      throw new MembersRuleRefusal(
+      throw membersRuleRefusal(
         'group',
         "This meeting is only for members of certain groups, and your account is in none of them. If you should be, ask the host or your organisation's administrator.",
       );
     }
   }
   if (rules.registration === 'off') return { entry: accountEntry(account), registrationId: null, fixedName: null };
-  if (registration === null) throw new MeetingError(ErrorCode.REGISTRATION_REQUIRED);
-  if (registration.status === 'revoked') throw new MeetingError(ErrorCode.REGISTRATION_REVOKED);
+  if (registration === null) throw new KaigiError(ErrorCode.REGISTRATION_REQUIRED);
+  if (registration.status === 'revoked') throw new KaigiError(ErrorCode.REGISTRATION_REVOKED);
   if (registration.status === 'pending') {
-    throw new MeetingError(ErrorCode.REGISTRATION_REQUIRED, 'Your registration has not been approved by the host yet: try again once it is.');
+    throw new KaigiError(ErrorCode.REGISTRATION_REQUIRED, 'Your registration has not been approved by the host yet: try again once it is.');
   }
   return { entry: 'registrant', registrationId: registration.id, fixedName: registration.name };
 }

@@ -1,10 +1,31 @@
-import { DEFAULT_MEDIA_PERMISSIONS, ErrorCode, levelInfo, MediaSource, type AdmissionCheck, type MeetingPolicy, type BanInfo, type MediaPermissions, type EntryKind, type MeetingSummary, type ParticipantInfo, type Role, type WaitingEntry } from '@kaigi/protocol';
+import {
+  admissionCheckRequired,
+  can,
+  DEFAULT_MEDIA_PERMISSIONS,
+  ErrorCode,
+  levelInfo,
+  mayActOn,
+  mayAdmitAll,
+  mayChat,
+  mayPublish,
+  mayShareFiles,
+  MediaSource,
+  runsMeeting,
+  type AdmissionCheck,
+  type BanInfo,
+  type EntryKind,
+  type HostActionType,
+  type MediaPermissions,
+  type MeetingPolicy,
+  type MeetingSummary,
+  type ParticipantInfo,
+  type Role,
+  type WaitingEntry,
+} from '@kaigi/protocol';
+import { KaigiError } from '../errors.js';
 import { BanList, type Ban } from './BanList.js';
-import { MeetingError } from './MeetingError.js';
-import { can, mayActOn, type Action } from './Permissions.js';
 import { toInfo, toWaitingEntry, type Participant } from './Participant.js';
-import { admitArrival, defaultRules, raisedPolicy, runsMeeting, type MeetingRules } from './MeetingRules.js';
-import { withoutAccount } from './EntryRules.js';
+import { admitArrival, defaultRules, raisedPolicy, type MeetingRules } from './MeetingRules.js';
 
 export interface Arrival {
   id: string;
@@ -31,6 +52,22 @@ export interface WaitingLimits {
   perSource: number;
 }
 
+/** A meeting as stored, to be loaded: everything but its identity has a default (a new, open meeting). */
+export interface MeetingOptions {
+  id: string;
+  title: string;
+  hostUserId: string;
+  locked?: boolean;
+  bans?: BanList;
+  mediaPermissions?: MediaPermissions;
+  /** End-to-end encrypted: fixed for as long as the meeting is loaded. */
+  e2ee?: boolean;
+  /** Seconds the host keeps chat after the meeting (E4); 0: chat is never written. */
+  chatRetentionSeconds?: number;
+  /** Level policy and the host's rules (F1, C1, C4, B4). */
+  rules?: MeetingRules;
+}
+
 /**
  * A live meeting's admission state: who waits, who is in, who is banned, whether it is locked.
  * Pure: no I/O and no clock of its own, so every rule is unit-testable. Callers have already
@@ -42,20 +79,30 @@ export class Meeting {
   /** Unbounded unless the hub sets them (from the server's configuration). */
   waitingLimits: WaitingLimits = { maxGuests: Infinity, perSource: Infinity };
 
-  constructor(
-    readonly id: string,
-    public title: string,
-    readonly hostUserId: string,
-    public locked: boolean,
-    readonly bans: BanList = new BanList(),
-    public mediaPermissions: MediaPermissions = { ...DEFAULT_MEDIA_PERMISSIONS },
-    /** End-to-end encrypted: fixed for as long as the meeting is loaded. */
-    readonly e2ee = false,
-    /** Seconds the host keeps chat after the meeting (E4); 0: chat is never written. */
-    public chatRetentionSeconds = 0,
-    /** Level policy and the host's rules (F1, C1, C4, B4). */
-    public rules: MeetingRules = defaultRules(),
-  ) {}
+  readonly id: string;
+  title: string;
+  readonly hostUserId: string;
+  locked: boolean;
+  readonly bans: BanList;
+  mediaPermissions: MediaPermissions;
+  /** End-to-end encrypted: fixed for as long as the meeting is loaded. */
+  readonly e2ee: boolean;
+  /** Seconds the host keeps chat after the meeting (E4); 0: chat is never written. */
+  chatRetentionSeconds: number;
+  /** Level policy and the host's rules (F1, C1, C4, B4). */
+  rules: MeetingRules;
+
+  constructor(o: MeetingOptions) {
+    this.id = o.id;
+    this.title = o.title;
+    this.hostUserId = o.hostUserId;
+    this.locked = o.locked ?? false;
+    this.bans = o.bans ?? new BanList();
+    this.mediaPermissions = o.mediaPermissions ?? { ...DEFAULT_MEDIA_PERMISSIONS };
+    this.e2ee = o.e2ee ?? false;
+    this.chatRetentionSeconds = o.chatRetentionSeconds ?? 0;
+    this.rules = o.rules ?? defaultRules();
+  }
 
   get policy(): MeetingPolicy {
     return this.rules.policy;
@@ -69,8 +116,8 @@ export class Meeting {
   /** A person with the right password (or the host) arrives. Hosts are admitted at once. */
   arrive(a: Arrival): Participant {
     if (a.role !== 'host') {
-      if (this.bans.matches(a)) throw new MeetingError(ErrorCode.BANNED);
-      if (this.locked) throw new MeetingError(ErrorCode.LOCKED);
+      if (this.bans.matches(a)) throw new KaigiError(ErrorCode.BANNED);
+      if (this.locked) throw new KaigiError(ErrorCode.LOCKED);
       this.assertWaitingSeat(a);
     }
     const displayName = admitArrival(this.rules, { role: a.role, displayName: a.displayName, accountName: a.accountName ?? null, fixedName: a.fixedName ?? null, now: a.now }, this.hostPresent());
@@ -99,11 +146,11 @@ export class Meeting {
   }
 
   /** Checks that `actorId` is an admitted participant whose role allows `action`. */
-  authorize(actorId: string, action: Action): Participant {
+  authorize(actorId: string, action: HostActionType): Participant {
     const actor = this.participants.get(actorId);
-    if (!actor) throw new MeetingError(ErrorCode.NOT_JOINED);
-    if (actor.state !== 'admitted') throw new MeetingError(ErrorCode.NOT_ADMITTED);
-    if (!can(actor.role, action)) throw new MeetingError(ErrorCode.FORBIDDEN);
+    if (!actor) throw new KaigiError(ErrorCode.NOT_JOINED);
+    if (actor.state !== 'admitted') throw new KaigiError(ErrorCode.NOT_ADMITTED);
+    if (!can(actor.role, action)) throw new KaigiError(ErrorCode.FORBIDDEN);
     return actor;
   }
 
@@ -111,14 +158,14 @@ export class Meeting {
    * The one check of who may act on whom (C1, C3, B7): an admitted actor whose row of the
    * permission table reaches the target's role, and never themselves. Returns the actor.
    */
-  authorizeOn(actorId: string, action: Action, target: { id: string | null; role: Role }): Participant {
+  authorizeOn(actorId: string, action: HostActionType, target: { id: string | null; role: Role }): Participant {
     const actor = this.authorize(actorId, action);
-    if (target.id === actor.id || !mayActOn(actor.role, action, target.role)) throw new MeetingError(ErrorCode.CANNOT_ACT_ON_PARTICIPANT);
+    if (target.id === actor.id || !mayActOn(actor.role, action, target.role)) throw new KaigiError(ErrorCode.CANNOT_ACT_ON_PARTICIPANT);
     return actor;
   }
 
   /** The actor and the target of an action on one participant, through the one check. */
-  private actOn(actorId: string, action: Action, targetId: string, state?: Participant['state']): { actor: Participant; t: Participant } {
+  private actOn(actorId: string, action: HostActionType, targetId: string, state?: Participant['state']): { actor: Participant; t: Participant } {
     this.authorize(actorId, action);
     const t = this.target(targetId, state);
     return { actor: this.authorizeOn(actorId, action, t), t };
@@ -127,7 +174,7 @@ export class Meeting {
   /** `check`: what the admitting host checked; a High meeting admits no guest without one (F1, B7). */
   admit(actorId: string, targetId: string, now: number, check?: AdmissionCheck): Participant {
     const { actor, t } = this.actOn(actorId, 'admit', targetId, 'waiting');
-    if (this.rules.policy.checkBeforeAdmission && withoutAccount(t.entry) && !check) throw new MeetingError(ErrorCode.CHECK_REQUIRED);
+    if (admissionCheckRequired(this.rules.policy, t.entry) && !check) throw new KaigiError(ErrorCode.CHECK_REQUIRED);
     if (check) t.admissionCheck = { by: actor.id, byName: actor.displayName, at: now, ...check };
     t.state = 'admitted';
     t.admittedAt = now;
@@ -143,8 +190,9 @@ export class Meeting {
   admitAll(actorId: string, now: number): Participant[] {
     this.authorize(actorId, 'admitAll');
     const waiting = [...this.participants.values()].filter((p) => p.state === 'waiting');
-    if (this.rules.policy.checkBeforeAdmission && waiting.some((p) => withoutAccount(p.entry))) {
-      throw new MeetingError(ErrorCode.CHECK_REQUIRED, 'In a high-confidentiality meeting each guest is checked and admitted one by one.');
+    // The client greys out "admit all" by the same rule (F1, B7).
+    if (!mayAdmitAll(this.rules.policy, waiting)) {
+      throw new KaigiError(ErrorCode.CHECK_REQUIRED, 'In a high-confidentiality meeting each guest is checked and admitted one by one.');
     }
     for (const p of waiting) {
       p.state = 'admitted';
@@ -195,21 +243,24 @@ export class Meeting {
   canPublish(participantId: string, source: MediaSource): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return runsMeeting(p.role) || this.mediaPermissions[source];
+    return mayPublish(p.role, this.mediaPermissions, source);
   }
 
   /** Whether this participant may send chat messages now (A3, C1). Hosts always may. */
   canChat(participantId: string): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return runsMeeting(p.role) || this.mediaPermissions.chat;
+    return mayChat(p.role, this.mediaPermissions);
   }
 
-  /** Whether this participant may share files now (A4, C1): hosts always may, where the level allows files at all. */
+  /**
+   * Whether this participant may share files now (A4, C1, D2): hosts always may, where the level
+   * allows files at all; in an E2EE meeting only those who may chat, as the file's key goes by chat.
+   */
   canShareFiles(participantId: string): boolean {
     const p = this.participants.get(participantId);
     if (!p || p.state !== 'admitted') return false;
-    return this.rules.policy.fileSharing && (runsMeeting(p.role) || this.mediaPermissions.files);
+    return mayShareFiles({ e2ee: this.e2ee, mediaPermissions: this.mediaPermissions, level: this.rules.policy }, p.role);
   }
 
   /** Changes what participants may do; returns the media sources that were withdrawn. */
@@ -223,7 +274,7 @@ export class Meeting {
   /** A host records that it compared the safety code of `epoch` with this participant (B7). */
   verify(actorId: string, targetId: string, epoch: number, now: number): Participant {
     this.authorize(actorId, 'verify');
-    if (!this.e2ee) throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'Safety codes exist only in end-to-end encrypted meetings.');
+    if (!this.e2ee) throw new KaigiError(ErrorCode.E2EE_NOT_ENABLED, 'Safety codes exist only in end-to-end encrypted meetings.');
     const { actor, t } = this.actOn(actorId, 'verify', targetId, 'admitted');
     t.verification = { byId: actor.id, byName: actor.displayName, epoch, at: now };
     return t;
@@ -265,7 +316,7 @@ export class Meeting {
   liftBan(actorId: string, banId: string): Ban {
     this.authorize(actorId, 'liftBan');
     const ban = this.bans.get(banId);
-    if (!ban) throw new MeetingError(ErrorCode.NOT_FOUND, 'No such ban in this meeting.');
+    if (!ban) throw new KaigiError(ErrorCode.NOT_FOUND, 'No such ban in this meeting.');
     this.authorizeOn(actorId, 'liftBan', { id: null, role: ban.role });
     this.bans.lift(banId);
     return ban;
@@ -317,9 +368,9 @@ export class Meeting {
 
   private target(id: string, state?: Participant['state']): Participant {
     const t = this.participants.get(id);
-    if (!t) throw new MeetingError(ErrorCode.UNKNOWN_PARTICIPANT);
+    if (!t) throw new KaigiError(ErrorCode.UNKNOWN_PARTICIPANT);
     if (state && t.state !== state) {
-      throw new MeetingError(
+      throw new KaigiError(
         ErrorCode.UNKNOWN_PARTICIPANT,
         state === 'waiting' ? 'That person is not in the waiting room.' : 'That person is not in the meeting.',
       );
@@ -335,10 +386,10 @@ export class Meeting {
   private assertWaitingSeat(a: Arrival): void {
     const waiting = this.all().filter((p) => p.state === 'waiting');
     if (a.source && waiting.filter((p) => p.source === a.source).length >= this.waitingLimits.perSource) {
-      throw new MeetingError(ErrorCode.TOO_MANY_WAITING);
+      throw new KaigiError(ErrorCode.TOO_MANY_WAITING);
     }
     if (a.entry === 'guest' && waiting.filter((p) => p.entry === 'guest').length >= this.waitingLimits.maxGuests) {
-      throw new MeetingError(ErrorCode.WAITING_ROOM_FULL);
+      throw new KaigiError(ErrorCode.WAITING_ROOM_FULL);
     }
   }
 }

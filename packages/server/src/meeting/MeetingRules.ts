@@ -15,7 +15,7 @@ import {
   type Role,
   type TimeWindow,
 } from '@kaigi/protocol';
-import { MeetingError } from './MeetingError.js';
+import { KaigiError } from '../errors.js';
 
 /**
  * A meeting's rules as plain data (F1, C1, C4, B4): its compiled level policy and the host's
@@ -35,9 +35,6 @@ export interface MeetingRules {
   registration: RegistrationMode;
 }
 
-/** Hosts and co-hosts: who runs the meeting. */
-export const runsMeeting = (role: Role): boolean => role === 'host' || role === 'cohost';
-
 export interface ArrivalFacts {
   role: Role;
   displayName: string;
@@ -56,27 +53,27 @@ export function admitArrival(rules: MeetingRules, a: ArrivalFacts, hostPresent: 
   if (a.role === 'host') return a.displayName;
   const { startsAt, endsAt } = rules.window;
   if (startsAt && a.now < Date.parse(startsAt) - EARLY_JOIN_MS) {
-    throw new MeetingError(ErrorCode.OUTSIDE_TIME_WINDOW, `The meeting opens at ${startsAt}, ${EARLY_JOIN_MS / 60_000} minutes before it starts.`);
+    throw new KaigiError(ErrorCode.OUTSIDE_TIME_WINDOW, `The meeting opens at ${startsAt}, ${EARLY_JOIN_MS / 60_000} minutes before it starts.`);
   }
-  if (endsAt && a.now > Date.parse(endsAt)) throw new MeetingError(ErrorCode.OUTSIDE_TIME_WINDOW, `The meeting ended at ${endsAt}.`);
-  if (!hostPresent && !rules.joinBeforeHost) throw new MeetingError(ErrorCode.HOST_NOT_PRESENT);
+  if (endsAt && a.now > Date.parse(endsAt)) throw new KaigiError(ErrorCode.OUTSIDE_TIME_WINDOW, `The meeting ended at ${endsAt}.`);
+  if (!hostPresent && !rules.joinBeforeHost) throw new KaigiError(ErrorCode.HOST_NOT_PRESENT);
   const rule = rules.nameRule;
   if (rule.kind === 'account') {
-    if (!a.accountName) throw new MeetingError(ErrorCode.NAME_NOT_ALLOWED, 'This meeting uses account names: sign in to join.');
+    if (!a.accountName) throw new KaigiError(ErrorCode.NAME_NOT_ALLOWED, 'This meeting uses account names: sign in to join.');
     return a.accountName;
   }
   if (a.fixedName) return a.fixedName;
   if (!nameMatches(rule, a.displayName)) {
-    throw new MeetingError(ErrorCode.NAME_NOT_ALLOWED, `Display names in this meeting must look like "${rule.kind === 'pattern' ? rule.pattern : ''}" (* stands for any text).`);
+    throw new KaigiError(ErrorCode.NAME_NOT_ALLOWED, `Display names in this meeting must look like "${rule.kind === 'pattern' ? rule.pattern : ''}" (* stands for any text).`);
   }
   return a.displayName;
 }
 
 /** Raises the level of a running meeting; lowering is refused, and High needs E2EE (F1). */
 export function raisedPolicy(current: MeetingPolicy, next: MeetingPolicy, e2ee: boolean): MeetingPolicy {
-  if (LEVEL_RANK[next.level] < LEVEL_RANK[current.level]) throw new MeetingError(ErrorCode.LEVEL_CANNOT_BE_LOWERED);
+  if (LEVEL_RANK[next.level] < LEVEL_RANK[current.level]) throw new KaigiError(ErrorCode.LEVEL_CANNOT_BE_LOWERED);
   if (next.e2eeRequired && !e2ee) {
-    throw new MeetingError(ErrorCode.E2EE_REQUIRED, 'This meeting is not end-to-end encrypted, and that cannot change while people are in it.');
+    throw new KaigiError(ErrorCode.E2EE_REQUIRED, 'This meeting is not end-to-end encrypted, and that cannot change while people are in it.');
   }
   return next;
 }

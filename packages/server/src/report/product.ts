@@ -1,5 +1,4 @@
-import { HOST_ACTIONS, MEETING_ID_ALPHABET, MEETING_ID_LENGTH, MLS_CIPHER_SUITE } from '@kaigi/protocol';
-import { can } from '../meeting/Permissions.js';
+import { can, HOST_ACTIONS, MEETING_ID_ALPHABET, MEETING_ID_LENGTH, MLS_CIPHER_SUITE } from '@kaigi/protocol';
 import { CONTENT_SECURITY_POLICY } from '../http/securityHeaders.js';
 import { HSTS, TLS_PROFILE } from '../http/tls.js';
 

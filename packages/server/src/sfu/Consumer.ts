@@ -16,6 +16,24 @@ export interface DeliveryReport {
   fresh: boolean;
 }
 
+/** The subscriber's latest receiver report about this stream, for the connection quality (A6). */
+export interface ReceiverReport {
+  /** When it arrived (Date.now()). */
+  at: number;
+  /** Fraction lost, 0 … 1. */
+  fractionLost: number;
+  /** Interarrival jitter, in seconds. */
+  jitterSeconds: number;
+  /** Round-trip time, in seconds, once werift has measured one. */
+  rttSeconds: number | null;
+}
+
+/** A gap this long between packets sent ends a run of sending (for how long a stream went unanswered). */
+const SENDING_PAUSE_MS = 2_000;
+
+/** RTP clock rates of what the SFU forwards: Opus and VP8 (MediaConfig). */
+const CLOCK_RATE = { audio: 48_000, video: 90_000 } as const;
+
 /**
  * One Producer forwarded to one subscriber, on a transceiver of the subscriber's recv
  * Transport. Forwards one simulcast layer at a time and switches only at a keyframe of the new
@@ -35,6 +53,8 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
   private reportedExtSeq = -1;
   private fractionLost = 0;
   private fresh = false;
+  private sendingSince = 0;
+  private report: ReceiverReport | null = null;
 
   constructor(
     readonly producer: Producer,
@@ -58,6 +78,15 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
         this.reportedExtSeq = r.highestSequence;
         this.fractionLost = r.fractionLost / 256;
         this.fresh = true;
+        // werift's sender works the RTT out of the same report (RFC 3550 §6.4.1, LSR/DLSR against
+        // the time it sent that SR); its typings call the field private, it is a plain property.
+        const rtt = (sender as unknown as { rtt?: number }).rtt;
+        this.report = {
+          at: Date.now(),
+          fractionLost: this.fractionLost,
+          jitterSeconds: r.jitter / CLOCK_RATE[producer.kind],
+          rttSeconds: typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0 ? rtt : null,
+        };
       }
     });
     this.unsubscribers.push(() => pli.unSubscribe(), () => rtcp.unSubscribe());
@@ -95,7 +124,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     h.extensions = [];
     this.lastSeq = h.sequenceNumber;
     this.lastTs = h.timestamp;
-    this.lastSentAt = Date.now();
+    const now = Date.now();
+    // A pause (a muted or paused source) ends a run of packets; the next packet starts a new one.
+    if (now - this.lastSentAt > SENDING_PAUSE_MS) this.sendingSince = now;
+    this.lastSentAt = now;
     if (RtpTap.on) {
       const p = this.producer;
       RtpTap.write({ from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber }, copy.payload);
@@ -110,6 +142,14 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     // Reports carry the extended highest sequence; compare within 16 bits to stay simple.
     const backlog = this.reportedExtSeq < 0 ? 0 : (this.lastSeq - (this.reportedExtSeq & 0xffff) + 0x10000) & 0xffff;
     return { backlog: backlog > 0x8000 ? 0 : backlog, fractionLost: this.fractionLost, fresh };
+  }
+
+  /**
+   * What the subscriber last reported about this stream, and when the SFU sent on it: since when
+   * without a pause, and last (Date.now() times; 0: never). Unlike delivery(), reading it takes nothing away from the layer selection.
+   */
+  receiverReport(): { report: ReceiverReport | null; sendingSince: number; lastSentAt: number } {
+    return { report: this.report, sendingSince: this.sendingSince, lastSentAt: this.lastSentAt };
   }
 
   close(): void {

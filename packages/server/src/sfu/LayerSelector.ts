@@ -16,7 +16,8 @@ const STEP_DOWN_HOLD_MS = 2_000;
 /** Quiet time before trying a higher layer; doubles each time the try fails. */
 const STEP_UP_AFTER_MS = 8_000;
 const STEP_UP_MAX_MS = 64_000;
-const MAX_LAYER = 2;
+/** The top simulcast layer (SIMULCAST_RIDS: three layers). */
+export const MAX_LAYER = 2;
 
 /**
  * Picks, for each of one subscriber's video consumers, the simulcast layer it gets: the smallest

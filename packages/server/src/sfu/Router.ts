@@ -1,5 +1,6 @@
-import { ErrorCode, SOURCE_KIND, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import { ErrorCode, SOURCE_KIND, type ConnectionQuality, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
 import { KaigiError } from '../errors.js';
+import { evaluateDownlink, QUALITY_EVERY_MS, QualityTracker } from './connectionQuality.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
 import { Subscriber } from './Subscriber.js';
@@ -39,6 +40,8 @@ export class Router {
   /** Participants who receive media from their pair partner only (the newcomer being checked). */
   private readonly isolated = new Set<string>();
   private _closed = false;
+  private readonly quality = new QualityTracker();
+  private qualityAt = -Infinity;
 
   constructor(
     private readonly config: MediaConfig,
@@ -213,6 +216,20 @@ export class Router {
       if (this.pairs.has(pid)) continue;
       for (const p of m.values()) if (!p.closed) yield p;
     }
+  }
+
+  /**
+   * What to tell each receiving participant about its own connection now (A6): the changes since
+   * the last call, from what the SFU measures of its downlink (loss, jitter and RTT in its receiver
+   * reports, the simulcast layer it can carry). null: no verdict any more. Call it on a steady tick;
+   * the links are looked at once every QUALITY_EVERY_MS (reports come about once a second).
+   */
+  connectionQuality(now: number = Date.now()): Map<string, ConnectionQuality | null> {
+    if (now - this.qualityAt < QUALITY_EVERY_MS) return new Map();
+    this.qualityAt = now;
+    const verdicts = new Map<string, ConnectionQuality | null>();
+    for (const [pid, s] of this.subscribers) verdicts.set(pid, evaluateDownlink(s.downlink(now)));
+    return this.quality.update(verdicts, now);
   }
 
   /** The loudest microphone above a floor, for the active-speaker highlight. */

@@ -1,7 +1,8 @@
 import { SOURCE_KIND, type RemoteTrack } from '@kaigi/protocol';
 import { MediaStreamTrack } from 'werift';
 import { Consumer } from './Consumer.js';
-import { LayerSelector, type TilePreference } from './LayerSelector.js';
+import { gatherDownlink, type DownlinkFacts } from './connectionQuality.js';
+import { LayerSelector, MAX_LAYER, type TilePreference } from './LayerSelector.js';
 import type { MediaConfig } from './MediaConfig.js';
 import type { Producer } from './Producer.js';
 import { Transport } from './Transport.js';
@@ -94,6 +95,12 @@ export class Subscriber {
       out.push({ mid, participantId: c.producer.participantId, source: c.producer.source, kind: c.producer.kind });
     }
     return out;
+  }
+
+  /** What the SFU measured of this participant's downlink (A6): the facts connectionQuality evaluates. */
+  downlink(now: number): DownlinkFacts {
+    const streams = [...this.consumers.values()].filter((c) => !c.closed).map((c) => ({ kind: c.producer.kind, ...c.receiverReport() }));
+    return gatherDownlink(streams, { cap: this.layers.bandwidthCap, max: MAX_LAYER }, now);
   }
 
   close(): void {

@@ -1,10 +1,9 @@
-import { AuditKind, ErrorCode } from '@kaigi/protocol';
+import { AuditKind, can, ErrorCode } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';
 import { accountEntry, decideEntry, type EntryDecision } from '../meeting/EntryRules.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
-import { can } from '../meeting/Permissions.js';
 import type { StoredRules } from '../storage/MeetingStore.js';
 import type { RegistrationRecord, RegistrationStore } from '../storage/RegistrationStore.js';
 import type { LiveMeeting } from './LiveMeeting.js';

@@ -1,6 +1,5 @@
-import { AuditKind, ErrorCode, type HostActionMessage } from '@kaigi/protocol';
+import { AuditKind, can, ErrorCode, type HostActionMessage } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
-import { can } from '../meeting/Permissions.js';
 import { newId } from '../security/random.js';
 import type { MeetingStore } from '../storage/MeetingStore.js';
 import type { RegistrationStore } from '../storage/RegistrationStore.js';

@@ -1,4 +1,4 @@
-import { can } from '../meeting/Permissions.js';
+import { can } from '@kaigi/protocol';
 import type { Meeting } from '../meeting/Meeting.js';
 import { toInfo } from '../meeting/Participant.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
@@ -76,6 +76,10 @@ export class LiveMeeting {
     if (loudest !== this.activeSpeaker) {
       this.activeSpeaker = loudest;
       this.toAdmitted({ type: 'activeSpeaker', participantId: loudest });
+    }
+    // Each receiving participant hears about its own connection, as the SFU measures it (A6).
+    for (const [pid, quality] of this.router.connectionQuality()) {
+      this.peers.get(pid)?.send({ type: 'connectionQuality', participants: quality ? [{ id: pid, quality }] : [] });
     }
   }
 

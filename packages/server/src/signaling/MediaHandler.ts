@@ -1,5 +1,4 @@
-import { AuditKind, ErrorCode, MediaSource, type ClientMessage } from '@kaigi/protocol';
-import { runsMeeting } from '../meeting/MeetingRules.js';
+import { AuditKind, ErrorCode, MediaSource, runsMeeting, type ClientMessage } from '@kaigi/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
 import { MeetingError } from '../meeting/MeetingError.js';

@@ -9,8 +9,9 @@ import {
 import type { AuditLog } from '../audit/AuditLog.js';
 import { BanList } from '../meeting/BanList.js';
 import { Meeting } from '../meeting/Meeting.js';
+import { KaigiError } from '../errors.js';
 import { MeetingError } from '../meeting/MeetingError.js';
-import { MembersRuleRefusal } from '../meeting/EntryRules.js';
+import { membersRuleOf } from '../meeting/EntryRules.js';
 import { verifyPassword, burnVerify } from '../security/passwords.js';
 import { newId, newSecret, safeEqual, sha256Hex } from '../security/random.js';
 import { addressKey, RateLimiter } from '../security/RateLimiter.js';
@@ -149,18 +150,19 @@ export class MeetingHub {
       });
     } catch (err) {
       live.pending--;
-      if (err instanceof MeetingError && (err.code === ErrorCode.WAITING_ROOM_FULL || err.code === ErrorCode.TOO_MANY_WAITING)) {
+      if (err instanceof KaigiError && (err.code === ErrorCode.WAITING_ROOM_FULL || err.code === ErrorCode.TOO_MANY_WAITING)) {
         this.unloadIfIdle(live);
         await this.waitingRoomRefused(live, ctx, msg, err.code);
         throw err;
       }
-      if (err instanceof MeetingError) {
+      if (err instanceof KaigiError) {
+        const rule = membersRuleOf(err);
         await this.audit.append({
           kind: AuditKind.JOIN_REFUSED,
           actor: `address:${ctx.ip}`,
           meetingId,
           // rule: which members-only rule (domain or group) refused the account; never its emails or groups.
-          data: { reason: err.code, displayName: msg.displayName, userId: ctx.user?.id ?? null, ...(err instanceof MembersRuleRefusal && { rule: err.rule }) },
+          data: { reason: err.code, displayName: msg.displayName, userId: ctx.user?.id ?? null, ...(rule !== null && { rule }) },
         });
       }
       this.unloadIfIdle(live);
@@ -445,17 +447,17 @@ export class MeetingHub {
         const record = await this.store.get(meetingId);
         if (!record) return null;
         const bans = await this.store.activeBans(meetingId);
-        const meeting = new Meeting(
-          record.id,
-          record.title,
-          record.hostUserId,
-          record.locked,
-          new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
-          record.mediaPermissions,
-          record.e2ee,
-          record.retention.chat,
-          { ...record.rules, policy: compilePolicy(record.rules.level, this.opts.organisation) },
-        );
+        const meeting = new Meeting({
+          id: record.id,
+          title: record.title,
+          hostUserId: record.hostUserId,
+          locked: record.locked,
+          bans: new BanList(bans.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }))),
+          mediaPermissions: record.mediaPermissions,
+          e2ee: record.e2ee,
+          chatRetentionSeconds: record.retention.chat,
+          rules: { ...record.rules, policy: compilePolicy(record.rules.level, this.opts.organisation) },
+        });
         const live = new LiveMeeting(meeting, {
           media: this.opts.media,
           e2eeUpdateIntervalMs: this.opts.e2eeUpdateIntervalMs,

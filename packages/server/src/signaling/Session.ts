@@ -10,6 +10,7 @@ import {
 } from '@kaigi/protocol';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
+import { KaigiError } from '../errors.js';
 import { MeetingError } from '../meeting/MeetingError.js';
 import type { MeetingHub, Seat } from './MeetingHub.js';
 import type { HostActionHandler, HostActionMsg } from './HostActionHandler.js';
@@ -168,8 +169,8 @@ export class Session implements Peer {
   }
 
   private fail(reqId: number | undefined, err: unknown): void {
-    if (err instanceof MeetingError) {
-      const retryAfterMs = (err as MeetingError & { retryAfterMs?: number }).retryAfterMs;
+    if (err instanceof KaigiError) {
+      const retryAfterMs = err.retryAfterMs;
       // Password failures are audited by the hub already.
       const audited = err.code !== ErrorCode.WRONG_PASSWORD && err.code !== ErrorCode.INVALID_RESUME && err.code !== ErrorCode.RATE_LIMITED && err.code !== ErrorCode.BANNED && err.code !== ErrorCode.LOCKED;
       this.reject(reqId, err.code, err.message, retryAfterMs, audited);

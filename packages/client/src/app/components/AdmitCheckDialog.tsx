@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
-import type { AdmissionCheck, WaitingEntry } from '@kaigi/protocol';
+import { withoutAccount, type AdmissionCheck, type WaitingEntry } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
-import { withoutAccount } from '../registration/EntryLabel';
 import { ModalDialog } from './ModalDialog';
 
 /**
@@ -28,7 +27,8 @@ export function AdmitCheckDialog({
   const open = entry !== null;
 
   const seen = check.face || check.voice;
-  const required = withoutAccount(entry?.entry);
+  // Opened in meetings that check before admission only: the protocol's rule for who is checked (F1, B7).
+  const required = entry !== null && withoutAccount(entry.entry);
   const canAdmit = !busy && (seen || !required);
   const box = (key: keyof typeof check, label: string) => (
     <label className="checkbox">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent } from 'react';
-import { LIMITS } from '@kaigi/protocol';
+import { LIMITS, mayChat } from '@kaigi/protocol';
 import { toProblem, useI18n, type Problem } from '../../i18n';
 import type { ChatEntry, ChatSnapshot } from '../../session/ChatController';
 import { SignalingError } from '../../session/SignalingClient';
@@ -8,7 +8,6 @@ import { ChatText } from './ChatText';
 import { isE2eeMeeting, useE2eeSnapshot } from './E2eeBanner';
 import { ProblemAlert } from './ProblemAlert';
 import { formatRetention } from '../format';
-import { runsMeeting } from '../../session/meetingState';
 
 const EMPTY: ChatSnapshot = { entries: [], unread: 0 };
 const noSubscribe = () => () => undefined;
@@ -58,7 +57,7 @@ export function ChatPanel({ session }: { session: MeetingSession }) {
   const stickToEnd = useRef(true);
 
   const { meeting, role } = session.state;
-  const allowed = runsMeeting(role) || (meeting?.mediaPermissions.chat ?? true);
+  const allowed = !meeting || mayChat(role, meeting.mediaPermissions);
   const keysReady = !isE2eeMeeting(session, e2ee) || e2ee.status === 'ready';
   const blocked = !allowed ? t('chatOff') : !keysReady ? t('chatWaitingForE2ee') : null;
 

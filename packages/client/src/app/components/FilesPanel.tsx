@@ -1,13 +1,14 @@
 import { useRef, useState, useSyncExternalStore, type ChangeEvent } from 'react';
-import { FILE_MAX_BYTES, type FileResource } from '@kaigi/protocol';
+import { FILE_MAX_BYTES, filesBlock, type FileResource, type FilesBlock } from '@kaigi/protocol';
 import { problemOf, useI18n, type Problem } from '../../i18n';
 import { EMPTY_FILES, type FilesController, type FilesSnapshot } from '../../session/FilesController';
-import { runsMeeting } from '../../session/meetingState';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { formatBytes } from '../format';
 import { saveBytes } from '../save';
 import { isE2eeMeeting, useE2eeSnapshot } from './E2eeBanner';
 import { ProblemAlert } from './ProblemAlert';
+
+const BLOCK_TEXT = { level: 'filesOffByLevel', permission: 'filesOff', needsChat: 'filesNeedChat' } as const satisfies Record<FilesBlock, string>;
 
 const noSubscribe = () => () => undefined;
 const empty = (): FilesSnapshot => EMPTY_FILES;
@@ -81,25 +82,13 @@ export function FilesPanel({ session }: { session: MeetingSession }) {
 
   if (!files) return null;
   const { meeting, role, participants } = session.state;
-  // Deleting goes through the signed-in host's routes; sharing is every host's and co-host's.
+  // Deleting goes through the signed-in host's routes.
   const isHost = role === 'host';
-  const runs = runsMeeting(role);
   const encrypted = isE2eeMeeting(session, e2ee);
-  // Medium and High keep no files on the server (F1, IPA 5.1(1), 5.2(1)): nobody shares, hosts included.
-  const byLevel = meeting?.level.fileSharing ?? true;
-  const allowed = runs || (meeting?.mediaPermissions.files ?? true);
-  // In an E2EE meeting the key travels on the chat path: without chat, a file would reach the
-  // server that nobody could ever open.
-  const keyPath = runs || !encrypted || (meeting?.mediaPermissions.chat ?? true);
-  const blocked = !byLevel
-    ? t('filesOffByLevel')
-    : !allowed
-      ? t('filesOff')
-      : !keyPath
-        ? t('filesNeedChat')
-        : encrypted && e2ee.status !== 'ready'
-          ? t('filesWaitingForE2ee')
-          : null;
+  // The server's rule (Meeting.canShareFiles), from the protocol: the level, the host's switch, and
+  // in E2EE meetings chat, which carries the file's key (D2).
+  const block = meeting ? filesBlock(meeting, role) : null;
+  const blocked = block ? t(BLOCK_TEXT[block]) : encrypted && e2ee.status !== 'ready' ? t('filesWaitingForE2ee') : null;
   const names = new Map(participants.map((p) => [p.id, p.displayName]));
   const max = formatBytes(FILE_MAX_BYTES, locale);
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
+import { admissionCheckRequired, mayActOn, type MediaSource, type ParticipantInfo } from '@kaigi/protocol';
 import { readAloud } from '../../e2ee/SafetyCode';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
@@ -7,7 +7,6 @@ import type { MediaSnapshot } from '../../media/mediaTypes';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { useMediaSnapshot, useStreamElement } from './useMedia';
 import { useE2eeSnapshot } from './E2eeBanner';
-import { withoutAccount } from '../registration/EntryLabel';
 
 // The verifier's one-to-one check of a newcomer before admission (B7): the verifier's panel
 // (newcomer's video, what was checked, admit or deny), the waiting room as a verifier sees it,
@@ -190,8 +189,9 @@ function CheckPanelWith({ session, media }: { session: MeetingSession; media: Me
   const name = entry?.displayName ?? '';
   const video = remoteOf(snap, check.participantId, 'video');
   const seen = ticked.face || ticked.voice;
-  // The server's rule (Meeting.admit): in a High meeting, everyone without an account here is checked.
-  const required = session.state.meeting?.level.checkBeforeAdmission === true && withoutAccount(entry?.entry);
+  // The server's rule (Meeting.admit), shared through the protocol: in a High meeting, everyone without an account here is checked.
+  const level = session.state.meeting?.level;
+  const required = level !== undefined && entry !== undefined && admissionCheckRequired(level, entry.entry);
   const decide = async (type: 'admit' | 'deny') => {
     setBusy(true);
     if (type === 'admit') await session.act({ type: 'admit', participantId: check.participantId, ...(seen && { check: ticked }) });
@@ -304,7 +304,8 @@ export function VerifierBadge() {
 /** For the host: make a participant a verifier, or a verifier a participant again (setRole). */
 export function VerifierRoleButton({ session, participant }: { session: MeetingSession; participant: ParticipantInfo }) {
   const s = useStrings();
-  if (session.state.role !== 'host' || (participant.role !== 'participant' && participant.role !== 'verifier')) return null;
+  const role = session.state.role;
+  if (role === null || !mayActOn(role, 'setRole', participant.role) || (participant.role !== 'participant' && participant.role !== 'verifier')) return null;
   const name = participant.displayName;
   const is = participant.role === 'verifier';
   return (

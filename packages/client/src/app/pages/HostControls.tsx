@@ -1,6 +1,8 @@
 import { useId, useState } from 'react';
 import {
   LEVEL_RANK,
+  mayActOn,
+  mayAdmitAll,
   type AdmissionCheck,
   type ConfidentialityLevel,
   type MediaPermissions,
@@ -60,12 +62,13 @@ export function ParticipantActions({
   const { t } = useI18n();
   const { busy, run } = useAction(session);
   const name = participant.displayName;
-  const iAmHost = session.state.role === 'host';
-  if (participant.role === 'host' || (participant.role === 'cohost' && !iAmHost)) return null;
+  const role = session.state.role;
+  // The permission table: nobody acts on the host, only the host on a co-host.
+  if (role === null || !mayActOn(role, 'remove', participant.role)) return null;
   const cohost = participant.role === 'cohost';
   return (
     <span className="participant-actions">
-      {iAmHost && (
+      {mayActOn(role, 'setRole', participant.role) && (
         <button
           type="button"
           className="small-button"
@@ -265,8 +268,10 @@ export function HostControls({ session }: { session: MeetingSession }) {
   const { state } = session;
   const { busy, run } = useAction(session);
   const locked = state.meeting?.locked ?? false;
-  // High meetings: each newcomer is checked before admission, one by one (F1, B7).
+  // High meetings: each newcomer without an account is checked before admission, one by one (F1, B7).
   const checkFirst = state.meeting?.level.checkBeforeAdmission ?? false;
+  // The server's rule (Meeting.admitAll): refused only while someone waiting needs a check first.
+  const admitAllOff = state.meeting !== null && !mayAdmitAll(state.meeting.level, state.waiting);
   const [checkingId, setCheckingId] = useState<string | null>(null);
   const [admitting, setAdmitting] = useState(false);
   const checking = state.waiting.find((w) => w.id === checkingId) ?? null;
@@ -298,7 +303,7 @@ export function HostControls({ session }: { session: MeetingSession }) {
             <button
               type="button"
               className="primary"
-              disabled={busy || state.waiting.length === 0 || checkFirst}
+              disabled={busy || state.waiting.length === 0 || admitAllOff}
               aria-describedby={checkFirst ? 'admit-all-off' : undefined}
               onClick={() => void run({ type: 'admitAll' })}
             >

@@ -1,8 +1,7 @@
-import type { MediaSource, ParticipantInfo } from '@kaigi/protocol';
+import { can, mayActOn, runsMeeting, type HostActionType, type MediaSource, type ParticipantInfo } from '@kaigi/protocol';
 import { useI18n } from '../../i18n';
 import type { MediaController } from '../../media/MediaController';
 import type { MediaSnapshot, Quality } from '../../media/mediaTypes';
-import { runsMeeting } from '../../session/meetingState';
 import type { MeetingSession } from '../../session/useMeetingSession';
 import { ChatPanel } from '../components/ChatPanel';
 import { DeviceSettings } from '../components/DeviceSettings';
@@ -19,6 +18,9 @@ import { VideoGrid } from '../components/VideoGrid';
 import { VerifierBadge, VerifierControls } from '../components/VerifierCheck';
 import { HostControls, ParticipantActions } from './HostControls';
 import { EntryLabel } from '../registration/EntryLabel';
+
+/** What the roster's controls do to a participant: shown to those the permission table lets take any of them. */
+const ROSTER_ACTIONS: readonly HostActionType[] = ['stopMedia', 'sendToWaiting', 'remove', 'setRole', 'verify'];
 
 const QUALITY_KEY = { good: 'connectionGood', fair: 'connectionFair', poor: 'connectionPoor' } as const;
 const NO_SOURCES: readonly MediaSource[] = [];
@@ -77,8 +79,15 @@ function ParticipantItem({
 }) {
   const { t } = useI18n();
   const epoch = group?.epoch ?? null;
+  const role = hostActions?.state.role ?? null;
   const canVerify =
-    hostActions !== null && !isSelf && epoch !== null && group?.members.includes(p.id) && p.verification?.epoch !== epoch;
+    hostActions !== null &&
+    role !== null &&
+    mayActOn(role, 'verify', p.role) &&
+    !isSelf &&
+    epoch !== null &&
+    group?.members.includes(p.id) &&
+    p.verification?.epoch !== epoch;
   return (
     <li className="participant">
       <span className="participant-name">{p.displayName}</span>{' '}
@@ -139,7 +148,8 @@ function ParticipantList({
 }) {
   const { t } = useI18n();
   const { state } = session;
-  const isHost = runsMeeting(state.role);
+  const role = state.role;
+  const actsOnRoster = role !== null && ROSTER_ACTIONS.some((a) => can(role, a));
   const e2ee = useE2eeSnapshot(session);
   const group: GroupView | null = isE2eeMeeting(session, e2ee) ? { epoch: e2ee.epoch, members: e2ee.members } : null;
   return (
@@ -153,7 +163,7 @@ function ParticipantList({
             key={p.id}
             p={p}
             isSelf={p.id === state.self?.id}
-            hostActions={isHost ? session : null}
+            hostActions={actsOnRoster ? session : null}
             sources={snap?.publishing.get(p.id) ?? NO_SOURCES}
             quality={snap?.quality.get(p.id)}
             group={group}
@@ -167,7 +177,9 @@ function ParticipantList({
 export function MeetingView({ session, onLeave }: { session: MeetingSession; onLeave: () => void }) {
   const { t } = useI18n();
   const { state, media } = session;
-  const isHost = runsMeeting(state.role);
+  // Who sees which controls comes from the protocol's rules; the server enforces the same ones.
+  const runs = runsMeeting(state.role);
+  const checksNewcomers = !runs && state.role !== null && can(state.role, 'startCheck');
   const participants = state.participants.length > 0 || !state.self ? state.participants : [state.self];
 
   return (
@@ -208,8 +220,8 @@ export function MeetingView({ session, onLeave }: { session: MeetingSession; onL
         <SafetyCodePanel session={session} />
       </div>
 
-      {isHost && <HostControls session={session} />}
-      {state.role === 'verifier' && <VerifierControls session={session} />}
+      {runs && <HostControls session={session} />}
+      {checksNewcomers && <VerifierControls session={session} />}
     </div>
   );
 }

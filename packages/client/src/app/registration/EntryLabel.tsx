@@ -21,9 +21,6 @@ export function EntryLabel({ entry }: { entry: EntryKind }) {
   }
 }
 
-/** People without an account here: a High meeting checks them before admission (F1, B7), as the server does. */
-export const withoutAccount = (entry: EntryKind | undefined): boolean => entry === 'guest' || entry === 'registrant';
-
 /**
  * On the join form: says that the personal link is in use (the registered name will be used),
  * offers sign-in when a members-only meeting refused a guest, and tells a signed-in member that
