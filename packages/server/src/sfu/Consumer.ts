@@ -2,8 +2,8 @@ import { RtcpRrPacket, RtcpSrPacket, type RTCRtpTransceiver, type RtpPacket } fr
 import { Emitter } from './Emitter.js';
 import type { Producer, RtpSink } from './Producer.js';
 import { isVp8KeyframeStart } from './vp8.js';
-import { RtpTap } from './RtpTap.js';
 import { KeyframeRequestGate } from './KeyframeRequestGate.js';
+import type { RouterObserver } from './RouterObserver.js';
 import { boundSentHistory } from './senderHistory.js';
 
 /** What the subscriber's receiver reports lately, for layer selection. */
@@ -41,6 +41,8 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     readonly transceiver: RTCRtpTransceiver,
     readonly subscriberId = '',
     backOffKeyframeRequests = false,
+    /** The Router's observer, told of each packet forwarded while anyone listens. */
+    private readonly observer: RouterObserver | null = null,
   ) {
     super();
     producer.addSink(this);
@@ -96,9 +98,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     this.lastSeq = h.sequenceNumber;
     this.lastTs = h.timestamp;
     this.lastSentAt = Date.now();
-    if (RtpTap.on) {
+    // Nobody listens outside the e2e tests' tap: no event is built then.
+    if (this.observer && this.observer.listenerCount('forwarded') > 0) {
       const p = this.producer;
-      RtpTap.write({ from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber }, copy.payload);
+      this.observer.notify('forwarded', { from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber, payload: copy.payload });
     }
     void this.transceiver.sender.sendRtp(copy).catch(() => undefined);
   }

@@ -1,6 +1,8 @@
 import { SOURCE_KIND, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import { Observer } from './Emitter.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
+import type { RouterObserver, RouterObserverEvents } from './RouterObserver.js';
 import { Subscriber } from './Subscriber.js';
 import { Transport } from './Transport.js';
 
@@ -33,6 +35,8 @@ export class Router {
   /** Participants who receive media from their pair partner only (the newcomer being checked). */
   private readonly isolated = new Set<string>();
   private _closed = false;
+  /** What this Router does, for anyone who watches (see RouterObserver.ts); nothing in the server listens. */
+  readonly observer: RouterObserver = new Observer<RouterObserverEvents>();
 
   constructor(
     private readonly config: MediaConfig,
@@ -120,6 +124,7 @@ export class Router {
       this.config,
       (offer) => this.signals.subscribeOffer(participantId, offer),
       () => this.preferences.get(participantId) ?? [],
+      this.observer,
     );
     this.subscribers.set(participantId, s);
     s.sync(this.producersFor(participantId));
