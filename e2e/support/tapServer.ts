@@ -24,7 +24,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const services = await openServices(config);
   services.hub.observer.on('roomOpened', (live) => live.router.observer.on('forwarded', write));
-  const cert = await loadOrCreateCertificate({ dataDir: config.dataDir, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath, hostNames: [config.host] });
+  const cert = await loadOrCreateCertificate({
+    dataDir: config.dataDir,
+    certPath: config.tlsCertPath,
+    keyPath: config.tlsKeyPath,
+    hostNames: [config.host, new URL(config.publicUrl).hostname].filter((h) => h !== '0.0.0.0' && h !== '::'),
+  });
   const app = await buildApp(services, cert);
   app.log.warn({ file }, 'e2e tap server: every forwarded RTP payload is written to a file');
   await app.listen({ host: config.host, port: config.port });
