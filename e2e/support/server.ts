@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 const CLI = path.join(ROOT, 'packages/server/dist/cli/main.js');
+/** The server with a tap on its SFU (tests only; see tapServer.ts). */
+const TAP_SERVER = path.join(ROOT, 'e2e/support/tapServer.ts');
+/**
+ * The e2e test build of the client (`vite build --mode e2e`, part of `npm run -s build`): the app
+ * with the test hooks (window.__kaigi, the E2EE plaintext marker) that the production bundle in
+ * packages/client/dist does not have.
+ */
+export const TEST_CLIENT_DIR = path.join(ROOT, 'packages/client/dist-test');
 
 // Self-signed certificate: the test clients accept it, nothing else.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -35,12 +43,24 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a real Kaigi process on 127.0.0.1 with a fresh data folder; it stops with the test. */
-export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
+export interface StartOptions {
+  /** A file that receives every RTP payload the SFU forwards (read it with tap.ts's readTap). */
+  tap?: string;
+}
+
+/**
+ * Starts a real Kaigi process on 127.0.0.1 with a fresh data folder; it stops with the test. It
+ * serves the client's test build (TEST_CLIENT_DIR) unless `env` names another KAIGI_CLIENT_DIR.
+ */
+export async function startServer(env: Record<string, string> = {}, dataDir?: string, opts: StartOptions = {}): Promise<RunningServer> {
+  if (!env.KAIGI_CLIENT_DIR && !fs.existsSync(path.join(TEST_CLIENT_DIR, 'index.html'))) {
+    throw new Error(`no client test build in ${TEST_CLIENT_DIR}: run \`npm run -s build\` first`);
+  }
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kaigi-test-'));
   const port = await freePort();
   const fullEnv = {
     ...process.env,
+    KAIGI_CLIENT_DIR: TEST_CLIENT_DIR,
     KAIGI_HOST: '127.0.0.1',
     KAIGI_PORT: String(port),
     KAIGI_DATA_DIR: dir,
@@ -50,7 +70,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   };
   // KAIGI_TEST_NODE_ARGS passes flags to the server's node (e.g. --cpu-prof for profiling).
   const nodeArgs = (process.env.KAIGI_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = opts.tap ? ['--import', import.meta.resolve('tsx'), TAP_SERVER, opts.tap] : [MAIN];
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test process that ends without stopping its server (a failed assertion before the
   // after-hook, an interrupted run) takes the server with it rather than leave it listening.
   const reap = () => proc.kill('SIGKILL');

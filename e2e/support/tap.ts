@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { TapRecord } from '../../packages/server/src/sfu/RtpTap.js';
 
-/** Every RTP payload the SFU forwarded so far (a server started with KAIGI_TEST_RTP_TAP=file). */
+/** One RTP payload the SFU forwarded, as tapServer.ts writes it (one JSON line each). */
+export interface TapRecord {
+  /** Milliseconds since the epoch. */
+  t: number;
+  from: string;
+  to: string;
+  source: string;
+  kind: 'audio' | 'video';
+  seq: number;
+  /** The RTP payload, base64. */
+  payload: string;
+}
+
+/** Every RTP payload the SFU forwarded so far (a server started with `startServer(env, dir, { tap: file })`). */
 export function readTap(file: string): TapRecord[] {
   return readFileSync(file, 'utf8')
     .split('\n')

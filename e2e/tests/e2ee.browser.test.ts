@@ -32,7 +32,7 @@ let tapPath: string;
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kaigi-e2ee-'));
   tapPath = path.join(dir, 'tap.jsonl');
-  server = await startServer({ KAIGI_TEST_RTP_TAP: tapPath });
+  server = await startServer({}, undefined, { tap: tapPath });
   const r = await server.cli(['user', 'add', 'hana'], `${HOST_PASSWORD}\n`);
   assert.equal(r.code, 0, r.stderr);
   browser = await launchBrowser();

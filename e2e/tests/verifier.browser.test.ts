@@ -26,7 +26,7 @@ let tapPath: string;
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kaigi-verifier-'));
   tapPath = path.join(dir, 'tap.jsonl');
-  server = await startServer({ KAIGI_TEST_RTP_TAP: tapPath });
+  server = await startServer({}, undefined, { tap: tapPath });
   // One host account per test: the dashboard's first meeting is the one just created.
   for (const user of ['hana', 'kiko']) {
     const r = await server.cli(['user', 'add', user], `${HOST_PASSWORD}\n`);

@@ -382,7 +382,8 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[SCOPE_FLAG
       await refused({ type: 'decryptChat', id: 9006, ciphertext: 'A'.repeat(24_004) }); // oversized ciphertext
       await refused({ type: 'decryptChat', id: 9007, ciphertext: 'not base64!' });
       await refused({ type: 'joinFromWelcome', id: 9008, welcome: new Uint8Array(90_001) }); // oversized MLS message
-      await refused({ type: 'setMarker', id: 9009, marker: new Uint8Array(65) });
+      // The production worker has no plaintext marker (the e2e test build's is in src/testing/).
+      await refused({ type: 'setMarker', id: 9009, marker: new Uint8Array(12) });
 
       // Without a usable id there is nothing to answer: a generic error event.
       const unanswerable = [
@@ -392,6 +393,7 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[SCOPE_FLAG
         { type: 'keyPackage', id: 'x' },
         { type: 'init' },
         { type: 'streams', direction: 'send', kind: 'video', readable: {}, writable: {} },
+        { type: 'kaigiTest.setMarker', marker: new Uint8Array(12) },
       ];
       for (const data of unanswerable) {
         const reply = alice.next((m) => m.type === 'error');

@@ -169,32 +169,6 @@ test('clear() during a pending setEpoch wins; the secret is zeroed right away', 
   await assert.rejects(c.setEpoch(1, new Uint8Array(8), 0), /16 bytes/);
 });
 
-test('test marker: appended by the sender, stripped and counted by the receiver', async () => {
-  const { alice, bob } = await members();
-  const marker = new TextEncoder().encode('KAIGI-E2EE-MARK');
-  alice.setMarker(marker);
-  bob.setMarker(marker);
-  const f = frame(300, 'video', false);
-  const plain = bytes(f.data).slice();
-  const enc = await alice.encrypt(f);
-  assert.equal(enc!.byteLength, 300 + 3 + marker.length + parseSFramePayload(enc!, 'video')!.headerLength + 16);
-  const dec = await bob.decrypt({ data: enc!, kind: 'video', keyFrame: false });
-  assert.deepEqual(bytes(dec!.data), plain);
-  assert.equal(bob.stats().markerSeen, 1);
-
-  // A receiver without the marker sees it, proving it was inside the ciphertext.
-  const carol = new FrameCryptor();
-  await carol.setEpoch(1, secret(1), 9);
-  const raw = await carol.decrypt({ data: enc!, kind: 'video', keyFrame: false });
-  assert.deepEqual(bytes(raw!.data).subarray(300), marker);
-  assert.equal(carol.stats().markerSeen, 0);
-  // Unmarked frames are counted as not marked.
-  alice.setMarker(null);
-  await bob.decrypt({ data: (await alice.encrypt(frame(300, 'video', false)))!, kind: 'video', keyFrame: false });
-  assert.equal(bob.stats().markerSeen, 1);
-  assert.equal(bob.stats().decrypted, 2);
-});
-
 test('parseSFramePayload reads KID/CTR from the frame start alone; VP8 key frames detected from the tag', async () => {
   const c = new FrameCryptor();
   await c.setEpoch(300, secret(3), 0x1234);

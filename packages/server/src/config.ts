@@ -25,8 +25,6 @@ export interface Config {
   mediaPorts: [number, number] | null;
   /** E2EE: seconds between requested MLS key updates, which bound how long a stolen epoch key works. */
   e2eeUpdateSeconds: number;
-  /** Tests only: a file that receives every forwarded RTP payload (see sfu/RtpTap.ts). */
-  rtpTapPath: string | null;
   /** Organisation limit on how long meeting data may be kept after a meeting ends (E4), in days. */
   retentionMaxDays: number;
   /** The organisation's policy file (F2), JSON; null: the built-in policy. */
@@ -129,7 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaIp,
     mediaPorts,
     e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
-    rtpTapPath: env.KAIGI_TEST_RTP_TAP || null,
     retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
     policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,
     recordingEscrowKeyPath: env.KAIGI_RECORDING_ESCROW_KEY ? path.resolve(env.KAIGI_RECORDING_ESCROW_KEY) : null,

@@ -3,7 +3,6 @@ import { loadConfig } from './config.js';
 import { loadOrCreateCertificate } from './http/certificate.js';
 import { buildApp } from './http/app.js';
 import { openServices } from './services.js';
-import { RtpTap } from './sfu/RtpTap.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,10 +17,6 @@ async function main(): Promise<void> {
     hostNames: [config.host, new URL(config.publicUrl).hostname].filter((h) => h !== '0.0.0.0' && h !== '::'),
   });
   const app = await buildApp(services, cert);
-  if (config.rtpTapPath) {
-    RtpTap.open(config.rtpTapPath);
-    app.log.warn({ path: config.rtpTapPath }, 'KAIGI_TEST_RTP_TAP is set: every forwarded RTP payload is written to a file (tests only)');
-  }
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -57,7 +57,8 @@ export class E2eeWorkerClient {
     return peerConnectionConfigExtras();
   }
 
-  private readonly worker: Worker;
+  /** Protected for the e2e test build's subclass (testing/MarkingE2eeWorkerClient.ts), which posts its own message. */
+  protected readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private readonly epochListeners = new Set<(e: EpochPublic) => void>();
   private readonly attached = new WeakSet<RTCRtpSender | RTCRtpReceiver>();
@@ -116,11 +117,6 @@ export class E2eeWorkerClient {
 
   stats(): Promise<CryptorStats> {
     return this.request('stats', {});
-  }
-
-  /** TEST HOOK: bytes appended to every sent plaintext and looked for on every received one. */
-  async setMarker(marker: Uint8Array | null): Promise<void> {
-    await this.request('setMarker', { marker });
   }
 
   /** A verifier's check (B7): a fresh ECDH key pair in the worker; returns our public key. */

@@ -24,7 +24,6 @@ export interface CryptorStats {
   failed: number;
   noKey: number;
   tooShort: number;
-  markerSeen: number;
   /** Frames encrypted and decrypted with a check's keys (B7). */
   checkEncrypted: number;
   checkDecrypted: number;
@@ -97,14 +96,13 @@ export class FrameCryptor {
   private ctr = 0n;
   private generation = 0;
   private queue: Promise<void> = Promise.resolve();
-  private marker: Uint8Array | null = null;
   /** While a check is open: every frame this cryptor sends uses the check's key (the Router sends
    * a checking verifier's media to the newcomer only), and the other side's KID opens with it. */
   private check: { send: SFrameKey; recv: SFrameKey } | null = null;
   /** A check is being keyed: nothing is sent until its key is there (not under the epoch either). */
   private checkPending = false;
   private checkGeneration = 0;
-  private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, markerSeen: 0, checkEncrypted: 0, checkDecrypted: 0 };
+  private counts = { encrypted: 0, decrypted: 0, failed: 0, noKey: 0, tooShort: 0, checkEncrypted: 0, checkDecrypted: 0 };
   private lastEpochBySender: Record<number, number> = {};
 
   constructor(opts?: { retainPreviousEpochMs?: number; now?: () => number }) {
@@ -186,11 +184,6 @@ export class FrameCryptor {
     for (const [bits, e] of this.epochs) if (e.expiresAt !== null && e.expiresAt <= now) this.epochs.delete(bits);
   }
 
-  /** TEST HOOK: appended to each plaintext before encryption; stripped (and counted) after decryption. */
-  setMarker(marker: Uint8Array | null): void {
-    this.marker = marker && marker.length > 0 ? new Uint8Array(marker) : null;
-  }
-
   get epoch(): number | null {
     return this.current?.epoch ?? null;
   }
@@ -216,13 +209,7 @@ export class FrameCryptor {
     const hidden = frame.kind === 'video' ? VP8_TAG_BYTES : 0;
     const wirePrefix = data.slice(0, p);
     if (hidden) maskVp8Tag(wirePrefix);
-    let plaintext: Uint8Array<ArrayBuffer> = hidden ? concat(data.subarray(0, hidden), data.subarray(p)) : data.subarray(p);
-    if (this.marker) {
-      const m = new Uint8Array(plaintext.length + this.marker.length);
-      m.set(plaintext);
-      m.set(this.marker, plaintext.length);
-      plaintext = m;
-    }
+    const plaintext = hidden ? concat(data.subarray(0, hidden), data.subarray(p)) : data.subarray(p);
     const ctr = this.ctr++;
     const { header, ciphertext } = await seal(key, ctr, wirePrefix, plaintext);
     const out = new Uint8Array(p + header.length + ciphertext.length);
@@ -276,11 +263,6 @@ export class FrameCryptor {
     } catch {
       this.counts.failed++;
       return null;
-    }
-    const m = this.marker;
-    if (m && pt.length >= m.length && m.every((b, i) => pt[pt.length - m.length + i] === b)) {
-      pt = pt.subarray(0, pt.length - m.length);
-      this.counts.markerSeen++;
     }
     const hidden = kind === 'video' ? VP8_TAG_BYTES : 0;
     if (pt.length < hidden) {
@@ -359,7 +341,7 @@ export function parseSFramePayload(data: ArrayBuffer | Uint8Array, kind: FrameKi
 /**
  * Decrypts one frame with an MLS exporter secret, for Node tests that are members of the group.
  * The secret is copied (the caller keeps theirs). Returns the plaintext frame (clear prefix
- * included, any test marker still attached) or null.
+ * included; a test build's plaintext marker, if any, still attached) or null.
  */
 export async function decryptSFrame(
   epochSecret: Uint8Array,

@@ -6,6 +6,8 @@ import '../zodConfig.js'; // first: the worker runs under the same CSP as the pa
 import { CheckKey } from './CheckKey.js';
 import { FrameCryptor, KeyFrameRequestLimiter, type FrameKind } from './FrameCryptor.js';
 import { KeyManager, KeyManagerError, type EpochInfo } from './KeyManager.js';
+import { TEST_HOOKS } from '../testing/flag.js';
+import { handleTestMessage, MarkingFrameCryptor } from '../testing/MarkingFrameCryptor.js';
 import {
   PageToWorker,
   TransformOptions,
@@ -36,7 +38,8 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
-const cryptor = new FrameCryptor();
+// The e2e test build's cryptor adds a plaintext marker on request; production builds drop it (testing/flag.ts).
+const cryptor = TEST_HOOKS ? new MarkingFrameCryptor() : new FrameCryptor();
 let participantId: string | null = null;
 let keyManager: Promise<KeyManager> | null = null;
 /** The open check's key exchange (B7), if any. */
@@ -191,9 +194,6 @@ async function handle(req: WorkerRequest): Promise<{ result: unknown; transfer?:
     }
     case 'stats':
       return { result: cryptor.stats() };
-    case 'setMarker':
-      cryptor.setMarker(req.marker);
-      return { result: null };
     case 'checkKeyStart': {
       endCheck();
       cryptor.holdForCheck();
@@ -233,6 +233,8 @@ function errorText(e: unknown): { error: string; code?: string } {
 let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (ev) => {
+  // Test build only: the marker's message, which the production worker's schema does not know.
+  if (TEST_HOOKS && handleTestMessage(cryptor, ev.data)) return;
   const parsed = PageToWorker.safeParse(ev.data);
   if (!parsed.success) {
     const id = (ev.data as { id?: unknown } | null)?.id;

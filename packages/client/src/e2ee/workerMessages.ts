@@ -41,7 +41,6 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('decryptChat'), id: z.number().int(), ciphertext: Base64 }),
   z.object({ type: z.literal('reset'), id: z.number().int() }),
   z.object({ type: z.literal('stats'), id: z.number().int() }),
-  z.object({ type: z.literal('setMarker'), id: z.number().int(), marker: Bytes(64).nullable() }),
   // A verifier's check (B7): our half of its key exchange, the other half, and its end.
   z.object({
     type: z.literal('checkKeyStart'),
@@ -90,7 +89,6 @@ export const CryptorStatsSchema = z.object({
   failed: z.number(),
   noKey: z.number(),
   tooShort: z.number(),
-  markerSeen: z.number(),
   checkEncrypted: z.number(),
   checkDecrypted: z.number(),
   lastDecryptEpochBySender: z.record(z.string(), z.number()),
@@ -108,7 +106,6 @@ export const ResultSchemas = {
   decryptChat: z.object({ text: z.string(), senderId: z.string() }),
   reset: z.null(),
   stats: CryptorStatsSchema,
-  setMarker: z.null(),
   checkKeyStart: Bytes(65),
   checkKeyFinish: z.object({ safetyCode: z.string().max(64) }),
   checkKeyEnd: z.null(),

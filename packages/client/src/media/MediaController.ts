@@ -29,7 +29,6 @@ export class MediaController extends Store<MediaSnapshot> {
   private resubscribeTimer: ReturnType<typeof setTimeout> | null = null;
   private lastResubscribe = 0;
   private lastRepublish = 0;
-  private hook: Window['__kaigi'];
   /** The meeting asks that everyone but hosts enter muted with the camera off (C1). */
   private muteOnEntry = false;
   /** Our participant ID from the moment we joined (a newcomer has no `selfId` before admission). */
@@ -45,15 +44,6 @@ export class MediaController extends Store<MediaSnapshot> {
     const refresh = () => void this.refreshDevices();
     navigator.mediaDevices?.addEventListener?.('devicechange', refresh);
     this.offs.push(() => navigator.mediaDevices?.removeEventListener?.('devicechange', refresh));
-    this.hook = {
-      pcs: () => ({ send: this.publisher?.connection ?? null, recv: this.subscription?.connection ?? null }),
-      cutMedia: () => {
-        this.publisher?.cut();
-        this.subscription?.cut();
-        this.client.dropConnection();
-      },
-    };
-    window.__kaigi = this.hook;
     void this.refreshDevices();
   }
 
@@ -135,6 +125,11 @@ export class MediaController extends Store<MediaSnapshot> {
     }
   }
 
+  /** The send and receive connections now, read only (the e2e test build's hooks read their statistics). */
+  get connections(): { send: RTCPeerConnection | null; recv: RTCPeerConnection | null } {
+    return { send: this.publisher?.connection ?? null, recv: this.subscription?.connection ?? null };
+  }
+
   /** The track this browser sends for a source, if any (for recording in the browser). */
   localTrack(source: MediaSource): MediaStreamTrack | null {
     return this.publisher?.track(source) ?? null;
@@ -168,7 +163,6 @@ export class MediaController extends Store<MediaSnapshot> {
   dispose(): void {
     this.deactivate();
     for (const off of this.offs.splice(0)) off();
-    if (window.__kaigi === this.hook) delete window.__kaigi;
   }
 
   // ---- signalling -------------------------------------------------------------------------

@@ -123,11 +123,6 @@ export class Publisher {
     this.negotiate();
   }
 
-  /** Closes the connection at once, as a network drop would (tests' cutMedia). */
-  cut(): void {
-    this.pc?.close();
-  }
-
   close(): void {
     this.closed = true;
     this.dropPc();

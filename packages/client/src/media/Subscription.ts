@@ -71,11 +71,6 @@ export class Subscription {
     }
   }
 
-  /** Closes the connection without telling anyone, as a network drop would (tests' cutMedia). */
-  cut(): void {
-    this.pc?.close();
-  }
-
   close(): void {
     this.closed = true;
     this.reset();

@@ -82,15 +82,3 @@ export const INITIAL_MEDIA: MediaSnapshot = {
   selected: { microphone: '', camera: '' },
   check: null,
 };
-
-/** The tests' debug hook: the two connections, and a simulated network drop. */
-declare global {
-  interface Window {
-    __kaigi?: {
-      pcs(): { send: RTCPeerConnection | null; recv: RTCPeerConnection | null };
-      cutMedia(): void;
-      /** E2EE: the controller's snapshot, the worker's frame counters, and a plaintext marker for tests. */
-      e2ee?: { snapshot(): unknown; stats(): Promise<unknown>; setMarker(hex: string | null): void };
-    };
-  }
-}

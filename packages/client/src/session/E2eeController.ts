@@ -79,7 +79,11 @@ export class E2eeController extends Store<E2eeSnapshot> {
   private readonly offs: (() => void)[] = [];
   private everAdmitted = false;
 
-  constructor(private readonly client: SignalingClient) {
+  constructor(
+    private readonly client: SignalingClient,
+    /** Builds the worker's client; the e2e test build passes one whose worker adds a plaintext marker. */
+    private readonly createWorker: (participantId: string) => E2eeWorkerClient = (pid) => new E2eeWorkerClient(pid),
+  ) {
     super({ ...INITIAL_E2EE, supported: E2eeWorkerClient.supported() });
     this.offs.push(client.on('message', (m) => this.onMessage(m)));
   }
@@ -114,7 +118,7 @@ export class E2eeController extends Store<E2eeSnapshot> {
     }
   }
 
-  /** The worker, for tests' hooks (frame statistics, plaintext marker). */
+  /** The worker, for the e2e test build's hooks (frame statistics, plaintext marker). */
   get workerClient(): E2eeWorkerClient | null {
     return this.worker;
   }
@@ -247,7 +251,7 @@ export class E2eeController extends Store<E2eeSnapshot> {
   private ensureWorker(): E2eeWorkerClient {
     if (this.worker) return this.worker;
     if (!this.participantId) throw new Error('no participant ID yet');
-    const w = new E2eeWorkerClient(this.participantId);
+    const w = this.createWorker(this.participantId);
     w.onEpoch((e) => this.onEpoch(e));
     this.worker = w;
     return w;

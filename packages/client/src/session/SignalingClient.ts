@@ -75,7 +75,8 @@ export class SignalingClient {
   readonly meetingId: string;
   private readonly url: string;
   private readonly e2ee: boolean;
-  private ws: WebSocket | null = null;
+  /** Protected for the e2e test build's subclass (testing/TestSignalingClient.ts), which drops it as a network would. */
+  protected ws: WebSocket | null = null;
   private attempt: Attempt | null = null;
   private established = false;
   private stopped = true;
@@ -146,11 +147,6 @@ export class SignalingClient {
     const answer = await this.call({ type: 'publish', sdp, tracks });
     if (answer.type !== 'publishAnswer') throw new SignalingError('INVALID_MESSAGE', 'no answer');
     return answer.sdp;
-  }
-
-  /** Closes the socket as a network drop would; the client reconnects and resumes (tests). */
-  dropConnection(): void {
-    this.ws?.close();
   }
 
   private call(msg: DistributiveOmit<ClientMessage, 'reqId'>): Promise<ServerMessage> {

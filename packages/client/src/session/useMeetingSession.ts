@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { toProblem, type Problem } from '../i18n';
 import { MediaController } from '../media/MediaController';
 import { E2eeWorkerClient } from '../e2ee/E2eeWorkerClient';
+import { TEST_HOOKS } from '../testing/flag';
+import { installTestHooks, markingWorkerClient, testSignalingClient } from '../testing/installTestHooks';
 import { ChatController } from './ChatController';
 import { E2eeController } from './E2eeController';
 import { FilesController } from './FilesController';
@@ -54,11 +56,14 @@ export function useMeetingSession(
   stateRef.current = state;
 
   useEffect(() => {
-    const client = new SignalingClient({ meetingId, e2ee: E2eeWorkerClient.supported() });
+    // The e2e test build's hooks (testing/) need their own signalling and worker clients; a
+    // production build drops these branches and the modules they use.
+    const opts = { meetingId, e2ee: E2eeWorkerClient.supported() };
+    const client = TEST_HOOKS ? testSignalingClient(opts) : new SignalingClient(opts);
     clientRef.current = client;
     // Created before the listeners below, so they have seen a message before the UI re-renders;
     // E2EE before media, so its worker exists when the media transports are built.
-    const e2eeController = new E2eeController(client);
+    const e2eeController = TEST_HOOKS ? new E2eeController(client, markingWorkerClient) : new E2eeController(client);
     const controller = new MediaController(client, e2eeController.transform);
     const chatController = new ChatController(client, e2eeController);
     const filesController = new FilesController(client, e2eeController, chatController);
@@ -73,13 +78,6 @@ export function useMeetingSession(
     setFiles(filesController);
     setRecording(recordingController);
     setMedia(controller);
-    if (window.__kaigi) {
-      window.__kaigi.e2ee = {
-        snapshot: () => e2eeController.getSnapshot(),
-        stats: () => e2eeController.workerClient?.stats() ?? Promise.resolve(null),
-        setMarker: (hex: string | null) => e2eeController.workerClient?.setMarker(hex === null ? null : hexBytes(hex)),
-      };
-    }
     const offs = [
       client.on('message', (msg) => dispatch({ type: 'server', msg })),
       client.on('state', (s) => dispatch({ type: 'connection', state: s })),
@@ -87,6 +85,7 @@ export function useMeetingSession(
         dispatch({ type: 'failed', problem: toProblem(f.code, f.retryAfterMs, RULE_CODES.has(f.code) ? f.message : undefined) }),
       ),
     ];
+    if (TEST_HOOKS) offs.push(installTestHooks({ client, media: controller, e2ee: e2eeController }));
     dispatch({ type: 'start', resuming: true });
     if (!client.resumeStored()) {
       if (autoJoinAs) {
@@ -145,8 +144,4 @@ export function useMeetingSession(
     () => ({ state, media, e2ee, chat, files, recording, localRecording, join, leave, act, actionProblem, clearActionProblem }),
     [state, media, e2ee, chat, files, recording, localRecording, join, leave, act, actionProblem, clearActionProblem],
   );
-}
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 }

@@ -2,8 +2,8 @@ import { RtcpRrPacket, RtcpSrPacket, type RTCRtpTransceiver, type RtpPacket } fr
 import { Emitter } from './Emitter.js';
 import type { Producer, RtpSink } from './Producer.js';
 import { isVp8KeyframeStart } from './vp8.js';
-import { RtpTap } from './RtpTap.js';
 import { KeyframeRequestGate } from './KeyframeRequestGate.js';
+import type { RouterObserver } from './RouterObserver.js';
 import { boundSentHistory } from './senderHistory.js';
 
 /** What the subscriber's receiver reports lately, for layer selection. */
@@ -61,6 +61,8 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     readonly transceiver: RTCRtpTransceiver,
     readonly subscriberId = '',
     backOffKeyframeRequests = false,
+    /** The Router's observer, told of each packet forwarded while anyone listens. */
+    private readonly observer: RouterObserver | null = null,
   ) {
     super();
     producer.addSink(this);
@@ -128,9 +130,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     // A pause (a muted or paused source) ends a run of packets; the next packet starts a new one.
     if (now - this.lastSentAt > SENDING_PAUSE_MS) this.sendingSince = now;
     this.lastSentAt = now;
-    if (RtpTap.on) {
+    // Nobody listens outside the e2e tests' tap: no event is built then.
+    if (this.observer && this.observer.listenerCount('forwarded') > 0) {
       const p = this.producer;
-      RtpTap.write({ from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber }, copy.payload);
+      this.observer.notify('forwarded', { from: p.participantId, to: this.subscriberId, source: p.source, kind: p.kind, seq: h.sequenceNumber, payload: copy.payload });
     }
     void this.transceiver.sender.sendRtp(copy).catch(() => undefined);
   }

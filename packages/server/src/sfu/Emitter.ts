@@ -8,6 +8,11 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     return () => set.delete(fn);
   }
 
+  /** How many listen to an event: an owner skips building a costly event nobody hears. */
+  listenerCount(event: keyof Events): number {
+    return this.handlers[event]?.size ?? 0;
+  }
+
   protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     for (const fn of [...(this.handlers[event] ?? [])]) fn(...args);
   }

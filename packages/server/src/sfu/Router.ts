@@ -1,8 +1,10 @@
 import { ErrorCode, SOURCE_KIND, type ConnectionQuality, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
 import { KaigiError } from '../errors.js';
 import { evaluateDownlink, QUALITY_EVERY_MS, QualityTracker } from './connectionQuality.js';
+import { Observer } from './Emitter.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
+import type { RouterObserver, RouterObserverEvents } from './RouterObserver.js';
 import { Subscriber } from './Subscriber.js';
 import { Transport } from './Transport.js';
 
@@ -42,6 +44,8 @@ export class Router {
   private _closed = false;
   private readonly quality = new QualityTracker();
   private qualityAt = -Infinity;
+  /** What this Router does, for anyone who watches (see RouterObserver.ts); nothing in the server listens. */
+  readonly observer: RouterObserver = new Observer<RouterObserverEvents>();
 
   constructor(
     private readonly config: MediaConfig,
@@ -129,6 +133,7 @@ export class Router {
       this.config,
       (offer) => this.signals.subscribeOffer(participantId, offer),
       () => this.preferences.get(participantId) ?? [],
+      this.observer,
     );
     this.subscribers.set(participantId, s);
     s.sync(this.producersFor(participantId));

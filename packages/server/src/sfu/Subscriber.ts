@@ -5,6 +5,7 @@ import { gatherDownlink, type DownlinkFacts } from './connectionQuality.js';
 import { LayerSelector, MAX_LAYER, type TilePreference } from './LayerSelector.js';
 import type { MediaConfig } from './MediaConfig.js';
 import type { Producer } from './Producer.js';
+import type { RouterObserver } from './RouterObserver.js';
 import { Transport } from './Transport.js';
 
 /** A browser that does not answer an offer in this time gets a new transport and offer. */
@@ -36,6 +37,8 @@ export class Subscriber {
     private readonly config: MediaConfig,
     private readonly sendOffer: OfferSink,
     private readonly preferences: () => readonly TilePreference[],
+    /** The Router's observer, handed to each Consumer. */
+    private readonly observer: RouterObserver | null = null,
   ) {
     this.transport = this.newTransport();
     this.adapter = setInterval(() => this.layers.update(this.consumers.values(), this.preferences()), ADAPT_INTERVAL_MS).unref();
@@ -56,7 +59,7 @@ export class Subscriber {
       if (this.consumers.has(id) || p.closed) continue;
       const track = new MediaStreamTrack({ kind: SOURCE_KIND[p.source] });
       const transceiver = this.transport.pc.addTransceiver(track, { direction: 'sendonly' });
-      const c = new Consumer(p, transceiver, this.participantId, this.config.backOffKeyframeRequests === true);
+      const c = new Consumer(p, transceiver, this.participantId, this.config.backOffKeyframeRequests === true, this.observer);
       c.on('close', () => {
         if (this.consumers.get(id) === c) this.sync([...this.consumers.values()].filter((x) => !x.closed).map((x) => x.producer));
       });
