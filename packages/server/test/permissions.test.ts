@@ -8,7 +8,7 @@ import { Meeting } from '../src/meeting/Meeting.js';
 import { MeetingError } from '../src/meeting/MeetingError.js';
 import type { Participant } from '../src/meeting/Participant.js';
 import { can, mayActOn, reachOf, type Action } from '../src/meeting/Permissions.js';
-import { CheckSessions } from '../src/signaling/CheckSessions.js';
+import { Checks as CheckSessions } from '../src/rooms/Checks.js';
 import type { Router } from '../src/sfu/Router.js';
 import { arrivals } from './fixtures/arrival.js';
 

@@ -74,7 +74,7 @@ const disposition = (name: string) => `attachment; filename="download"; filename
  * exports everything as one passphrase-encrypted archive.
  */
 export function meetingDataRoutes(app: FastifyInstance, services: Services, uploads: Uploads): void {
-  const { objects, hub, audit, purger } = services;
+  const { objects, rooms, audit, purger } = services;
   const guard = { preHandler: requireUser(services) };
 
   const own = (req: FastifyRequest<{ Params: { id: string } }>) => ownedMeeting(services, req);
@@ -83,15 +83,15 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
   const seat = (req: FastifyRequest<{ Params: { id: string } }>) => {
     const raw = req.headers[PARTICIPANT_HEADER];
     const m = typeof raw === 'string' ? /^(p_[A-Za-z0-9_-]{22}):([A-Za-z0-9_-]{43})$/.exec(raw) : null;
-    const s = m?.[1] && m[2] ? hub.admittedBySecret(req.params.id, m[1], m[2]) : null;
+    const s = m?.[1] && m[2] ? rooms.admittedBySecret(req.params.id, m[1], m[2]) : null;
     if (!s) throw new HttpError(403, ErrorCode.NOT_ADMITTED, 'Only participants admitted to this meeting can do that.');
     return s;
   };
 
   /** A participant who may share a file here now: checked on the headers, before the body (H4). */
   const sharer = (req: FastifyRequest<{ Params: { id: string } }>) => {
-    const { live, participantId } = seat(req);
-    const m = live.meeting;
+    const { room, participantId } = seat(req);
+    const m = room.meeting;
     if (!m.policy.fileSharing) throw new HttpError(403, ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
     if (!m.canShareFiles(participantId)) throw new HttpError(403, ErrorCode.FILES_DISABLED);
     return { m, participantId };
@@ -114,10 +114,10 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
   };
 
   const broadcastFiles = async (meetingId: string) => {
-    const live = hub.liveMeeting(meetingId);
-    if (!live) return;
+    const room = rooms.get(meetingId);
+    if (!room) return;
     const files = (await objects.list(meetingId)).filter((o) => o.kind === 'file').map(toFile);
-    live.toAdmitted({ type: 'files', files });
+    room.toAdmitted({ type: 'files', files });
   };
 
   const shareFile = uploads.route<{ id: string }>({
