@@ -10,7 +10,7 @@ import type { Call, HandlerDeps } from '../../src/signaling/Route.js';
 import { FakePeer } from '../support/FakePeer.js';
 import { MediaPeer } from '../support/mediaPeer.js';
 import { answerOffersOf, routerSignalling } from '../support/routerLoopback.js';
-import { createMeeting, openTestApp, signedIn, type TestApp } from '../support/services.js';
+import { createMeeting, openTestApp, signedIn, type CreatedMeeting, type TestApp } from '../support/services.js';
 
 export interface Member {
   id: string;
@@ -20,6 +20,8 @@ export interface Member {
 
 export interface RoomFixture {
   t: TestApp;
+  /** The meeting as the API created it (its password). */
+  meeting: CreatedMeeting;
   room: Room;
   host: Member;
   /** A guest who joins with the password (and, by default, is admitted by the host). */
@@ -56,6 +58,7 @@ export async function openRoom(opts: { e2ee?: boolean; env?: Record<string, stri
     };
     return {
       t,
+      meeting,
       room,
       host: hostMember,
       hostCall,
