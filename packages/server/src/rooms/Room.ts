@@ -212,7 +212,7 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
       this.recording.participantGone(t.id);
       // 5: the domain takes it out (or back to the waiting room); a removal's ban is in force at once.
       const ban = this.takeOut(t, reason, actor, opts);
-      if (ban) await this.persistBan(t, state, ban, actor);
+      if (ban) await this.persistBan(t, state, ban, actor, opts);
       // 6: the participant is told.
       this.tell(t.id, reason);
       // 7: everyone else sees the new roster and waiting room.
@@ -418,10 +418,10 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
   }
 
   /** A removal: the ban is persisted and audited before the removed person is told (B3). */
-  private async persistBan(t: Participant, state: Participant['state'], ban: Ban, actor: string): Promise<void> {
+  private async persistBan(t: Participant, state: Participant['state'], ban: Ban, actor: string, opts: DepartOptions): Promise<void> {
     const meetingId = this.meeting.id;
     await this.deps.store.insertBan({ ...ban, meetingId, createdAt: new Date(ban.createdAt).toISOString(), createdBy: actor });
-    await this.deps.audit.append({ kind: AuditKind.REMOVED, actor, meetingId, data: { participantId: t.id, displayName: t.displayName, state } });
+    await this.deps.audit.append(this.departureRecord(t, state, 'removed', actor, opts));
     await this.deps.audit.append({
       kind: AuditKind.BANNED,
       actor,
@@ -461,8 +461,10 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
       case 'sentBack':
         return { kind: AuditKind.SENT_TO_WAITING, actor, meetingId, data: who };
       case 'revoked':
-      case 'removed':
         return { kind: AuditKind.REMOVED, actor, meetingId, data: { ...who, state, registrationId: opts.registrationId ?? null, reason: ErrorCode.REGISTRATION_REVOKED } };
+      case 'removed':
+        // Written with the ban, before the person is told (persistBan).
+        return { kind: AuditKind.REMOVED, actor, meetingId, data: { ...who, state } };
     }
   }
 
