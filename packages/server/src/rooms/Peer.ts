@@ -26,9 +26,3 @@ export interface Seat {
   peer: Peer | null;
   graceTimer: NodeJS.Timeout | null;
 }
-
-/** Who holds a seat where: what a Connection keeps once Admission has let it in. */
-export interface SeatRef {
-  readonly meetingId: string;
-  readonly participantId: string;
-}
