@@ -105,7 +105,7 @@ export async function startInProcessServer(): Promise<InProcessServer> {
     wsMeetings,
     httpMeetings,
     async close() {
-      services.hub.close();
+      void services.rooms.close();
       await app.close();
       await services.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

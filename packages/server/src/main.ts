@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    services.hub.close();
+    void services.rooms.close();
     await app.close();
     await services.close();
     clearTimeout(force);

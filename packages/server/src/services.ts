@@ -4,7 +4,8 @@ import { loadOrganisationPolicy } from './policy/OrganisationPolicyFile.js';
 import type { Config } from './config.js';
 import { AuditLog } from './audit/AuditLog.js';
 import { configuredCheckpointer } from './audit/Checkpointer.js';
-import { MeetingHub } from './signaling/MeetingHub.js';
+import { Admission } from './rooms/Admission.js';
+import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { Sealer } from './security/Sealer.js';
 import { serverKey } from './security/serverKey.js';
 import { openDatabase, type Database } from './storage/Database.js';
@@ -14,7 +15,7 @@ import { RegistrationStore } from './storage/RegistrationStore.js';
 import { ObjectStore } from './storage/ObjectStore.js';
 import { CertificateSigner } from './security/CertificateSigner.js';
 import { Purger } from './retention/Purger.js';
-import { RecordingHandler } from './signaling/RecordingHandler.js';
+import { ServerRecorder } from './recording/ServerRecorder.js';
 import { ChatTranscripts } from './retention/ChatTranscripts.js';
 
 /** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
@@ -31,14 +32,15 @@ export interface Services {
   users: UserStore;
   meetings: MeetingStore;
   audit: AuditLog;
-  hub: MeetingHub;
+  /** The live rooms (one per meeting someone is in): the runtime the API and the signalling act on. */
+  rooms: RoomRegistry;
+  /** Joins and resumes: passwords, rate limits, entry rules, waiting room (B1–B6). */
+  admission: Admission;
   sealer: Sealer;
   /** Meeting data at rest: files and recordings, each under its own key (E1, E3). */
   objects: ObjectStore;
   /** Retention: purges what falls due, with certificates (E4). */
   purger: Purger;
-  /** Server recording (A5), so that a meeting's end, its deletion and shutdown wait for the last file. */
-  recording: RecordingHandler;
   /** The organisation's policy (F2): levels, password length, retention, regions. */
   policy: OrganisationPolicy;
   /** Chat written down in meetings whose host keeps it (E4). */
@@ -73,33 +75,38 @@ export async function openServices(config: Config): Promise<Services> {
   });
   // Names stored in clear before migration 0016 are sealed before anything serves them (D2, E3).
   await objects.sealLegacyNames();
-  // Late-bound: the hub tells the purger when a meeting ends, the purger asks the hub what is live.
-  let purger: Purger | null = null;
-  let recording: RecordingHandler | null = null;
   const chat = new ChatTranscripts(objects, audit, log);
-  const hub = new MeetingHub(meetings, audit, {
-    // A recording still being stored is part of what the meeting leaves: store it, then retention.
-    onMeetingEnded: (id) =>
-      void Promise.resolve(recording?.stopMeeting(id))
-        .then(() => chat.flush(id))
-        .then(() => purger?.meetingEnded(id))
-        .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed')),
-    failuresPerAddress: config.joinFailuresPerAddress,
+  const shredded = ServerRecorder.shredLeftovers(config.dataDir);
+  if (shredded) log.error({ shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
+  const rooms = new RoomRegistry(meetings, {
+    organisation: policy,
     waiting: { maxGuests: config.waitingRoomMax, perSource: config.waitingPerAddress },
-    refusalWindowMs: config.refusalAuditWindowSeconds * 1000,
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
+    media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
+    objects,
+    dataDir: config.dataDir,
+    audit,
+    log,
+  });
+  const admission = new Admission(rooms, meetings, audit, registrations, {
+    failuresPerAddress: config.joinFailuresPerAddress,
+    refusalWindowMs: config.refusalAuditWindowSeconds * 1000,
     organisation: policy,
     region: config.region,
-    registrations,
-    onLevelRaised: (id) => void recording?.levelRaised(id).catch((err: unknown) => log.error({ err, meetingId: id }, 'stopping recording failed')),
-    media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
+    waitingMax: config.waitingRoomMax,
   });
-  purger = new Purger(objects, meetings, audit, log, (id) => hub.isLive(id));
+  const purger = new Purger(objects, meetings, audit, log, (id) => rooms.isLive(id));
   await purger.start();
-  const started = purger;
-  const recorder = new RecordingHandler(hub, objects, audit, config.dataDir, log);
-  recording = recorder;
+  // The last participant left and the room's last recording part is stored: chat is written
+  // down, then the meeting's data starts its retention (E4). Deletion and shutdown start none.
+  rooms.observer.on('roomClosed', (id, reason) => {
+    if (reason !== 'empty') return;
+    chat
+      .flush(id)
+      .then(() => purger.meetingEnded(id))
+      .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed'));
+  });
   let closed = false;
   return {
     config,
@@ -107,21 +114,22 @@ export async function openServices(config: Config): Promise<Services> {
     users: new UserStore(db),
     meetings,
     audit,
-    hub,
+    rooms,
+    admission,
     sealer,
     registrations,
     objects,
-    purger: started,
-    recording: recorder,
+    purger,
     escrow,
     chat,
     policy,
     async close() {
       if (closed) return;
       closed = true;
-      started.stop();
-      hub.close();
-      await recorder.stopAll('shutdown');
+      purger.stop();
+      admission.close();
+      // Every room closes; the last part of each server recording is stored before the database closes.
+      await rooms.close();
       await chat.flushAll();
       await audit.close();
       await db.destroy();

@@ -15,7 +15,7 @@ import { KaigiError } from '../src/errors.js';
 import { defaultRules } from '../src/meeting/MeetingRules.js';
 import { Sealer } from '../src/security/Sealer.js';
 import { sha256Hex } from '../src/security/random.js';
-import { EntryGate } from '../src/signaling/EntryGate.js';
+import { EntryGate } from '../src/rooms/EntryGate.js';
 import { openDatabase, type Database } from '../src/storage/Database.js';
 import { DEFAULT_STORED_RULES, MeetingStore } from '../src/storage/MeetingStore.js';
 import { RegistrationStore } from '../src/storage/RegistrationStore.js';

@@ -7,7 +7,7 @@ import { can, HOST_ACTIONS, mayActOn, reachOf, Role, type HostActionType as Acti
 import { Meeting } from '../src/meeting/Meeting.js';
 import { KaigiError } from '../src/errors.js';
 import type { Participant } from '../src/meeting/Participant.js';
-import { CheckSessions } from '../src/signaling/CheckSessions.js';
+import { Checks as CheckSessions } from '../src/rooms/Checks.js';
 import type { Router } from '../src/sfu/Router.js';
 import { arrivals } from './fixtures/arrival.js';
 

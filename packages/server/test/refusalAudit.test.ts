@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AuditKind } from '@kaigi/protocol';
 import type { AuditLog, AuditRecord } from '../src/audit/AuditLog.js';
-import { RefusalAudit } from '../src/signaling/RefusalAudit.js';
+import { RefusalAudit } from '../src/rooms/RefusalAudit.js';
 
 function fakeLog(): { log: AuditLog; rows: AuditRecord[] } {
   const rows: AuditRecord[] = [];

@@ -11,8 +11,8 @@ type MeetingRequest = FastifyRequest<{ Params: { id: string } }>;
 export const PARTICIPANT_HEADER = 'x-kaigi-participant';
 const SEAT = /^(p_[A-Za-z0-9_-]{22}):([A-Za-z0-9_-]{43})$/;
 
-/** An admitted participant of a live meeting, as the hub finds one by its resume token. */
-export type ParticipantSeat = NonNullable<ReturnType<Services['hub']['admittedBySecret']>>;
+/** An admitted participant of a live meeting, as the room registry finds one by its resume token. */
+export type ParticipantSeat = NonNullable<ReturnType<Services['rooms']['admittedBySecret']>>;
 
 /**
  * The meeting in the path, if the signed-in caller hosts it; otherwise 404 NOT_FOUND whether it
@@ -28,13 +28,13 @@ export async function ownedMeeting(services: Services, req: MeetingRequest): Pro
 
 /**
  * The admitted participant behind a request from inside the meeting in the path (A4), proven by
- * the resume token in the x-kaigi-participant header; otherwise 403 NOT_ADMITTED. The hub
+ * the resume token in the x-kaigi-participant header; otherwise 403 NOT_ADMITTED. The registry
  * compares the token's hash in constant time.
  */
 export function participantSeat(services: Services, req: MeetingRequest): ParticipantSeat {
   const raw = req.headers[PARTICIPANT_HEADER];
   const m = typeof raw === 'string' ? SEAT.exec(raw) : null;
-  const s = m?.[1] && m[2] ? services.hub.admittedBySecret(req.params.id, m[1], m[2]) : null;
+  const s = m?.[1] && m[2] ? services.rooms.admittedBySecret(req.params.id, m[1], m[2]) : null;
   if (!s) throw new KaigiError(ErrorCode.NOT_ADMITTED, 'Only participants admitted to this meeting can do that.');
   return s;
 }

@@ -63,7 +63,7 @@ const disposition = (name: string) => `attachment; filename="download"; filename
  * exports everything as one passphrase-encrypted archive.
  */
 export function meetingDataRoutes(app: FastifyInstance, services: Services, uploads: Uploads): void {
-  const { objects, hub, audit, purger } = services;
+  const { objects, rooms, audit, purger } = services;
   const guard = { preHandler: requireUser(services) };
 
   const own = (req: FastifyRequest<{ Params: { id: string } }>) => ownedMeeting(services, req);
@@ -71,8 +71,8 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
 
   /** A participant who may share a file here now: checked on the headers, before the body (H4). */
   const sharer = (req: FastifyRequest<{ Params: { id: string } }>) => {
-    const { live, participantId } = seat(req);
-    const m = live.meeting;
+    const { room, participantId } = seat(req);
+    const m = room.meeting;
     if (!m.policy.fileSharing) throw new KaigiError(ErrorCode.FORBIDDEN_BY_LEVEL, `${m.policy.level} meetings keep no files on the server.`);
     if (!m.canShareFiles(participantId)) throw new KaigiError(ErrorCode.FILES_DISABLED);
     return { m, participantId };
@@ -95,10 +95,10 @@ export function meetingDataRoutes(app: FastifyInstance, services: Services, uplo
   };
 
   const broadcastFiles = async (meetingId: string) => {
-    const live = hub.liveMeeting(meetingId);
-    if (!live) return;
+    const room = rooms.get(meetingId);
+    if (!room) return;
     const files = (await objects.list(meetingId)).filter((o) => o.kind === 'file').map(toFile);
-    live.toAdmitted({ type: 'files', files });
+    room.toAdmitted({ type: 'files', files });
   };
 
   const shareFile = uploads.route<{ id: string }>({

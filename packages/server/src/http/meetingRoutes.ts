@@ -23,7 +23,7 @@ import { ownedMeeting } from './guards.js';
 import { parseBody } from './validate.js';
 
 export function meetingRoutes(app: FastifyInstance, services: Services): void {
-  const { meetings, sealer, config, hub, audit, policy } = services;
+  const { meetings, sealer, config, rooms, audit, policy } = services;
   const guard = { preHandler: requireUser(services) };
   // Meeting rules carry up to 50 email domains and 50 group names: more than the default JSON limit (H4).
   const rulesBody = { ...guard, bodyLimit: LIMITS.httpBodyBytes };
@@ -98,7 +98,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     const m = await ownedMeeting(services, req);
     const body = parseBody(UpdateMeetingRequest, req.body);
     // Switching E2EE or lowering the level under people in the meeting is refused in here.
-    const settings = settleMeeting(policy, config.region, m, body, hub.isLive(m.id));
+    const settings = settleMeeting(policy, config.region, m, body, rooms.isLive(m.id));
     await meetings.update(m.id, {
       ...settings,
       ...(body.title !== undefined && { title: body.title }),
@@ -110,7 +110,7 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
     });
     const after = (await meetings.get(m.id)) ?? m;
     // Everyone in the meeting sees at once the new level and whether chat is kept.
-    await hub.updated(m.id, {
+    await rooms.update(m.id, {
       ...(body.title !== undefined && { title: body.title }),
       ...(body.locked !== undefined && { locked: body.locked }),
       chatRetentionSeconds: after.retention.chat,
@@ -132,8 +132,8 @@ export function meetingRoutes(app: FastifyInstance, services: Services): void {
   app.delete<{ Params: { id: string } }>('/api/meetings/:id', guard, async (req, reply) => {
     const user = await currentUser(services, req);
     const m = await ownedMeeting(services, req);
-    await services.recording.stopMeeting(m.id, 'meeting-deleted');
-    hub.end(m.id);
+    // Everyone in it is told it ended; its recording's last part is stored before the objects go.
+    await rooms.closeRoom(m.id, 'deleted');
     // Nothing the meeting stored outlives it: each object is destroyed with a certificate.
     for (const o of await services.objects.list(m.id)) await services.purger.remove(o, user.id, 'meeting deleted');
     await meetings.delete(m.id);

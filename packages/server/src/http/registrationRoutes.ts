@@ -32,7 +32,7 @@ type RegReq = FastifyRequest<{ Params: { id: string; rid: string } }>;
  * and revokes registrants; a revoked registrant is taken out of the meeting at once.
  */
 export function registrationRoutes(app: FastifyInstance, services: Services): void {
-  const { meetings, config, audit, hub } = services;
+  const { meetings, config, audit, rooms } = services;
   const store = services.registrations;
   const limiter = new RateLimiter({ freeFailures: FREE_REGISTRATIONS_PER_ADDRESS });
   setInterval(() => limiter.sweep(), 60_000).unref();
@@ -115,7 +115,7 @@ export function registrationRoutes(app: FastifyInstance, services: Services): vo
     const r = await owned(req);
     const after = (await store.revoke(r.meetingId, r.id)) ?? r;
     // Whoever is in with this link is out at once (not banned: the link is what stops working).
-    const removed = await hub.registrationRevoked(r.meetingId, r.id, user.id);
+    const removed = await rooms.revokeRegistration(r.meetingId, r.id, user.id);
     if (r.status !== 'revoked') {
       await audit.append({ kind: AuditKind.REGISTRATION_REVOKED, actor: user.id, meetingId: r.meetingId, data: { registrationId: r.id, removed } });
     }

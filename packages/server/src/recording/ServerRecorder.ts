@@ -33,8 +33,6 @@ export const DEFAULT_MAX_PART_BYTES = 128 * 1024 * 1024;
 export interface RecorderSource {
   /** The producers that are live now. */
   producers(): Iterable<Producer>;
-  /** The media plane has closed (the meeting unloaded, or the server is shutting down). */
-  closed(): boolean;
 }
 
 /** One finished part, stored encrypted. */
@@ -54,15 +52,14 @@ export interface ServerRecorderOptions {
   source: RecorderSource;
   /** Each part once it is stored (objects.put succeeded). */
   onStored?(part: StoredPart): void;
-  /** The media plane closed under the recorder; it stops by itself (stop() gives the result). */
-  onSourceClosed?(): void;
   /** A part could not be written or stored; its plaintext is destroyed all the same. */
   onError?(err: unknown): void;
   maxPartBytes?: number;
 }
 
 /**
- * Records one live meeting's producers until stop(), or until the media plane closes under it.
+ * Records one live meeting's producers until stop(): its room stops it before closing the Router
+ * (rooms/RoomRecording.ts), so it never has to watch the media plane close.
  * Every part is stored as a 'recording' object, encrypted at rest; no plaintext stays on disk.
  */
 export class ServerRecorder {
@@ -107,11 +104,6 @@ export class ServerRecorder {
   private tick(): void {
     if (this.stopping) return;
     try {
-      if (this.opts.source.closed()) {
-        void this.stop();
-        this.opts.onSourceClosed?.();
-        return;
-      }
       this.sync();
       const part = this.part;
       if (!part) return;

@@ -77,7 +77,7 @@ function parseData(raw: string): Record<string, unknown> {
 
 /** Gathers the facts of one meeting (the caller has checked that the requester hosts it). */
 export async function gatherReportFacts(services: Services, m: MeetingRecord): Promise<ReportFacts> {
-  const live = services.hub.liveMeeting(m.id);
+  const live = services.rooms.get(m.id);
   const meeting = live?.meeting;
   const trail = await services.audit.entries({ meetingId: m.id });
   return {
@@ -112,7 +112,7 @@ export async function gatherReportFacts(services: Services, m: MeetingRecord): P
           })),
           locked: meeting.locked,
           mediaPermissions: { ...meeting.mediaPermissions },
-          epoch: live.ds?.currentEpoch ?? null,
+          epoch: live.delivery?.currentEpoch ?? null,
         }
       : null,
     audit: trail.map((e) => ({ at: e.at, kind: e.kind, actor: e.actor, data: parseData(e.data) })),

@@ -7,23 +7,20 @@ import { cachedAuth, resolveAuth } from '../http/auth.js';
 import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
 import { HttpError } from '../http/HttpError.js';
 import { sameOrigin } from '../http/origin.js';
-import { HostActionHandler } from './HostActionHandler.js';
-import { MediaHandler } from './MediaHandler.js';
-import { E2eeHandler } from './E2eeHandler.js';
-import { ChatHandler } from './ChatHandler.js';
-import { Session } from './Session.js';
+import { Connection } from './Connection.js';
+import type { HandlerDeps } from './Route.js';
 
 const MAX_CONNECTIONS_PER_ADDRESS = 64;
 
-/** GET /ws: one Session per WebSocket. Cross-site pages cannot open it (Origin check). */
+/** GET /ws: one Connection per WebSocket. Cross-site pages cannot open it (Origin check). */
 export function signalingRoute(app: FastifyInstance, services: Services): void {
   const perAddress = new Map<string, number>();
-  const handlers = {
-    host: new HostActionHandler(services.hub, services.meetings, services.audit, services.registrations),
-    media: new MediaHandler(services.hub, services.meetings, services.audit, app.log),
-    e2ee: new E2eeHandler(services.hub, services.audit),
-    chat: new ChatHandler(services.hub, services.chat),
-    recording: services.recording,
+  const deps: HandlerDeps = {
+    store: services.meetings,
+    audit: services.audit,
+    registrations: services.registrations,
+    chat: services.chat,
+    log: app.log,
   };
 
   app.get(
@@ -38,7 +35,7 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
         await resolveAuth(services, req);
       },
     },
-    // Synchronous, so the Session listens before the first frame can arrive.
+    // Synchronous, so the Connection listens before the first frame can arrive.
     (socket, req) => {
       perAddress.set(req.ip, (perAddress.get(req.ip) ?? 0) + 1);
       socket.on('close', () => {
@@ -50,11 +47,11 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
       const device = req.cookies[DEVICE_COOKIE];
       // Without a device cookie (a non-browser client) the connection gets a device of its own.
       const deviceHash = sha256Hex(isDeviceValue(device) ? device : randomBytes(32));
-      new Session(
+      new Connection(
         socket,
         { ip: req.ip, deviceHash, user: auth ? { id: auth.user.id, username: auth.user.username, twoFactor: auth.twoFactor } : null },
-        services.hub,
-        handlers,
+        services.admission,
+        deps,
         services.audit,
         req.log,
         services.config.unjoinedSocketSeconds * 1000,

@@ -4,6 +4,11 @@ import type { Meeting } from '../meeting/Meeting.js';
 import type { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
 
+/** Whose connection a check message goes to (the Room's seats; a test's Map). */
+export interface PeerLookup {
+  get(participantId: string): Peer | undefined;
+}
+
 export interface CheckSession {
   newcomerId: string;
   verifierId: string;
@@ -20,14 +25,14 @@ const CHECK_SOURCES: readonly MediaSource[] = ['camera', 'microphone'];
  * between the two of them: the meeting receives neither. Ending the check (explicitly, by admit
  * or deny, or because either side left) stops the newcomer's media at once.
  */
-export class CheckSessions {
+export class Checks {
   /** By newcomer. */
   private readonly sessions = new Map<string, CheckSession>();
 
   constructor(
     private readonly meeting: Meeting,
     private readonly router: Router,
-    private readonly peers: ReadonlyMap<string, Peer>,
+    private readonly peers: PeerLookup,
   ) {}
 
   /** The open check this participant is in, on either side. */
@@ -107,13 +112,17 @@ export class CheckSessions {
     return this.end(newcomerId);
   }
 
-  /** The participant left, was denied, removed or admitted: any check it is in ends. */
-  gone(participantId: string): void {
+  /**
+   * The participant is out of the meeting proper (any exit of Room.depart), or no longer one who
+   * checks: any check it is in ends, on either side, and the newcomer's media with it.
+   */
+  participantGone(participantId: string): void {
     const s = this.of(participantId);
     if (s) this.end(s.newcomerId);
   }
 
-  close(): void {
+  /** The room closes: its Router closes next, which stops every check's media; nobody is told. */
+  roomClosed(): void {
     this.sessions.clear();
   }
 }

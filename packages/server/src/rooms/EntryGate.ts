@@ -6,11 +6,11 @@ import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
 import type { StoredRules } from '../storage/MeetingStore.js';
 import type { RegistrationRecord, RegistrationStore } from '../storage/RegistrationStore.js';
-import type { LiveMeeting } from './LiveMeeting.js';
 import type { ConnectionContext } from './Peer.js';
+import type { Room } from './Room.js';
 
 /**
- * The hub's way to members-only meetings (B5, B6) and pre-registration (B3): gathers the facts
+ * Admission's way to members-only meetings (B5, B6) and pre-registration (B3): gathers the facts
  * (the account's emails and groups, the registration behind a personal link) for the pure rules
  * in EntryRules, records which members-only rule refused an account, records each use of a link,
  * and flags a link in use from two places at once.
@@ -62,27 +62,22 @@ export class EntryGate {
    * the meeting already (admitted, waiting, or within its resume grace), those who admit people
    * are told and the audit log says so. The newcomer still waits: the host decides.
    */
-  async arrived(live: LiveMeeting, p: Participant): Promise<void> {
+  async arrived(room: Room, p: Participant): Promise<void> {
     const registrationId = p.registrationId;
     if (!registrationId) return;
     await this.registrations?.used(registrationId);
-    const holders = live.meeting.all().filter((o) => o.registrationId === registrationId);
+    const holders = room.meeting.all().filter((o) => o.registrationId === registrationId);
     if (holders.length < 2) return;
     const participantIds = holders.map((o) => o.id);
-    for (const o of admitters(live.meeting)) {
-      live.peers.get(o.id)?.send({ type: 'registrationAlert', registrationId, name: p.displayName, participantIds });
+    for (const o of admitters(room.meeting)) {
+      room.send(o.id, { type: 'registrationAlert', registrationId, name: p.displayName, participantIds });
     }
     await this.audit.append({
       kind: AuditKind.REGISTRATION_SHARED,
       actor: p.id,
-      meetingId: live.meeting.id,
+      meetingId: room.meeting.id,
       data: { registrationId, participantIds, displayName: p.displayName },
     });
-  }
-
-  /** Everyone holding this registration's link, in the meeting or waiting. */
-  holders(meeting: Meeting, registrationId: string): Participant[] {
-    return meeting.all().filter((p) => p.registrationId === registrationId);
   }
 }
 

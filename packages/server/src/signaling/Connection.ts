@@ -6,32 +6,23 @@ import {
   ERROR_MESSAGES,
   ErrorCode,
   LIMITS,
+  type ClientMessageType,
   type ServerMessage,
 } from '@kaigi/protocol';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditLog } from '../audit/AuditLog.js';
-import { KaigiError } from '../errors.js';
-import { MeetingError } from '../meeting/MeetingError.js';
-import type { MeetingHub, Seat } from './MeetingHub.js';
-import type { HostActionHandler, HostActionMsg } from './HostActionHandler.js';
-import type { ConnectionContext, Peer } from './Peer.js';
-import { TokenBucket } from './TokenBucket.js';
+import { auditedByConnection, KaigiError } from '../errors.js';
+import type { Participant } from '../meeting/Participant.js';
+import type { Admission } from '../rooms/Admission.js';
+import type { ConnectionContext, EndCode, Peer } from '../rooms/Peer.js';
+import type { Room, SeatHandle } from '../rooms/Room.js';
 import { addressKey } from '../security/RateLimiter.js';
-import { MEDIA_TYPES, type MediaHandler, type MediaMsg } from './MediaHandler.js';
-import { E2EE_TYPES, type E2eeHandler, type E2eeMsg } from './E2eeHandler.js';
-import type { ChatHandler } from './ChatHandler.js';
-import { RECORDING_TYPES, type RecordingHandler, type RecordingMsg } from './RecordingHandler.js';
+import type { Call, Door, HandlerDeps, MessageOf, RouteTable, SeatedWhen } from './Route.js';
+import { ROUTES } from './routes.js';
+import { TokenBucket } from './TokenBucket.js';
 
-export interface Handlers {
-  host: HostActionHandler;
-  media: MediaHandler;
-  e2ee: E2eeHandler;
-  chat: ChatHandler;
-  recording: RecordingHandler;
-}
-
-/** Messages of an admitted participant that may exceed the small size limit (SDP, MLS). */
-const LARGE_TYPES: ReadonlySet<string> = new Set([...MEDIA_TYPES, 'mlsKeyPackage', 'mlsCommit', 'chat']);
+/** The table, typed per message type, so that a message and its route are checked together. */
+const TABLE: RouteTable = ROUTES;
 
 /** Rejections audited per connection; the rest are counted and summed up at close. */
 const AUDITED_REJECTIONS = 20;
@@ -39,11 +30,12 @@ const AUDITED_REJECTIONS = 20;
 const DROPS_BEFORE_CLOSE = 200;
 
 /**
- * One WebSocket. Parses and validates every frame, checks it against the state of this
- * connection (joined or not) and hands it to the hub, one message at a time in arrival order.
+ * One WebSocket. Parses and validates every frame, looks up its route (signaling/routes.ts),
+ * checks the route's `when` against this connection's seat, and runs it, one message at a time
+ * in arrival order.
  */
-export class Session implements Peer {
-  private seat: Seat | null = null;
+export class Connection implements Peer, Call, Door {
+  private seat: SeatHandle | null = null;
   private joining = false;
   private ended = false;
   private chain: Promise<void> = Promise.resolve();
@@ -54,9 +46,9 @@ export class Session implements Peer {
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly ctx: ConnectionContext,
-    private readonly hub: MeetingHub,
-    private readonly handlers: Handlers,
+    readonly ctx: ConnectionContext,
+    readonly admission: Admission,
+    readonly deps: HandlerDeps,
     private readonly audit: AuditLog,
     private readonly log: Logger,
     /** A socket that has not joined a meeting by then is closed: it holds a connection slot of its address. */
@@ -68,11 +60,28 @@ export class Session implements Peer {
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
   }
 
+  get peer(): Peer {
+    return this;
+  }
+
   send(msg: ServerMessage): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(msg));
   }
 
-  end(code: 'DENIED' | 'REMOVED' | 'MEETING_ENDED' | 'REPLACED'): void {
+  reply(msg: ServerMessage): void {
+    this.send(msg);
+  }
+
+  leaving(): void {
+    this.seat = null;
+    this.ended = true;
+  }
+
+  hangUp(reason: string): void {
+    this.socket.close(1000, reason);
+  }
+
+  end(code: EndCode): void {
     if (this.ended) return;
     this.ended = true;
     this.seat = null;
@@ -117,7 +126,7 @@ export class Session implements Peer {
       return this.reject(reqId, ErrorCode.INVALID_MESSAGE, `Invalid message (${where}).`);
     }
     const msg = parsed.data;
-    if (bytes > LIMITS.signalingMessageBytes && !LARGE_TYPES.has(msg.type)) {
+    if (bytes > LIMITS.signalingMessageBytes && !large(msg.type)) {
       return this.reject(msg.reqId, ErrorCode.MESSAGE_TOO_LARGE, `Messages are limited to ${LIMITS.signalingMessageBytes} bytes.`);
     }
     this.chain = this.chain.then(() => this.handle(msg)).catch((err: unknown) => this.fail(msg.reqId, err));
@@ -125,55 +134,59 @@ export class Session implements Peer {
 
   private async handle(msg: ClientMessage): Promise<void> {
     if (this.ended) return;
-    switch (msg.type) {
-      case 'ping':
-        return this.send({ type: 'pong', reqId: msg.reqId });
-      case 'join':
-      case 'resume': {
-        if (this.seat || this.joining) throw new MeetingError(ErrorCode.ALREADY_JOINED);
-        this.joining = true;
-        try {
-          this.seat = msg.type === 'join' ? await this.hub.join(this, this.ctx, msg) : await this.hub.resume(this, this.ctx, msg);
-          this.clearUnjoinedTimer();
-        } finally {
-          this.joining = false;
-        }
-        return;
-      }
-      case 'leave': {
-        const seat = this.requireSeat();
-        this.seat = null;
-        this.ended = true;
-        await this.hub.leave(seat, 'left');
-        this.send({ type: 'ok', reqId: msg.reqId });
-        this.socket.close(1000, 'left');
-        return;
-      }
+    return this.route(msg.type, msg);
+  }
+
+  /** Runs the message's route where its `when` allows it; the route and the message are typed together. */
+  private async route<T extends ClientMessageType>(type: T, msg: MessageOf<T>): Promise<void> {
+    const route = TABLE[type];
+    switch (route.when) {
+      case 'any':
+        return route.run(msg, this);
+      case 'outside':
+        return this.enter(() => route.run(msg, this));
       default: {
-        const seat = this.requireSeat();
-        if (MEDIA_TYPES.has(msg.type)) return this.handlers.media.handle(seat, this, msg as MediaMsg);
-        if (E2EE_TYPES.has(msg.type)) await this.handlers.e2ee.handle(seat, msg as E2eeMsg);
-        else if (msg.type === 'chat') this.handlers.chat.handle(seat, msg);
-        // Either side of a check, the newcomer still waiting included (B7).
-        else if (msg.type === 'checkKey') this.hub.liveOf(seat).checks.relayKey(seat.participantId, msg.publicKey);
-        else if (RECORDING_TYPES.has(msg.type)) await this.handlers.recording.handle(seat, msg as RecordingMsg);
-        else await this.handlers.host.handle(seat, msg as HostActionMsg);
-        this.send({ type: 'ok', reqId: msg.reqId });
+        const { room, me } = this.seated(route.when);
+        await route.run(room, me, msg, this);
+        if (!route.answersItself) this.send({ type: 'ok', reqId: msg.reqId });
       }
     }
   }
 
-  private requireSeat(): Seat {
-    if (!this.seat) throw new MeetingError(ErrorCode.NOT_JOINED);
-    return this.seat;
+  /** Join or resume: one at a time, and never twice. */
+  private async enter(admit: () => Promise<SeatHandle>): Promise<void> {
+    if (this.seat || this.joining) throw new KaigiError(ErrorCode.ALREADY_JOINED);
+    this.joining = true;
+    try {
+      this.seat = await admit();
+      this.clearUnjoinedTimer();
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  /** The room and participant of this connection, resolved once, in the state the route needs. */
+  private seated(when: SeatedWhen): { room: Room; me: Participant } {
+    const room = this.seat?.room;
+    const me = this.seat && !this.seat.room.closed ? this.seat.room.meeting.get(this.seat.participantId) : undefined;
+    if (!room || !me) throw new KaigiError(ErrorCode.NOT_JOINED);
+    switch (when) {
+      case 'joined':
+        return { room, me };
+      case 'admitted':
+        if (me.state !== 'admitted') throw new KaigiError(ErrorCode.NOT_ADMITTED);
+        return { room, me };
+      case 'admittedOrChecked':
+        // A newcomer in the waiting room sends and receives media only while a verifier checks them (B7).
+        if (me.state !== 'admitted' && room.checks.of(me.id) === undefined) throw new KaigiError(ErrorCode.NOT_ADMITTED);
+        return { room, me };
+    }
   }
 
   private fail(reqId: number | undefined, err: unknown): void {
     if (err instanceof KaigiError) {
-      const retryAfterMs = err.retryAfterMs;
-      // Password failures are audited by the hub already.
-      const audited = err.code !== ErrorCode.WRONG_PASSWORD && err.code !== ErrorCode.INVALID_RESUME && err.code !== ErrorCode.RATE_LIMITED && err.code !== ErrorCode.BANNED && err.code !== ErrorCode.LOCKED;
-      this.reject(reqId, err.code, err.message, retryAfterMs, audited);
+      // Refusals decided (and audited) by Admission are not audited again here.
+      this.reject(reqId, err.code, err.message, err.retryAfterMs, auditedByConnection(err.code));
       return;
     }
     this.log.error({ err }, 'signalling handler failed');
@@ -189,8 +202,8 @@ export class Session implements Peer {
     const data = { code, address: this.ctx.ip };
     // Outside a meeting, one connection after another from one address are summed (H2).
     const written = this.seat
-      ? this.audit.append({ kind, actor: this.seat.participantId, meetingId: this.seat.meetingId, data })
-      : this.hub.refused({ kind, source: addressKey(this.ctx.ip), actor: `address:${this.ctx.ip}`, meetingId: null, data });
+      ? this.audit.append({ kind, actor: this.seat.participantId, meetingId: this.seat.room.meeting.id, data })
+      : this.admission.refused({ kind, source: addressKey(this.ctx.ip), actor: `address:${this.ctx.ip}`, meetingId: null, data });
     void written.catch((err: unknown) => this.log.error({ err }, 'audit append failed'));
   }
 
@@ -218,7 +231,7 @@ export class Session implements Peer {
         .append({
           kind: AuditKind.MESSAGE_REJECTED,
           actor: `address:${this.ctx.ip}`,
-          meetingId: this.seat?.meetingId ?? null,
+          meetingId: this.seat?.room.meeting.id ?? null,
           data: { suppressed: this.rejections - AUDITED_REJECTIONS },
         })
         .catch(() => undefined);
@@ -226,6 +239,12 @@ export class Session implements Peer {
     const seat = this.seat;
     this.seat = null;
     this.ended = true;
-    if (seat) this.hub.disconnected(seat, this);
+    if (seat) seat.room.connectionLost(seat.participantId, this);
   }
+}
+
+/** Only a seated connection's media, MLS and chat messages may exceed the small limit. */
+function large(type: ClientMessageType): boolean {
+  const route = TABLE[type];
+  return route.when !== 'any' && route.when !== 'outside' && route.large === true;
 }
