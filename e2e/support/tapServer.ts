@@ -23,7 +23,7 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const services = await openServices(config);
-  services.hub.observer.on('roomOpened', (live) => live.router.observer.on('forwarded', write));
+  services.rooms.observer.on('roomOpened', (room) => room.router.observer.on('forwarded', write));
   const cert = await loadOrCreateCertificate({
     dataDir: config.dataDir,
     certPath: config.tlsCertPath,
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    services.hub.close();
+    void services.rooms.close();
     await app.close();
     await services.close();
     await new Promise<void>((resolve) => out.end(resolve));
