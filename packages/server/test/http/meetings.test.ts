@@ -112,7 +112,7 @@ describe('meetings API', () => {
   it('H4: refuses a text/plain body with 415', async () => {
     const r = await host.request('POST', '/api/meetings', JSON.stringify({ title: 'T' }), { headers: { 'content-type': 'text/plain' } });
     assert.equal(r.statusCode, 415);
-    assert.equal(r.json().code, ErrorCode.VALIDATION);
+    assert.equal(r.json().code, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
   });
 
   it('H4: unknown API paths are JSON 404s with the security headers', async () => {
