@@ -7,7 +7,7 @@ import { RefusalAudit } from '../src/rooms/RefusalAudit.js';
 
 function fakeLog(): { log: AuditLog; rows: AuditRecord[] } {
   const rows: AuditRecord[] = [];
-  const log = { append: async (r: AuditRecord) => (rows.push(r), r) } as unknown as AuditLog;
+  const log = { append: async (r: AuditRecord) => (rows.push(r), r), record: (r: AuditRecord) => void rows.push(r) } as unknown as AuditLog;
   return { log, rows };
 }
 

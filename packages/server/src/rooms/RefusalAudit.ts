@@ -77,8 +77,7 @@ export class RefusalAudit {
     clearTimeout(w.timer);
     if (w.summed === 0) return;
     const ids = [...w.meetingIds];
-    void this.audit
-      .append({
+    this.audit.record({
         kind: w.first.kind,
         actor: w.first.actor,
         // One meeting aimed at: the row belongs to its record; several: to none.
@@ -89,7 +88,6 @@ export class RefusalAudit {
           meetingIds: ids,
           ...(typeof w.first.data.reason === 'string' && { reason: w.first.data.reason }),
         },
-      })
-      .catch(() => undefined);
+      });
   }
 }

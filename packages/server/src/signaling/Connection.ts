@@ -227,14 +227,12 @@ export class Connection implements Peer, Call, Door {
   private closed(): void {
     this.clearUnjoinedTimer();
     if (this.rejections > AUDITED_REJECTIONS) {
-      void this.audit
-        .append({
+      this.audit.record({
           kind: AuditKind.MESSAGE_REJECTED,
           actor: `address:${this.ctx.ip}`,
           meetingId: this.seat?.room.meeting.id ?? null,
           data: { suppressed: this.rejections - AUDITED_REJECTIONS },
-        })
-        .catch(() => undefined);
+        });
     }
     const seat = this.seat;
     this.seat = null;
