@@ -29,6 +29,8 @@ export class Subscriber {
   private dirty = false;
   private awaitingAnswer: ((sdp: string) => void) | null = null;
   private _closed = false;
+  /** Producers this participant should receive while its receive transport is gone (until restart). */
+  private lost: Producer[] = [];
   readonly layers = new LayerSelector();
   private readonly adapter: NodeJS.Timeout;
 
@@ -47,6 +49,11 @@ export class Subscriber {
   /** Makes the set of consumed producers equal to `producers`. */
   sync(producers: Iterable<Producer>): void {
     if (this._closed) return;
+    // No transport to send on until the browser asks to start over: remember what it should get.
+    if (this.transport.closed) {
+      this.lost = [...producers].filter((p) => !p.closed);
+      return;
+    }
     const wanted = new Map([...producers].map((p) => [p.id, p]));
     let changed = false;
     for (const [id, c] of this.consumers) {
@@ -81,7 +88,8 @@ export class Subscriber {
   /** The browser lost its receive transport: start over on a new one with the same producers. */
   restart(): void {
     if (this._closed) return;
-    const producers = [...this.consumers.values()].map((c) => c.producer);
+    const producers = [...[...this.consumers.values()].map((c) => c.producer), ...this.lost];
+    this.lost = [];
     for (const [id, c] of this.consumers) this.dropConsumer(id, c);
     this.transport.close();
     this.transport = this.newTransport();
@@ -116,7 +124,22 @@ export class Subscriber {
   }
 
   private newTransport(): Transport {
-    return new Transport(this.participantId, 'recv', this.config);
+    const t = new Transport(this.participantId, 'recv', this.config);
+    // mediasoup's transportclose: a receive transport that failed (or was closed under us) takes
+    // its Consumers with it, so nothing is sent into a dead connection. Its producers are kept
+    // for the browser's resubscribe, which starts over on a new transport (design review §1.1).
+    t.on('close', () => {
+      if (t === this.transport && !this._closed) this.transportLost();
+    });
+    return t;
+  }
+
+  private transportLost(): void {
+    this.lost = [...this.consumers.values()].map((c) => c.producer);
+    for (const [id, c] of this.consumers) {
+      this.consumers.delete(id);
+      c.close();
+    }
   }
 
   private dropConsumer(id: string, c: Consumer): void {

@@ -74,7 +74,38 @@ describe('Router', () => {
     assert.equal(sinksOf(mic), 1);
     await carol.receivesMore('alice', 'microphone');
   });
+
+  it("a subscriber's receive transport failing ends its consumers at once; a resubscribe brings the media back", async () => {
+    loop = new RouterLoopback();
+    const alice = loop.join('alice');
+    const bob = loop.join('bob');
+    const carol = loop.join('carol');
+    await alice.publish(['microphone']);
+    await Promise.all([bob.receivesMore('alice', 'microphone'), carol.receivesMore('alice', 'microphone')]);
+    const mic = producerOf(loop, 'alice');
+    assert.equal(sinksOf(mic), 2);
+
+    // The server's side of bob's receive connection dies (ICE or DTLS failed: Transport closes itself).
+    recvTransportOf(loop, 'bob').close();
+    // His consumer goes with it: alice's packets are no longer sent into a dead connection.
+    assert.equal(sinksOf(mic), 1);
+    await carol.receivesMore('alice', 'microphone');
+
+    // His browser notices and starts over: the same producers on a new transport.
+    await bob.restartReceiving();
+    loop.router.resubscribe('bob');
+    await bob.receivesMore('alice', 'microphone');
+    assert.equal(sinksOf(mic), 2);
+  });
 });
+
+/** A subscriber's current receive transport (the Router keeps it private; a test-only look inside). */
+function recvTransportOf(loop: RouterLoopback, participantId: string): { close(): void } {
+  const subs = (loop.router as unknown as { subscribers: Map<string, { transport: { close(): void } }> }).subscribers;
+  const s = subs.get(participantId);
+  assert.ok(s, `a subscriber ${participantId}`);
+  return s.transport;
+}
 
 /** The publisher's live producer (the Router's read-only view of what it forwards). */
 function producerOf(loop: RouterLoopback, participantId: string): Producer {
