@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_MESSAGES, ErrorCode } from '@kaigi/protocol';
 import { loadConfig } from '../src/config.js';
-import { auditedByConnection, endsSession, ERROR_RULES, httpStatus, KaigiError } from '../src/errors.js';
+import { auditedByConnection, endsSession, ERROR_RULES, httpStatus, KaigiError, type SessionEndCode } from '../src/errors.js';
 import { buildApp } from '../src/http/app.js';
 import { loadOrCreateCertificate } from '../src/http/certificate.js';
 import { openServices, type Services } from '../src/services.js';
@@ -29,6 +29,11 @@ describe('the error table', () => {
     const notByConnection = Object.values(ErrorCode).filter((c) => !auditedByConnection(c));
     assert.deepEqual(notByConnection.sort(), ['BANNED', 'INVALID_RESUME', 'LOCKED', 'RATE_LIMITED', 'WRONG_PASSWORD']);
     assert.deepEqual(Object.values(ErrorCode).filter(endsSession).sort(), ['DENIED', 'MEETING_ENDED', 'REMOVED', 'REPLACED']);
+    // The type says the same: Peer.end can take exactly these (a refusal code is a compile error).
+    const ends: SessionEndCode[] = ['DENIED', 'MEETING_ENDED', 'REMOVED', 'REPLACED'];
+    // @ts-expect-error BANNED refuses a request, it does not end a session
+    const banned: SessionEndCode = 'BANNED';
+    assert.ok(ends.every(endsSession) && !endsSession(banned));
   });
 
   it('F1: answers FORBIDDEN_BY_LEVEL with 403 for an action and 422 for a requested setting', () => {
