@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type GroupStateInfo, type ServerMessage } from '@kaigi/protocol';
-import { MeetingError } from '../meeting/MeetingError.js';
+import { KaigiError } from '../errors.js';
 import { keyPackageIdentity, readFraming } from './MlsFraming.js';
 
 /** How long a member has to answer a commit request before another member is asked. */
@@ -82,7 +82,7 @@ export class DeliveryService {
   keyPackage(participantId: string, keyPackage: string): void {
     const bytes = Buffer.from(keyPackage, 'base64');
     if (keyPackageIdentity(bytes) !== participantId) {
-      throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'The KeyPackage is not valid or not in your name.');
+      throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'The KeyPackage is not valid or not in your name.');
     }
     // A member sending a new KeyPackage has lost its state (a reloaded page resuming its place):
     // its old leaf goes and the new one comes in the same commit.
@@ -143,7 +143,7 @@ export class DeliveryService {
   /** A member's commit. The first valid commit for the current epoch wins; the rest are rejected. */
   commit(participantId: string, commit: string, welcome: string | undefined): void {
     if (!this.members.includes(participantId) || this.pendingRemoves.has(participantId)) {
-      throw new MeetingError(ErrorCode.FORBIDDEN, 'Only members of the encryption group can commit.');
+      throw new KaigiError(ErrorCode.FORBIDDEN, 'Only members of the encryption group can commit.');
     }
     const framing = readFraming(Buffer.from(commit, 'base64'));
     if (
@@ -154,7 +154,7 @@ export class DeliveryService {
       !framing.groupId ||
       !Buffer.from(framing.groupId).equals(this.groupId)
     ) {
-      throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'That is not a commit for this meeting’s group.');
+      throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'That is not a commit for this meeting’s group.');
     }
     const fl = this.inFlight;
     if (framing.epoch !== this.epoch) {
@@ -172,7 +172,7 @@ export class DeliveryService {
     if (fl.adds.length > 0) {
       const w = welcome ? readFraming(Buffer.from(welcome, 'base64')) : null;
       if (w?.wireformat !== 'mls_welcome') {
-        throw new MeetingError(ErrorCode.INVALID_MESSAGE, 'A commit that adds members needs their Welcome.');
+        throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'A commit that adds members needs their Welcome.');
       }
     }
     this.accept(fl, commit, welcome);

@@ -1,5 +1,5 @@
 import { ErrorCode, type MediaSource } from '@kaigi/protocol';
-import { MeetingError } from '../meeting/MeetingError.js';
+import { KaigiError } from '../errors.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Router } from '../sfu/Router.js';
 import type { Peer } from './Peer.js';
@@ -51,11 +51,11 @@ export class Checks {
   start(actorId: string, newcomerId: string, now: number): CheckSession {
     this.meeting.authorize(actorId, 'startCheck');
     const t = this.meeting.get(newcomerId);
-    if (!t || t.state !== 'waiting') throw new MeetingError(ErrorCode.UNKNOWN_PARTICIPANT, 'That person is not in the waiting room.');
+    if (!t || t.state !== 'waiting') throw new KaigiError(ErrorCode.UNKNOWN_PARTICIPANT, 'That person is not in the waiting room.');
     const actor = this.meeting.authorizeOn(actorId, 'startCheck', t);
     const existing = this.sessions.get(t.id);
     if (existing?.verifierId === actor.id) return existing;
-    if (existing) throw new MeetingError(ErrorCode.FORBIDDEN, 'Someone else is checking that person.');
+    if (existing) throw new KaigiError(ErrorCode.FORBIDDEN, 'Someone else is checking that person.');
     const mine = this.of(actor.id);
     if (mine) this.end(mine.newcomerId);
     const session: CheckSession = { newcomerId: t.id, verifierId: actor.id, startedAt: now, keysSent: new Set() };
@@ -76,9 +76,9 @@ export class Checks {
    */
   relayKey(senderId: string, publicKey: string): CheckSession {
     const s = this.of(senderId);
-    if (!s) throw new MeetingError(ErrorCode.FORBIDDEN, 'You are not in a check.');
-    if (!this.meeting.e2ee) throw new MeetingError(ErrorCode.E2EE_NOT_ENABLED, 'Only checks in end-to-end encrypted meetings exchange keys.');
-    if (s.keysSent.has(senderId)) throw new MeetingError(ErrorCode.FORBIDDEN, 'Your key for this check has been sent already.');
+    if (!s) throw new KaigiError(ErrorCode.FORBIDDEN, 'You are not in a check.');
+    if (!this.meeting.e2ee) throw new KaigiError(ErrorCode.E2EE_NOT_ENABLED, 'Only checks in end-to-end encrypted meetings exchange keys.');
+    if (s.keysSent.has(senderId)) throw new KaigiError(ErrorCode.FORBIDDEN, 'Your key for this check has been sent already.');
     s.keysSent.add(senderId);
     const other = senderId === s.newcomerId ? s.verifierId : s.newcomerId;
     this.peers.get(other)?.send({ type: 'checkKey', participantId: s.newcomerId, from: senderId, publicKey });

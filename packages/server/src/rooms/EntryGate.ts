@@ -1,6 +1,6 @@
 import { AuditKind, can, ErrorCode } from '@kaigi/protocol';
 import type { AuditLog } from '../audit/AuditLog.js';
-import { MeetingError } from '../meeting/MeetingError.js';
+import { KaigiError } from '../errors.js';
 import { accountEntry, decideEntry, type EntryDecision } from '../meeting/EntryRules.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
@@ -31,7 +31,7 @@ export class EntryGate {
     return (await this.registrations.byToken(meetingId, token)) ?? null;
   }
 
-  /** Who this person enters as, or a MeetingError (BANNED, MEMBERS_ONLY, REGISTRATION_REQUIRED, REGISTRATION_REVOKED). */
+  /** Who this person enters as, or a KaigiError (BANNED, MEMBERS_ONLY, REGISTRATION_REQUIRED, REGISTRATION_REVOKED). */
   async decide(meeting: Meeting, user: ConnectionContext['user'], isHost: boolean, registration: RegistrationRecord | null): Promise<EntryDecision> {
     const { entry, registration: mode } = meeting.rules;
     // The account's emails and groups are read from the server's own records, and only where a list needs them.
@@ -52,7 +52,7 @@ export class EntryGate {
     // device until the host lifts the ban (B3).
     if (current && this.registrations) {
       const emailHash = this.registrations.emailHash(meeting.id, current.email);
-      if (meeting.bans.matches({ registrationId: current.id, emailHash })) throw new MeetingError(ErrorCode.BANNED);
+      if (meeting.bans.matches({ registrationId: current.id, emailHash })) throw new KaigiError(ErrorCode.BANNED);
     }
     return decideEntry({ entry, registration: mode }, account, current);
   }

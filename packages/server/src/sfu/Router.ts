@@ -20,13 +20,6 @@ export interface RouterSignals {
 }
 
 /**
- * Kept while signaling/MediaHandler.ts still names it (rooms branch): the router refuses with
- * KaigiError INVALID_MESSAGE now, and that handler passes a KaigiError on as it is.
- * @deprecated catch KaigiError.
- */
-export { KaigiError as MediaRefusal };
-
-/**
  * One meeting's media plane. Knows nothing of passwords or roles: the meeting layer decides who
  * may publish what and who is admitted, then calls publish / subscribe / closeParticipant.
  * Every admitted participant receives every other participant's producers, except while a private

@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import { sha256Hex } from '../security/random.js';
 import { cachedAuth, resolveAuth } from '../http/auth.js';
 import { DEVICE_COOKIE, isDeviceValue } from '../http/cookies.js';
-import { HttpError } from '../http/HttpError.js';
+import { KaigiError } from '../errors.js';
 import { sameOrigin } from '../http/origin.js';
 import { Connection } from './Connection.js';
 import type { HandlerDeps } from './Route.js';
@@ -28,9 +28,9 @@ export function signalingRoute(app: FastifyInstance, services: Services): void {
     {
       websocket: true,
       preValidation: async (req) => {
-        if (!sameOrigin(req, services.config.publicUrl)) throw new HttpError(403, ErrorCode.FORBIDDEN, 'Cross-origin WebSocket refused.');
+        if (!sameOrigin(req, services.config.publicUrl)) throw new KaigiError(ErrorCode.FORBIDDEN, 'Cross-origin WebSocket refused.');
         if ((perAddress.get(req.ip) ?? 0) >= MAX_CONNECTIONS_PER_ADDRESS) {
-          throw new HttpError(429, ErrorCode.RATE_LIMITED, 'Too many connections from this address.');
+          throw new KaigiError(ErrorCode.RATE_LIMITED, 'Too many connections from this address.');
         }
         await resolveAuth(services, req);
       },

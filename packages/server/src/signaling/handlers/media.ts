@@ -1,7 +1,6 @@
 import { AuditKind, ErrorCode, MediaSource, runsMeeting, type ClientMessageType } from '@kaigi/protocol';
 import { KaigiError } from '../../errors.js';
 import type { Room } from '../../rooms/Room.js';
-import { MediaRefusal } from '../../sfu/Router.js';
 import { sdpRefusal } from '../../sfu/sdpCheck.js';
 import type { Handler, MessageOf } from '../Route.js';
 
@@ -28,8 +27,10 @@ export const publish: H<'publish'> = async (room, me, msg, call) => {
   try {
     sdp = await room.router.publish(me.id, { sdp: msg.sdp, tracks: msg.tracks });
   } catch (err) {
-    if (!(err instanceof MediaRefusal)) call.deps.log.warn({ err }, 'publish offer failed');
-    throw new KaigiError(ErrorCode.INVALID_MESSAGE, { message: err instanceof MediaRefusal ? err.message : 'The offer could not be used.', cause: err });
+    // The Router's own refusals name what is wrong with the offer; anything else is werift's and is logged.
+    if (err instanceof KaigiError) throw err;
+    call.deps.log.warn({ err }, 'publish offer failed');
+    throw new KaigiError(ErrorCode.INVALID_MESSAGE, { message: 'The offer could not be used.', cause: err });
   }
   call.reply({ type: 'publishAnswer', reqId: msg.reqId, sdp });
 };
