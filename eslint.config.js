@@ -18,10 +18,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off', 'no-console': 'off' },
   },
   {
-    // e2e and bench use the packages as a user would, through their "exports" (issue 14). The
-    // harness files that start the built server are the exception.
+    // e2e and bench use the packages as a user would, through their "exports" (issue 14).
     files: ['e2e/**/*.ts'],
-    ignores: ['e2e/support/server.ts', 'e2e/support/tap.ts', 'e2e/support/tapServer.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -5,11 +5,11 @@
 //
 //   node --import tsx e2e/support/tapServer.ts <tap file>      (server.ts: startServer(env, dir, { tap }))
 import { createWriteStream } from 'node:fs';
-import { loadConfig } from '../../packages/server/dist/config.js';
-import { loadOrCreateCertificate } from '../../packages/server/dist/http/certificate.js';
-import { buildApp } from '../../packages/server/dist/http/app.js';
-import { openServices } from '../../packages/server/dist/services.js';
-import type { ForwardedPacket } from '../../packages/server/dist/sfu/RouterObserver.js';
+import { loadConfig } from '@kaigi/server/config';
+import { loadOrCreateCertificate } from '@kaigi/server/http/certificate';
+import { buildApp } from '@kaigi/server/http/app';
+import { openServices } from '@kaigi/server/services';
+import type { ForwardedPacket } from '@kaigi/server/sfu/RouterObserver';
 import type { TapRecord } from './tap.js';
 
 async function main(): Promise<void> {
