@@ -56,6 +56,51 @@ export async function openServices(config: Config): Promise<Services> {
   // A misconfigured escrow key stops the start, before anything is opened.
   const escrow = config.recordingEscrowKeyPath ? loadEscrowKey(config.recordingEscrowKeyPath) : null;
   const policy = loadOrganisationPolicy({ file: config.policyFile, region: config.region, retentionMaxDays: config.retentionMaxDays });
+  const stored = await openStorage(config);
+  const { db, meetings, audit, objects, registrations } = stored;
+  const chat = new ChatTranscripts(objects, audit, log);
+  const { rooms, admission } = openRuntime(config, policy, stored);
+  const purger = new Purger(objects, meetings, audit, log, (id) => rooms.isLive(id));
+  await purger.start();
+  // The last participant left and the room's last recording part is stored: chat is written
+  // down, then the meeting's data starts its retention (E4). Deletion and shutdown start none.
+  rooms.observer.on('roomClosed', (id, reason) => {
+    if (reason !== 'empty') return;
+    chat
+      .flush(id)
+      .then(() => purger.meetingEnded(id))
+      .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed'));
+  });
+  let closed = false;
+  return {
+    config,
+    ...stored,
+    users: new UserStore(db),
+    rooms,
+    admission,
+    registrations,
+    purger,
+    escrow,
+    chat,
+    policy,
+    async close() {
+      if (closed) return;
+      closed = true;
+      purger.stop();
+      admission.close();
+      // Every room closes; the last part of each server recording is stored before the database closes.
+      await rooms.close();
+      await chat.flushAll();
+      await audit.close();
+      await db.destroy();
+    },
+  };
+}
+
+type Storage = Pick<Services, 'db' | 'meetings' | 'sealer' | 'registrations' | 'audit' | 'objects'>;
+
+/** The database, the audit log and the object store, each checked before anything serves (H2, E3). */
+async function openStorage(config: Config): Promise<Storage> {
   const db = await openDatabase(config.dataDir);
   const meetings = new MeetingStore(db);
   const sealer = Sealer.open(config.dataDir);
@@ -75,64 +120,30 @@ export async function openServices(config: Config): Promise<Services> {
   });
   // Names stored in clear before migration 0016 are sealed before anything serves them (D2, E3).
   await objects.sealLegacyNames();
-  const chat = new ChatTranscripts(objects, audit, log);
+  return { db, meetings, sealer, registrations, audit, objects };
+}
+
+/** The live runtime: the rooms of this process and the door into them. */
+function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage): Pick<Services, 'rooms' | 'admission'> {
   const shredded = ServerRecorder.shredLeftovers(config.dataDir);
   if (shredded) log.error({ shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
-  const rooms = new RoomRegistry(meetings, {
+  const rooms = new RoomRegistry(s.meetings, {
     organisation: policy,
     waiting: { maxGuests: config.waitingRoomMax, perSource: config.waitingPerAddress },
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
-    objects,
+    objects: s.objects,
     dataDir: config.dataDir,
-    audit,
+    audit: s.audit,
     log,
   });
-  const admission = new Admission(rooms, meetings, audit, registrations, {
+  const admission = new Admission(rooms, s.meetings, s.audit, s.registrations, {
     failuresPerAddress: config.joinFailuresPerAddress,
     refusalWindowMs: config.refusalAuditWindowSeconds * 1000,
     organisation: policy,
     region: config.region,
     waitingMax: config.waitingRoomMax,
   });
-  const purger = new Purger(objects, meetings, audit, log, (id) => rooms.isLive(id));
-  await purger.start();
-  // The last participant left and the room's last recording part is stored: chat is written
-  // down, then the meeting's data starts its retention (E4). Deletion and shutdown start none.
-  rooms.observer.on('roomClosed', (id, reason) => {
-    if (reason !== 'empty') return;
-    chat
-      .flush(id)
-      .then(() => purger.meetingEnded(id))
-      .catch((err: unknown) => log.error({ err, meetingId: id }, 'retention failed'));
-  });
-  let closed = false;
-  return {
-    config,
-    db,
-    users: new UserStore(db),
-    meetings,
-    audit,
-    rooms,
-    admission,
-    sealer,
-    registrations,
-    objects,
-    purger,
-    escrow,
-    chat,
-    policy,
-    async close() {
-      if (closed) return;
-      closed = true;
-      purger.stop();
-      admission.close();
-      // Every room closes; the last part of each server recording is stored before the database closes.
-      await rooms.close();
-      await chat.flushAll();
-      await audit.close();
-      await db.destroy();
-    },
-  };
+  return { rooms, admission };
 }
