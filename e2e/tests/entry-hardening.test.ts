@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { TOTP, Secret } from 'otpauth';
+import { LIMITS } from '@kaigi/protocol';
 import { auditRows } from '../support/audit.js';
 import { createMeeting, guest, hostSession, HOST_PASSWORD } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
@@ -277,12 +278,14 @@ describe('idle sockets, refused joins in sums, replacing resumes (B1, B6, H2)', 
   });
 
   // Last on this server: it reads the sums written at shutdown.
-  it('H2: 60 rate-limited joins from one socket write a bounded number of audit rows, with their count', async () => {
+  it('H2: a burst of rate-limited joins from one socket writes a bounded number of audit rows, with their count', async () => {
     const m = await createMeeting(host, 'Flood');
     const ws = await connect(server, { localAddress: '127.0.0.40' });
     assert.equal((await ws.request({ type: 'join', meetingId: m.id, displayName: 'Bot', password: 'wrong-xxxxxxxxxx' })).code, 'WRONG_PASSWORD');
     const codes: string[] = [];
-    for (let i = 0; i < 60; i++) codes.push((await ws.request({ type: 'join', meetingId: m.id, displayName: 'Bot', password: `wrong-${i}-xxxxxxxx` })).code);
+    // One message fewer than the socket's burst in all, so the message rate limit never answers
+    // instead of the join limit, however fast the answers come back (they can, on loopback).
+    for (let i = 0; i < LIMITS.signalingBurst - 2; i++) codes.push((await ws.request({ type: 'join', meetingId: m.id, displayName: 'Bot', password: `wrong-${i}-xxxxxxxx` })).code);
     const limited = codes.filter((c) => c === 'RATE_LIMITED').length;
     assert.ok(limited >= 50, JSON.stringify(tally(codes)));
     const ofBot = () => rowsOf(server, 'join.rate_limited').filter((r) => r.actor === 'address:127.0.0.40');
