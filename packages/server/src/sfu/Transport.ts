@@ -4,6 +4,18 @@ import { attachTwccFeedback, type TwccAttachment } from './congestion/attachTwcc
 import { Emitter } from './Emitter.js';
 import { attachIceGuard, type IceGuard } from './IceGuard.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
+import type { DatagramOut } from './net/types.js';
+import type { SrtpMasterKeys } from './srtp/types.js';
+
+/** werift's number for the SRTP profile AEAD_AES_128_GCM (RFC 7714 §14.2). */
+const AEAD_AES_128_GCM = 0x0007;
+
+/** The parts of werift's (private) DTLS and ICE state the packet path reads. */
+interface WeriftDtls {
+  state: string;
+  dtls?: { srtp: { srtpProfile?: number }; extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer } };
+  iceTransport: { connection: { nominated?: { protocol: { sendData(data: Buffer, addr: readonly [string, number]): Promise<void> }; remoteAddr: readonly [string, number] } } };
+}
 
 export type Direction = 'send' | 'recv';
 
@@ -94,6 +106,35 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
         resolve();
       }
     });
+  }
+
+  /**
+   * The SRTP master keys of this transport's DTLS association, once it is up and negotiated
+   * AEAD_AES_128_GCM (D5); null before, or with any other profile (then werift's own path sends).
+   */
+  srtpKeys(): { local: SrtpMasterKeys; remote: SrtpMasterKeys } | null {
+    const d = this.dtls();
+    if (!d?.dtls || d.state !== 'connected' || d.dtls.srtp.srtpProfile !== AEAD_AES_128_GCM) return null;
+    const k = d.dtls.extractSessionKeys(16, 12);
+    return { local: { key: k.localKey, salt: k.localSalt }, remote: { key: k.remoteKey, salt: k.remoteSalt } };
+  }
+
+  /** Where this transport's packets leave, once ICE has selected a pair; null before. */
+  datagramOut(): DatagramOut | null {
+    const d = this.dtls();
+    if (!d || this._closed || !d.iceTransport.connection.nominated) return null;
+    const connection = d.iceTransport.connection;
+    return {
+      send: (buf, length) => {
+        const pair = connection.nominated;
+        if (!pair || this._closed) return;
+        void pair.protocol.sendData(Buffer.from(buf.subarray(0, length)), pair.remoteAddr).catch(() => undefined);
+      },
+    };
+  }
+
+  private dtls(): WeriftDtls | null {
+    return (this.pc.dtlsTransports[0] as unknown as WeriftDtls | undefined) ?? null;
   }
 
   /** The ICE username fragment the browser used in its last description. */
