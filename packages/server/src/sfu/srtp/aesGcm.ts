@@ -47,6 +47,9 @@ export function createNativeAesGcm(key: Buffer): AesGcm | null {
   return NATIVE.binding ? new NATIVE.binding.AesGcm(key) : null;
 }
 
+export { createNodeAesGcm };
+export type { AesGcm, AesGcmFactory } from './types.js';
+
 /** AES-128-GCM under `key`: native when available, else node:crypto. */
 export function createAesGcm(key: Buffer): AesGcm {
   return createNativeAesGcm(key) ?? createNodeAesGcm(key);
