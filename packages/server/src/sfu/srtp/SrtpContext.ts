@@ -1,11 +1,14 @@
 // Kaigi's own SRTP for AEAD_AES_128_GCM (RFC 7714; issue 15 item 2, D5, A6). One context per
 // direction of a DTLS association, built from the keys werift's DTLS exports (Transport.srtpKeys()).
-// Hot path: protectRtp writes the IV into a preallocated buffer, looks the SSRC up in a Map and
-// seals in place; with the native AesGcm it allocates nothing. Every length is checked against
-// the packet before it is read.
+// Hot path: protectRtp writes the IV into a preallocated buffer, looks the SSRC up and seals in
+// place; with the native AesGcm it allocates nothing (test/sfu/srtp/hotPath.test.ts). 32-bit
+// fields (SSRC, ROC, SRTCP index) are handled as 16-bit halves so that no value outside V8's small
+// integers is ever passed around (each such value would be a heap allocation). Every length is
+// checked against the packet before it is read.
 
 import { createAesGcm } from './aesGcm.js';
 import { deriveSessionKeys, type SrtpSessionKeys } from './kdf.js';
+import { SsrcTable } from './ssrcTable.js';
 import { IndexState, guessRoc, packetIndex } from './srtpIndex.js';
 import {
   SRTCP_OVERHEAD,
@@ -21,7 +24,6 @@ const RTP_HEADER = 12;
 const RTCP_HEADER = 8;
 const TAG = 16;
 const SRTCP_INDEX_MASK = 0x7fffffff;
-const SRTCP_E_FLAG = 0x80000000;
 /**
  * SSRCs remembered per context. The sender's are Kaigi's own (a subscriber of a 100-person meeting
  * gets a few hundred); the receiver's are created only by authenticated packets, and bounded so a
@@ -46,31 +48,39 @@ export function rtpHeaderLength(buf: Buffer, length: number): number {
   return end <= length ? end : -1;
 }
 
-/** RFC 7714 §8.1: 00 00 || SSRC || ROC || SEQ, XOR the 12-byte session salt. */
-function writeRtpIv(iv: Buffer, salt: Buffer, ssrc: number, roc: number, seq: number): void {
-  iv.writeUInt16BE(0, 0);
-  iv.writeUInt32BE(ssrc, 2);
-  iv.writeUInt32BE(roc, 6);
-  iv.writeUInt16BE(seq, 10);
-  for (let i = 0; i < 12; i++) iv[i] = (iv[i] ?? 0) ^ (salt[i] ?? 0);
-}
+/**
+ * Writes GCM IVs: RFC 7714 §8.1 (RTP) 00 00 || SSRC || ROC || SEQ and §9.1 (RTCP)
+ * 00 00 || SSRC || 00 00 || 0 || SRTCP index, each XOR the 12-byte session salt, kept as six
+ * 16-bit halves. Arguments are 16-bit halves too (small integers, never boxed).
+ */
+class IvWriter {
+  private readonly s: readonly [number, number, number, number, number, number];
 
-/** RFC 7714 §9.1: 00 00 || SSRC || 00 00 || 0 || SRTCP index (31 bits), XOR the salt. */
-function writeRtcpIv(iv: Buffer, salt: Buffer, ssrc: number, index: number): void {
-  iv.writeUInt16BE(0, 0);
-  iv.writeUInt32BE(ssrc, 2);
-  iv.writeUInt16BE(0, 6);
-  iv.writeUInt32BE(index & SRTCP_INDEX_MASK, 8);
-  for (let i = 0; i < 12; i++) iv[i] = (iv[i] ?? 0) ^ (salt[i] ?? 0);
-}
-
-/** Adds an SSRC's state, dropping the oldest one when the table is full. */
-function remember(table: Map<number, IndexState>, max: number, ssrc: number, state: IndexState): void {
-  if (table.size >= max) {
-    const oldest = table.keys().next();
-    if (!oldest.done) table.delete(oldest.value);
+  constructor(salt: Buffer) {
+    if (salt.length !== 12) throw new RangeError('GCM session salt must be 12 bytes');
+    const half = (at: number): number => salt.readUInt16BE(at);
+    this.s = [half(0), half(2), half(4), half(6), half(8), half(10)];
   }
-  table.set(ssrc, state);
+
+  write(iv: Buffer, ssrcHi: number, ssrcLo: number, w3: number, w4: number, w5: number): void {
+    const s = this.s;
+    iv.writeUInt16BE(s[0], 0);
+    iv.writeUInt16BE(s[1] ^ ssrcHi, 2);
+    iv.writeUInt16BE(s[2] ^ ssrcLo, 4);
+    iv.writeUInt16BE(s[3] ^ w3, 6);
+    iv.writeUInt16BE(s[4] ^ w4, 8);
+    iv.writeUInt16BE(s[5] ^ w5, 10);
+  }
+
+  /** RTP: w3..w5 = ROC high, ROC low, SEQ. */
+  rtp(iv: Buffer, ssrcHi: number, ssrcLo: number, roc: number, seq: number): void {
+    this.write(iv, ssrcHi, ssrcLo, (roc / 0x10000) | 0, roc & 0xffff, seq);
+  }
+
+  /** RTCP: w3..w5 = 0, SRTCP index high (31-bit index), index low. */
+  rtcp(iv: Buffer, ssrcHi: number, ssrcLo: number, indexHi: number, indexLo: number): void {
+    this.write(iv, ssrcHi, ssrcLo, 0, indexHi & 0x7fff, indexLo);
+  }
 }
 
 function checkRoom(buf: Buffer, length: number, overhead: number): void {
@@ -92,9 +102,9 @@ function copySessionKeys(keys: SrtpSessionKeys): SrtpSessionKeys {
 
 interface Ciphers {
   rtp: AesGcm;
-  rtpSalt: Buffer;
+  rtpIv: IvWriter;
   rtcp: AesGcm;
-  rtcpSalt: Buffer;
+  rtcpIv: IvWriter;
 }
 
 /**
@@ -105,20 +115,19 @@ function makeCiphers(keys: SrtpMasterKeys | SrtpSessionKeys, factory: AesGcmFact
   const session = 'rtpKey' in keys ? copySessionKeys(keys) : deriveSessionKeys(keys);
   const ciphers = {
     rtp: factory(session.rtpKey),
-    rtpSalt: session.rtpSalt,
+    rtpIv: new IvWriter(session.rtpSalt),
     rtcp: factory(session.rtcpKey),
-    rtcpSalt: session.rtcpSalt,
+    rtcpIv: new IvWriter(session.rtcpSalt),
   };
   // The AesGcm implementations keep their own copy (or key schedule) of the session keys.
-  session.rtpKey.fill(0);
-  session.rtcpKey.fill(0);
+  for (const b of [session.rtpKey, session.rtpSalt, session.rtcpKey, session.rtcpSalt]) b.fill(0);
   return ciphers;
 }
 
 /** The sending half: one rollover counter per SSRC, one SRTCP index for the context. */
 export class SrtpSendContext implements SrtpProtector {
   private readonly c: Ciphers;
-  private readonly streams = new Map<number, IndexState>();
+  private readonly streams = new SsrcTable<IndexState>(MAX_SEND_SSRCS);
   private readonly iv = Buffer.alloc(12);
   private readonly rtcpTrailer = Buffer.alloc(4);
   private rtcpIndex = 0;
@@ -138,15 +147,16 @@ export class SrtpSendContext implements SrtpProtector {
     const headerEnd = rtpHeaderLength(buf, length);
     if (headerEnd < 0) throw new RangeError('not an RTP packet (header overruns the packet)');
     const seq = buf.readUInt16BE(2);
-    const ssrc = buf.readUInt32BE(8);
-    let state = this.streams.get(ssrc);
+    const ssrcHi = buf.readUInt16BE(8);
+    const ssrcLo = buf.readUInt16BE(10);
+    let state = this.streams.get(ssrcHi, ssrcLo);
     if (state === undefined) {
       state = new IndexState(packetIndex(0, seq), false);
-      remember(this.streams, MAX_SEND_SSRCS, ssrc, state);
+      this.streams.add(ssrcHi, ssrcLo, state);
     }
     const roc = guessRoc(state.roc, state.highestSeq, seq);
     state.accept(packetIndex(roc, seq));
-    writeRtpIv(this.iv, this.c.rtpSalt, ssrc, roc, seq);
+    this.c.rtpIv.rtp(this.iv, ssrcHi, ssrcLo, roc, seq);
     return this.c.rtp.seal(this.iv, buf, headerEnd, length);
   }
 
@@ -157,8 +167,11 @@ export class SrtpSendContext implements SrtpProtector {
     const index = this.rtcpIndex;
     // 2^31 SRTCP packets need a new DTLS association (RFC 3711 §9.2); wrapping is the least harm.
     this.rtcpIndex = (index + 1) & SRTCP_INDEX_MASK;
-    this.rtcpTrailer.writeUInt32BE((SRTCP_E_FLAG | index) >>> 0, 0);
-    writeRtcpIv(this.iv, this.c.rtcpSalt, buf.readUInt32BE(4), index);
+    const indexHi = (index / 0x10000) | 0;
+    const indexLo = index & 0xffff;
+    this.rtcpTrailer.writeUInt16BE(0x8000 | indexHi, 0);
+    this.rtcpTrailer.writeUInt16BE(indexLo, 2);
+    this.c.rtcpIv.rtcp(this.iv, buf.readUInt16BE(4), buf.readUInt16BE(6), indexHi, indexLo);
     const tagEnd = this.c.rtcp.seal(this.iv, buf, RTCP_HEADER, length, this.rtcpTrailer);
     this.rtcpTrailer.copy(buf, tagEnd);
     return tagEnd + 4;
@@ -168,8 +181,8 @@ export class SrtpSendContext implements SrtpProtector {
 /** The receiving half: -1 for a packet that is malformed, fails authentication or is replayed. */
 export class SrtpReceiveContext implements SrtpUnprotector {
   private readonly c: Ciphers;
-  private readonly streams = new Map<number, IndexState>();
-  private readonly rtcpStreams = new Map<number, IndexState>();
+  private readonly streams = new SsrcTable<IndexState>(MAX_RECEIVE_SSRCS);
+  private readonly rtcpStreams = new SsrcTable<IndexState>(MAX_RECEIVE_SSRCS);
   private readonly iv = Buffer.alloc(12);
   private readonly rtcpTrailer = Buffer.alloc(4);
 
@@ -183,16 +196,17 @@ export class SrtpReceiveContext implements SrtpUnprotector {
     const headerEnd = rtpHeaderLength(buf, length - TAG);
     if (headerEnd < 0) return -1;
     const seq = buf.readUInt16BE(2);
-    const ssrc = buf.readUInt32BE(8);
-    const state = this.streams.get(ssrc);
+    const ssrcHi = buf.readUInt16BE(8);
+    const ssrcLo = buf.readUInt16BE(10);
+    const state = this.streams.get(ssrcHi, ssrcLo);
     // A new SSRC starts at ROC 0 (RFC 3711 §3.3.1); its state exists only once a packet authenticates.
     const roc = state === undefined ? 0 : guessRoc(state.roc, state.highestSeq, seq);
     const index = packetIndex(roc, seq);
     if (state !== undefined && !state.isFresh(index)) return -1;
-    writeRtpIv(this.iv, this.c.rtpSalt, ssrc, roc, seq);
+    this.c.rtpIv.rtp(this.iv, ssrcHi, ssrcLo, roc, seq);
     const end = this.c.rtp.open(this.iv, buf, headerEnd, length);
     if (end < 0) return -1;
-    if (state === undefined) remember(this.streams, MAX_RECEIVE_SSRCS, ssrc, new IndexState(index, true));
+    if (state === undefined) this.streams.add(ssrcHi, ssrcLo, new IndexState(index, true));
     else state.accept(index);
     return end;
   }
@@ -202,19 +216,21 @@ export class SrtpReceiveContext implements SrtpUnprotector {
     if (!Buffer.isBuffer(buf) || !Number.isInteger(length) || length > buf.length) return -1;
     if (length < RTCP_HEADER + SRTCP_OVERHEAD || buf.readUInt8(0) >> 6 !== 2) return -1;
     const trailerAt = length - 4;
-    const word = buf.readUInt32BE(trailerAt);
-    const index = word & SRTCP_INDEX_MASK;
-    const ssrc = buf.readUInt32BE(4);
-    const state = this.rtcpStreams.get(ssrc);
+    const wordHi = buf.readUInt16BE(trailerAt);
+    const indexHi = wordHi & 0x7fff;
+    const indexLo = buf.readUInt16BE(trailerAt + 2);
+    const index = indexHi * 0x10000 + indexLo;
+    const ssrcHi = buf.readUInt16BE(4);
+    const ssrcLo = buf.readUInt16BE(6);
+    const state = this.rtcpStreams.get(ssrcHi, ssrcLo);
     if (state !== undefined && !state.isFresh(index)) return -1;
     buf.copy(this.rtcpTrailer, 0, trailerAt, length);
-    writeRtcpIv(this.iv, this.c.rtcpSalt, ssrc, index);
-    const encrypted = word >>> 31 === 1;
+    this.c.rtcpIv.rtcp(this.iv, ssrcHi, ssrcLo, indexHi, indexLo);
     // E=1: AAD is the first 8 octets; E=0: the whole packet is AAD and nothing is encrypted (§9.2).
-    const aadEnd = encrypted ? RTCP_HEADER : trailerAt - TAG;
+    const aadEnd = wordHi >>> 15 === 1 ? RTCP_HEADER : trailerAt - TAG;
     const end = this.c.rtcp.open(this.iv, buf, aadEnd, trailerAt, this.rtcpTrailer);
     if (end < 0) return -1;
-    if (state === undefined) remember(this.rtcpStreams, MAX_RECEIVE_SSRCS, ssrc, new IndexState(index, true));
+    if (state === undefined) this.rtcpStreams.add(ssrcHi, ssrcLo, new IndexState(index, true));
     else state.accept(index);
     return end;
   }

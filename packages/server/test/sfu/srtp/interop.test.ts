@@ -182,6 +182,30 @@ describe('what the receive side refuses', () => {
     assert.equal(rx.unprotectRtcp(Buffer.from(wire), wire.length), -1, 'replay');
   });
 
+  test('random datagrams, RTP-looking or not, never throw and never pass', () => {
+    const rx = new SrtpReceiveContext(k);
+    // xorshift32, seeded: the same datagrams on every run.
+    let x = 0x2545f491;
+    const next = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const buf = Buffer.alloc(1500);
+    for (let i = 0; i < 20_000; i++) {
+      const length = next() % 1500;
+      for (let j = 0; j < length; j++) buf[j] = next() & 0xff;
+      // Half look like RTP/RTCP version 2, so the parsers get past the first byte.
+      if (i % 2 === 0 && length > 0) buf[0] = 0x80 | ((buf[0] ?? 0) & 0x3f);
+      assert.equal(rx.unprotectRtp(buf, length), -1);
+      assert.equal(rx.unprotectRtcp(buf, length), -1);
+    }
+    assert.equal(rx.unprotectRtp(buf, -1), -1);
+    assert.equal(rx.unprotectRtp(buf, 1.5), -1);
+    assert.equal(rx.unprotectRtcp(buf, 1501), -1);
+  });
+
   test('the SSRC table is bounded: the oldest SSRC is forgotten first', () => {
     const tx = new SrtpSendContext(k);
     const rx = new SrtpReceiveContext(k);
