@@ -42,6 +42,13 @@ export function nativeAesGcmLoadError(): string | null {
   return NATIVE.error;
 }
 
+/** One line for the start-up log: which AES-GCM SRTP uses and, when not native, why. */
+export function describeAesGcm(): string {
+  return NATIVE.binding
+    ? `native (${NATIVE.binding.openssl}, one context per key)`
+    : `node:crypto (native addon not loaded: ${NATIVE.error})`;
+}
+
 /** The native implementation, or null when the addon is not built (tests and the bench compare both). */
 export function createNativeAesGcm(key: Buffer): AesGcm | null {
   return NATIVE.binding ? new NATIVE.binding.AesGcm(key) : null;
