@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   rows.push(['kaigi SrtpSendContext, node:crypto', measure(kaigi(createNodeAesGcm))]);
   rows.push(['werift SrtpSession.encrypt', measure(werift())]);
   console.log(`SRTP protect, ${PACKET}-byte RTP packet, AEAD_AES_128_GCM, ${N} packets x ${ROUNDS} rounds (best), node ${process.version}`);
-  console.log(`createAesGcm picks: ${aesGcmImplementation()}: ${describeAesGcm()}`);
+  console.log(`createAesGcm picks ${aesGcmImplementation()}: ${describeAesGcm()}`);
   for (const [name, us] of rows) {
     console.log(`  ${name.padEnd(40)} ${us.toFixed(2).padStart(6)} µs/packet  ${Math.round(1e6 / us).toLocaleString('en').padStart(9)} packets/CPU-s`);
   }
