@@ -26,8 +26,9 @@ const TAG = 16;
 const SRTCP_INDEX_MASK = 0x7fffffff;
 /**
  * SSRCs remembered per context. The sender's are Kaigi's own (a subscriber of a 100-person meeting
- * gets a few hundred); the receiver's are created only by authenticated packets, and bounded so a
- * peer cannot grow the table without limit. The oldest entry goes first when full.
+ * gets a few hundred; forgetSsrc() drops one whose stream ended); the receiver's are created only
+ * by authenticated packets, and bounded so a peer cannot grow the table without limit. The least
+ * recently used entry goes when full.
  */
 export const MAX_SEND_SSRCS = 4096;
 export const MAX_RECEIVE_SSRCS = 256;
@@ -131,6 +132,8 @@ export class SrtpSendContext implements SrtpProtector {
   private readonly iv = Buffer.alloc(12);
   private readonly rtcpTrailer = Buffer.alloc(4);
   private rtcpIndex = 0;
+  /** Packets protected so far: the SSRC table's clock for least-recently-used eviction. */
+  private packets = 0;
 
   constructor(keys: SrtpMasterKeys | SrtpSessionKeys, factory: AesGcmFactory = createAesGcm) {
     this.c = makeCiphers(keys, factory);
@@ -154,10 +157,19 @@ export class SrtpSendContext implements SrtpProtector {
       state = new IndexState(packetIndex(0, seq), false);
       this.streams.add(ssrcHi, ssrcLo, state);
     }
+    state.lastUsed = ++this.packets;
     const roc = guessRoc(state.roc, state.highestSeq, seq);
     state.accept(packetIndex(roc, seq));
     this.c.rtpIv.rtp(this.iv, ssrcHi, ssrcLo, roc, seq);
     return this.c.rtp.seal(this.iv, buf, headerEnd, length);
+  }
+
+  /**
+   * Forgets an SSRC whose stream ended (its consumer closed), so a long meeting's churn does not
+   * fill the table. Sending on it again starts at ROC 0, which is right for a new stream only.
+   */
+  forgetSsrc(ssrc: number): void {
+    this.streams.delete((ssrc >>> 16) & 0xffff, ssrc & 0xffff);
   }
 
   /** Encrypts one compound RTCP packet (E=1) and appends tag and E|index (RFC 7714 §9). */
@@ -185,9 +197,22 @@ export class SrtpReceiveContext implements SrtpUnprotector {
   private readonly rtcpStreams = new SsrcTable<IndexState>(MAX_RECEIVE_SSRCS);
   private readonly iv = Buffer.alloc(12);
   private readonly rtcpTrailer = Buffer.alloc(4);
+  /** Packets authenticated so far: the SSRC tables' clock for least-recently-used eviction. */
+  private packets = 0;
 
   constructor(keys: SrtpMasterKeys | SrtpSessionKeys, factory: AesGcmFactory = createAesGcm) {
     this.c = makeCiphers(keys, factory);
+  }
+
+  /** Records an authenticated packet's index in its SSRC's state, adding the state if new. */
+  private accepted(table: SsrcTable<IndexState>, state: IndexState | undefined, hi: number, lo: number, index: number): void {
+    if (state === undefined) {
+      state = new IndexState(index, true);
+      table.add(hi, lo, state);
+    } else {
+      state.accept(index);
+    }
+    state.lastUsed = ++this.packets;
   }
 
   /** Decrypts in place; returns the RTP length, or -1 (then buf's payload bytes are unspecified). */
@@ -206,8 +231,7 @@ export class SrtpReceiveContext implements SrtpUnprotector {
     this.c.rtpIv.rtp(this.iv, ssrcHi, ssrcLo, roc, seq);
     const end = this.c.rtp.open(this.iv, buf, headerEnd, length);
     if (end < 0) return -1;
-    if (state === undefined) this.streams.add(ssrcHi, ssrcLo, new IndexState(index, true));
-    else state.accept(index);
+    this.accepted(this.streams, state, ssrcHi, ssrcLo, index);
     return end;
   }
 
@@ -230,8 +254,7 @@ export class SrtpReceiveContext implements SrtpUnprotector {
     const aadEnd = wordHi >>> 15 === 1 ? RTCP_HEADER : trailerAt - TAG;
     const end = this.c.rtcp.open(this.iv, buf, aadEnd, trailerAt, this.rtcpTrailer);
     if (end < 0) return -1;
-    if (state === undefined) this.rtcpStreams.add(ssrcHi, ssrcLo, new IndexState(index, true));
-    else state.accept(index);
+    this.accepted(this.rtcpStreams, state, ssrcHi, ssrcLo, index);
     return end;
   }
 }

@@ -30,6 +30,8 @@ export function packetIndex(roc: number, seq: number): number {
 export class IndexState {
   /** Highest packet index accepted (sent, or received and authenticated). */
   highest: number;
+  /** The context's packet counter when this SSRC last had a packet (for the table's eviction). */
+  lastUsed = 0;
   /** seen[i % 64] === i when index i was accepted; -1 when unused. Null on the send side. */
   private readonly seen: Float64Array | null;
 

@@ -2,21 +2,25 @@
 // small integer (31 bits), so handing it to Map.get or to a function that is not inlined
 // allocates a heap number per packet (the hot-path test measured it). The SSRC is therefore
 // carried as two 16-bit halves, and looked up as 30 bits of key in one of four maps chosen by the
-// low 2 bits. Bounded: the oldest entry goes when full (only a packet that authenticated adds one
-// on the receive side).
+// low 2 bits. Bounded: when full, the entry used longest ago goes (on the send side an evicted
+// stream that is still live would restart at ROC 0, so the least recently used one is the one to
+// lose, not the oldest); on the receive side only a packet that authenticated adds an entry.
 
-export class SsrcTable<T> {
+/** What the table keeps: the caller stamps `lastUsed` from its own counter on every packet. */
+export interface SsrcEntry {
+  lastUsed: number;
+}
+
+export class SsrcTable<T extends SsrcEntry> {
   private readonly m0 = new Map<number, T>();
   private readonly m1 = new Map<number, T>();
   private readonly m2 = new Map<number, T>();
   private readonly m3 = new Map<number, T>();
-  /** Insertion order for eviction, as SSRC values (only touched when an SSRC is added). */
-  private readonly order: number[] = [];
 
   constructor(private readonly max: number) {}
 
   get size(): number {
-    return this.order.length;
+    return this.m0.size + this.m1.size + this.m2.size + this.m3.size;
   }
 
   private map(lo: number): Map<number, T> {
@@ -37,13 +41,29 @@ export class SsrcTable<T> {
     return this.map(lo).get((hi << 14) | (lo >>> 2));
   }
 
-  /** Adds a state (allocates: once per new SSRC), dropping the oldest when the table is full. */
+  /** Adds a state (allocates: once per new SSRC), dropping the least recently used when full. */
   add(hi: number, lo: number, value: T): void {
-    if (this.order.length >= this.max) {
-      const oldest = this.order.shift();
-      if (oldest !== undefined) this.map(oldest & 0xffff).delete(oldest >>> 2);
-    }
+    if (this.size >= this.max) this.evictLeastRecentlyUsed();
     this.map(lo).set((hi << 14) | (lo >>> 2), value);
-    this.order.push(hi * 0x10000 + lo);
+  }
+
+  /** Forgets an SSRC (a stream that ended). */
+  delete(hi: number, lo: number): void {
+    this.map(lo).delete((hi << 14) | (lo >>> 2));
+  }
+
+  /** A scan of every entry: only when a new SSRC arrives at a full table. */
+  private evictLeastRecentlyUsed(): void {
+    let victim: { map: Map<number, T>; key: number } | null = null;
+    let oldest = Infinity;
+    for (const map of [this.m0, this.m1, this.m2, this.m3]) {
+      for (const [key, entry] of map) {
+        if (entry.lastUsed < oldest) {
+          oldest = entry.lastUsed;
+          victim = { map, key };
+        }
+      }
+    }
+    victim?.map.delete(victim.key);
   }
 }

@@ -206,17 +206,27 @@ describe('what the receive side refuses', () => {
     assert.equal(rx.unprotectRtcp(buf, 1501), -1);
   });
 
-  test('the SSRC table is bounded: the oldest SSRC is forgotten first', () => {
+  test('the SSRC table is bounded: the least recently used SSRC goes first', () => {
     const tx = new SrtpSendContext(k);
     const rx = new SrtpReceiveContext(k);
-    const first = protect(tx, rtp(5, 1));
-    assert.ok(rx.unprotectRtp(Buffer.from(first), first.length) > 0);
-    assert.equal(rx.unprotectRtp(Buffer.from(first), first.length), -1, 'remembered: a replay');
-    for (let s = 2; s <= MAX_RECEIVE_SSRCS + 1; s++) {
-      const p = protect(tx, rtp(5, s));
-      assert.ok(rx.unprotectRtp(p, p.length) > 0);
-    }
-    assert.ok(rx.unprotectRtp(Buffer.from(first), first.length) > 0, 'forgotten after the table filled');
+    const deliver = (p: Buffer): number => rx.unprotectRtp(Buffer.from(p), p.length);
+    const a1 = protect(tx, rtp(5, 1));
+    const b1 = protect(tx, rtp(5, 2));
+    assert.ok(deliver(a1) > 0 && deliver(b1) > 0);
+    for (let s = 3; s <= MAX_RECEIVE_SSRCS; s++) assert.ok(deliver(protect(tx, rtp(5, s))) > 0);
+    assert.ok(deliver(protect(tx, rtp(6, 1))) > 0, 'SSRC 1 used again: now the most recent');
+    assert.ok(deliver(protect(tx, rtp(5, MAX_RECEIVE_SSRCS + 1))) > 0, 'one more SSRC than the table holds');
+    assert.equal(deliver(a1), -1, 'SSRC 1 is remembered: its old packet is a replay');
+    assert.ok(deliver(b1) > 0, 'SSRC 2, unused longest, was forgotten');
+  });
+
+  test('forgetSsrc: a sender that forgot an SSRC starts it again at ROC 0', () => {
+    const tx = new SrtpSendContext(k);
+    for (const seq of [65534, 65535, 0]) protect(tx, rtp(seq, ssrc));
+    const fresh = protect(new SrtpSendContext(k), rtp(1, ssrc));
+    assert.notDeepEqual(protect(tx, rtp(1, ssrc)), fresh, 'ROC 1 before forgetting');
+    tx.forgetSsrc(ssrc);
+    assert.deepEqual(protect(tx, rtp(1, ssrc)), fresh, 'ROC 0 after');
   });
 
   test('the sender refuses a packet it cannot protect instead of writing past the buffer', () => {
