@@ -80,6 +80,11 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_value self_js;
   if (napi_get_cb_info(env, info, &argc, argv, &self_js, NULL) != napi_ok) return NULL;
+  napi_value new_target = NULL;
+  if (napi_get_new_target(env, info, &new_target) != napi_ok || new_target == NULL) {
+    throw_type(env, "AesGcm must be called with new");
+    return NULL;
+  }
   uint8_t* key = NULL;
   size_t key_len = 0;
   if (argc < 1 || !get_bytes(env, argv[0], &key, &key_len, "key must be a Buffer")) {

@@ -148,6 +148,13 @@ describe('AES-GCM argument checks (the native boundary and its fallback agree)',
     assert.ok(a.subarray(0, 1200).every((x) => x === 3));
   });
 
+  test('native: a method called on another object, or the class called without new, throws', () => {
+    const gcm = nativeFactory(key);
+    const Ctor = gcm.constructor as unknown as (k: Buffer) => unknown;
+    assert.throws(() => Ctor(key), TypeError);
+    assert.throws(() => gcm.seal.call({}, iv, Buffer.alloc(32), 0, 0), TypeError);
+  });
+
   test('a failed native open leaves no plaintext behind', () => {
     const native = nativeFactory(key);
     const buf = Buffer.alloc(100, 5);
