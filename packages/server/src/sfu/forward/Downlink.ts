@@ -12,7 +12,7 @@ import type { RtpPacket } from 'werift';
 import type { DatagramOut } from '../net/types.js';
 import { SRTCP_OVERHEAD, SRTP_OVERHEAD, type SrtpMasterKeys, type SrtpProtector } from '../srtp/types.js';
 import type { OutboundStream } from './OutboundStream.js';
-import { writeSenderReport, type RttEstimator } from './senderReport.js';
+import { sentLsr, writeSenderReport, type RttEstimator } from './senderReport.js';
 
 /** Makes the sending SRTP context of one DTLS association (the srtp engineer's SrtpSendContext). */
 export type ProtectorFactory = (keys: SrtpMasterKeys) => SrtpProtector;
@@ -118,9 +118,10 @@ export class Downlink {
       if (r.stream.packetCount === 0 || r.stream.ssrc === 0) continue;
       const length = writeSenderReport(this.buf, this.buf.length - SRTCP_OVERHEAD, r.stream, r.cname, now);
       if (length === 0) continue;
+      const lsr = sentLsr(this.buf);
       const sealed = this.protector.protectRtcp(this.buf, length);
       if (sealed <= 0) continue;
-      r.rtt.sentReport(now);
+      r.rtt.sentReport(lsr);
       this.out.send(this.buf, sealed);
     }
   }

@@ -72,6 +72,11 @@ export function writeSenderReport(buf: Buffer, room: number, stream: OutboundStr
   return size;
 }
 
+/** What a receiver echoes as LSR for the SR at buf[0 …): the middle 32 bits of its NTP timestamp. */
+export function sentLsr(buf: Buffer): number {
+  return buf.readUInt32BE(10);
+}
+
 /**
  * Round-trip time from a subscriber's receiver reports: RTT = A − LSR − DLSR in compact NTP
  * units (RFC 3550 §6.4.1), for an LSR that matches one of the last SRs this stream sent.
@@ -82,9 +87,9 @@ export class RttEstimator {
   /** Smoothed RTT in seconds; null until a report answers one of our SRs. */
   rttSeconds: number | null = null;
 
-  /** An SR went out at `wallMs`. */
-  sentReport(wallMs: number): void {
-    this.sent[this.next] = compactNtp(wallMs);
+  /** An SR went out with this compact NTP time (the middle 32 bits of its NTP timestamp; sentLsr). */
+  sentReport(compact: number): void {
+    this.sent[this.next] = compact >>> 0;
     this.next = (this.next + 1) % REMEMBERED_SRS;
   }
 
