@@ -64,7 +64,13 @@ export class Downlink {
     return this._closed;
   }
 
-  /** Forwards a packet the stream accepted. Hot path: no allocation (see OutboundStream.write). */
+  /**
+   * Forwards a packet the stream accepted. Hot path: this path allocates nothing (the rewrite
+   * writes into `buf`, OutboundStream.write). What still allocates per packet lies under the two
+   * contracts: the temporary weriftProtector (a cipher object, its output and tag: Node cannot
+   * reuse a GCM context) until the srtp engineer's context replaces it, and Transport.datagramOut's
+   * copy of the datagram until the shared socket lands (net engineer).
+   */
   forward(stream: OutboundStream, rtp: RtpPacket): void {
     if (this._closed) return;
     const length = stream.write(rtp, this.buf, BUFFER_SIZE - SRTP_OVERHEAD);
