@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SIMULCAST_RIDS, type MediaSource } from '@kaigi/protocol';
 import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { Emitter } from './Emitter.js';
-import { PacketHistory } from './forward/PacketHistory.js';
+import { historyPackets, PacketHistory } from './forward/PacketHistory.js';
 import { AUDIO_LEVEL_URI } from './MediaConfig.js';
 import type { Transport } from './Transport.js';
 import { vp8KeyframeSize } from './vp8.js';
@@ -68,7 +68,7 @@ export class Producer extends Emitter<{ close: [] }> {
     const index = track.rid ? SIMULCAST_RIDS.indexOf(track.rid as (typeof SIMULCAST_RIDS)[number]) : 0;
     if (index < 0) return; // a layer name we do not know carries nothing
     this.layers.get(index)?.unsubscribe();
-    const history = this.kind === 'video' ? new PacketHistory() : null;
+    const history = this.kind === 'video' ? new PacketHistory(historyPackets(index)) : null;
     const layer: Layer = { track, ssrc: track.ssrc, lastPacketAt: 0, lastKeyframeRequest: 0, height: 0, history, unsubscribe: () => undefined };
     const sub = track.onReceiveRtp.subscribe((rtp, ext) => {
       this.packets++;

@@ -4,13 +4,19 @@
 import type { RtpPacket } from 'werift';
 
 /**
- * Packets kept per video layer. 256 is about one second of the top 720p layer (~200 packets/s)
- * and several seconds of the lower ones: a NACK comes one round trip after the loss, far sooner.
- * Memory: the ring keeps references to the packets werift already allocated on the way in (no
- * copy), so one layer holds at most 256 packets of at most ~1.2 kB: ≤ 0.3 MB per layer, ≤ 0.9 MB
- * per simulcast camera (issue 15's goal: ≤ 2 MB of server memory per participant).
+ * Packets kept per video layer, lowest layer first: about a second of the top 720p layer
+ * (~200 packets/s) and several seconds of the lower ones (~30 and ~70 packets/s). A NACK comes one
+ * round trip after the loss, far sooner. Memory: the ring keeps references to the packets werift
+ * already allocated on the way in (no copy): at most 128 + 128 + 256 packets of ≤ ~1.2 kB, that
+ * is ≤ 0.6 MB per simulcast camera, less in practice (low layers send small packets); issue 15's
+ * goal is ≤ 2 MB of server memory per participant.
  */
-export const VIDEO_HISTORY_PACKETS = 256;
+export const VIDEO_HISTORY_PACKETS: readonly number[] = [128, 128, 256];
+
+/** Capacity of the history of simulcast layer `index` (a layer past the table gets the last size). */
+export function historyPackets(index: number): number {
+  return VIDEO_HISTORY_PACKETS[Math.min(index, VIDEO_HISTORY_PACKETS.length - 1)] ?? 256;
+}
 
 /** A ring of the last `capacity` packets, indexed by the publisher's sequence number. */
 export class PacketHistory {
@@ -20,7 +26,7 @@ export class PacketHistory {
   private readonly mask: number;
 
   /** `capacity` is rounded up to a power of two (slot = seq & mask, 65536 divisible by it). */
-  constructor(capacity: number = VIDEO_HISTORY_PACKETS) {
+  constructor(capacity: number) {
     let size = 1;
     while (size < capacity && size < 0x10000) size <<= 1;
     this.packets = new Array<RtpPacket | undefined>(size).fill(undefined);
