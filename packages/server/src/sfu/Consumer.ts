@@ -39,6 +39,8 @@ const SENDING_PAUSE_MS = 2_000;
 const CLOCK_RATE = { audio: 48_000, video: 90_000 } as const;
 
 const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+/** While waiting for the first keyframe, ask the publisher again at most this often. */
+const FIRST_KEYFRAME_ASK_MS = 250;
 /** Sequence numbers looked at per NACK packet: a NACK listing thousands costs no more than this. */
 const MAX_NACK_ENTRIES = 256;
 
@@ -63,6 +65,7 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
   private link: Downlink | null = null;
   private configuredFrom: { codec: unknown; extensions: unknown } = { codec: null, extensions: null };
   private reported: ReportedStream | null = null;
+  private firstKeyframeAskedAt = -Infinity;
   private reportedExtSeq = -1;
   private fractionLost = 0;
   private fresh = false;
@@ -121,7 +124,10 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
     const now = Date.now();
     if (layer !== this.current) {
       const canSwitch = layer === this.target && (this.producer.kind === 'audio' || isVp8KeyframeStart(rtp.payload));
-      if (!canSwitch) return;
+      if (!canSwitch) {
+        this.awaitFirstKeyframe(layer, now);
+        return;
+      }
       this.switchTo(layer, rtp, now);
     }
     const before = this.out.lastSentAt;
@@ -251,6 +257,17 @@ export class Consumer extends Emitter<{ close: [] }> implements RtpSink {
       if (!this.budget.take()) return;
       link.retransmit(this.out, original, seq);
     }
+  }
+
+  /**
+   * Nothing forwarded yet and the transport just came up: the keyframe asked for when the answer
+   * arrived was most likely sent before DTLS was up, so ask again now rather than wait for the
+   * next layer-selection tick (join to first picture; the producer still rate-limits per layer).
+   */
+  private awaitFirstKeyframe(layer: number, now: number): void {
+    if (this.current >= 0 || layer !== this.target || now - this.firstKeyframeAskedAt < FIRST_KEYFRAME_ASK_MS) return;
+    this.firstKeyframeAskedAt = now;
+    this.producer.requestKeyframe(layer);
   }
 
   private switchTo(layer: number, rtp: RtpPacket, now: number): void {

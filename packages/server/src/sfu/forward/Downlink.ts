@@ -107,13 +107,26 @@ export class Downlink {
       this.dropped++;
       return false;
     }
-    const sealed = this.protector.protectRtp(this.buf, length);
+    const sealed = this.protectRtp(length);
     if (sealed <= 0) {
       this.dropped++;
       return false;
     }
     this.out.send(this.buf, sealed);
     return true;
+  }
+
+  /**
+   * The protector throws on a packet it cannot seal (SrtpSendContext: malformed, no room). The
+   * path only hands it packets it wrote, so this should never happen; if it does, the packet is
+   * dropped and counted rather than the exception breaking the Producer's fan-out to the others.
+   */
+  private protectRtp(length: number): number {
+    try {
+      return this.protector.protectRtp(this.buf, length);
+    } catch {
+      return -1;
+    }
   }
 
   /** Once a second: one compound SR + SDES per stream that has sent anything (RFC 3550 §6.4.1). */
@@ -125,7 +138,12 @@ export class Downlink {
       const length = writeSenderReport(this.buf, this.buf.length - SRTCP_OVERHEAD, r.stream, r.cname, now);
       if (length === 0) continue;
       const lsr = sentLsr(this.buf);
-      const sealed = this.protector.protectRtcp(this.buf, length);
+      let sealed = -1;
+      try {
+        sealed = this.protector.protectRtcp(this.buf, length);
+      } catch {
+        // As in protectRtp: a report that cannot be sealed is skipped, the timer goes on.
+      }
       if (sealed <= 0) continue;
       r.rtt.sentReport(lsr);
       this.out.send(this.buf, sealed);

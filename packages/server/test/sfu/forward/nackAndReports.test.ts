@@ -29,8 +29,9 @@ const RTX_SSRC = 0x0a0b0c0d;
 /** Seals nothing: the datagrams are the plain RTP/RTCP the path wrote, to read back. */
 const clearProtector: SrtpProtector = { protectRtp: (_b, n) => n, protectRtcp: (_b, n) => n };
 
-function fakes(rtxPayloadType: number | undefined) {
+function fakes(rtxPayloadType: number | undefined, protector: SrtpProtector = clearProtector) {
   const sent: Buffer[] = [];
+  const keyframeRequests: (number | undefined)[] = [];
   const history = new PacketHistory(128);
   let rtcpHandler: ((p: RtcpPacket) => void) | null = null;
   const producer = {
@@ -40,7 +41,7 @@ function fakes(rtxPayloadType: number | undefined) {
     addSink: () => undefined,
     removeSink: () => undefined,
     on: () => () => undefined,
-    requestKeyframe: () => undefined,
+    requestKeyframe: (layer?: number) => keyframeRequests.push(layer),
     history: () => history,
   } as unknown as Producer;
   const none = { subscribe: () => ({ unSubscribe: () => undefined }) };
@@ -64,10 +65,10 @@ function fakes(rtxPayloadType: number | undefined) {
     datagramOut: () => ({ send: (buf, n) => sent.push(Buffer.from(buf.subarray(0, n))) }),
     on: () => () => undefined,
   };
-  const slot = new DownlinkSlot(transport, () => clearProtector);
+  const slot = new DownlinkSlot(transport, () => protector);
   const consumer = new Consumer(producer, { sender, mid: '1' } as never, 'p_bob', false, null, slot);
   const rtcp = (p: RtcpPacket) => rtcpHandler?.(p);
-  return { consumer, history, sent, slot, rtcp };
+  return { consumer, history, sent, slot, rtcp, keyframeRequests };
 }
 
 /** A keyframe start (VP8 descriptor S=1, PID 0; P=0) so the consumer switches at once. */
@@ -133,6 +134,39 @@ describe('Consumer on the fast path: NACK answering', () => {
     for (let i = 0; i < 50; i++) f.rtcp(nack(all));
     assert.ok(f.sent.length <= RETRANSMIT_BURST + 2, `${f.sent.length} retransmissions for 5000 asked`);
     assert.ok(f.sent.length >= RETRANSMIT_BURST - 1);
+    f.consumer.close();
+    f.slot.downlink()?.close();
+  });
+});
+
+describe('Consumer on the fast path: start and failures', () => {
+  it('asks for a keyframe when the path comes up with nothing forwarded yet, at most every 250 ms', () => {
+    const f = fakes(97);
+    const delta = (seq: number) => new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp: seq, ssrc: 0x99 }), Buffer.from([0x10, 0x01 /* P=1: an interframe */, 0x9d, 0x01, 0x2a]));
+    for (let i = 0; i < 20; i++) f.consumer.send(delta(i), 0);
+    assert.deepEqual(f.keyframeRequests, [0], 'one request for the target layer');
+    assert.equal(f.sent.length, 0, 'nothing forwarded before a keyframe');
+    publish(f, 20, 1);
+    assert.equal(f.sent.length, 1);
+    for (let i = 0; i < 5; i++) f.consumer.send(delta(21 + i), 1);
+    assert.deepEqual(f.keyframeRequests, [0], 'a consumer already forwarding waits for the layer selector');
+    f.consumer.close();
+    f.slot.downlink()?.close();
+  });
+
+  it('a protector that throws costs the packet, not the fan-out: dropped and counted', () => {
+    const throwing: SrtpProtector = {
+      protectRtp: () => {
+        throw new RangeError('no room');
+      },
+      protectRtcp: () => {
+        throw new RangeError('no room');
+      },
+    };
+    const f = fakes(97, throwing);
+    assert.doesNotThrow(() => publish(f, 0, 3));
+    assert.equal(f.sent.length, 0);
+    assert.equal(f.slot.downlink()?.dropped, 3);
     f.consumer.close();
     f.slot.downlink()?.close();
   });
