@@ -2,7 +2,7 @@ import { SOURCE_KIND, type RemoteTrack } from '@kaigi/protocol';
 import { MediaStreamTrack } from 'werift';
 import { Consumer } from './Consumer.js';
 import { DownlinkSlot, type ProtectorFactory } from './forward/Downlink.js';
-import { weriftProtector } from './forward/weriftProtector.js';
+import { defaultProtectorFactory } from './forward/protector.js';
 import { gatherDownlink, type DownlinkFacts } from './connectionQuality.js';
 import { LayerSelector, MAX_LAYER, type TilePreference } from './LayerSelector.js';
 import type { MediaConfig } from './MediaConfig.js';
@@ -45,8 +45,8 @@ export class Subscriber {
     private readonly preferences: () => readonly TilePreference[],
     /** The Router's observer, handed to each Consumer. */
     private readonly observer: RouterObserver | null = null,
-    /** The SRTP sending context of the fast path; at merge the srtp engineer's SrtpSendContext. */
-    private readonly protectorFactory: ProtectorFactory = weriftProtector,
+    /** The SRTP sending context of the fast path (forward/protector.ts). */
+    private readonly protectorFactory: ProtectorFactory = defaultProtectorFactory,
   ) {
     this.transport = this.newTransport();
     this.slot = new DownlinkSlot(this.transport, this.protectorFactory);

@@ -1,7 +1,7 @@
 // TEMPORARY (issue 15): an SrtpProtector over werift's SRTP key derivation, so the forwarding fast
 // path runs end to end on this branch. The "srtp" engineer's SrtpSendContext
 // (sfu/srtp/SrtpContext.ts, same contract) replaces it at merge: Subscriber takes the factory by
-// injection and names this one only as its default.
+// injection, and forward/protector.ts names this one as the default (one line to change).
 //
 // werift derives the session keys (RFC 3711 §4.3 KDF, which werift already tests); the sealing is
 // RFC 7714 AEAD_AES_128_GCM written here because werift's encryptRtp re-serializes the header

@@ -7,12 +7,12 @@
 //
 // Prints one line per path, and a third for the fast path with neither crypto nor socket (a
 // protector that seals nothing, a DatagramOut that drops): the rewrite's own cost. The protector is whatever Subscriber uses by default (the werift-keyed
-// adapter on the fwd branch; the srtp engineer's context after the merge).
+// adapter on the fwd branch; the srtp engineer's context after the merge: forward/protector.ts).
 import { createSocket } from 'node:dgram';
 import { RTCDtlsTransport, RTCRtpSender, RtpHeader, RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { Consumer } from '../../../src/sfu/Consumer.js';
 import { DownlinkSlot, type DownlinkTransport } from '../../../src/sfu/forward/Downlink.js';
-import { weriftProtector } from '../../../src/sfu/forward/weriftProtector.js';
+import { defaultProtectorFactory } from '../../../src/sfu/forward/protector.js';
 import type { Producer } from '../../../src/sfu/Producer.js';
 
 const N = Number(process.argv[2] ?? 40);
@@ -60,7 +60,7 @@ function fastSlot(bare = false): DownlinkSlot {
     datagramOut: () => ({ send: bare ? () => undefined : (buf, n) => void send(Buffer.from(buf.subarray(0, n))) }),
     on: () => () => undefined,
   };
-  return new DownlinkSlot(transport, bare ? () => ({ protectRtp: (_b, n) => n + 16, protectRtcp: (_b, n) => n + 20 }) : weriftProtector);
+  return new DownlinkSlot(transport, bare ? () => ({ protectRtp: (_b, n) => n + 16, protectRtcp: (_b, n) => n + 20 }) : defaultProtectorFactory);
 }
 
 function packets(): RtpPacket[] {
