@@ -32,8 +32,8 @@ for (let i = NamedCurveAlgorithmList.length - 1; i >= 0; i--) {
 
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
-// Opus and VP8 with the feedback the SFU acts on: NACK (werift's sender answers from its
-// history), PLI (forwarded to the publisher, rate limited), transport-cc (congestion control).
+// Opus and VP8 with the feedback the SFU acts on: NACK (the forwarding fast path answers from
+// the layer's history, as RTX; werift's sender on a transport without AES-GCM), PLI (forwarded to the publisher, rate limited), transport-cc (congestion control).
 export function peerConfig(cfg: MediaConfig): Partial<PeerConfig> {
   return {
     codecs: {
@@ -54,6 +54,9 @@ export function peerConfig(cfg: MediaConfig): Partial<PeerConfig> {
           payloadType: 96,
           rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'transport-cc' }],
         }),
+        // RFC 4588: retransmissions on their own SSRC, so loss statistics and bandwidth probes
+        // stay apart from the media (the fast path answers NACKs as RTX, forward/OutboundStream).
+        new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: 97, parameters: 'apt=96' }),
       ],
     },
     headerExtensions: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SIMULCAST_RIDS, type MediaSource } from '@kaigi/protocol';
 import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { Emitter } from './Emitter.js';
+import { historyPackets, PacketHistory } from './forward/PacketHistory.js';
 import { AUDIO_LEVEL_URI } from './MediaConfig.js';
 import type { Transport } from './Transport.js';
 import { vp8KeyframeSize } from './vp8.js';
@@ -23,6 +24,8 @@ interface Layer {
   lastPacketAt: number;
   lastKeyframeRequest: number;
   height: number;
+  /** Recent packets for subscribers' NACKs (video only: audio negotiates no NACK, MediaConfig). */
+  history: PacketHistory | null;
   unsubscribe: () => void;
 }
 
@@ -65,7 +68,8 @@ export class Producer extends Emitter<{ close: [] }> {
     const index = track.rid ? SIMULCAST_RIDS.indexOf(track.rid as (typeof SIMULCAST_RIDS)[number]) : 0;
     if (index < 0) return; // a layer name we do not know carries nothing
     this.layers.get(index)?.unsubscribe();
-    const layer: Layer = { track, ssrc: track.ssrc, lastPacketAt: 0, lastKeyframeRequest: 0, height: 0, unsubscribe: () => undefined };
+    const history = this.kind === 'video' ? new PacketHistory(historyPackets(index)) : null;
+    const layer: Layer = { track, ssrc: track.ssrc, lastPacketAt: 0, lastKeyframeRequest: 0, height: 0, history, unsubscribe: () => undefined };
     const sub = track.onReceiveRtp.subscribe((rtp, ext) => {
       this.packets++;
       // Padding-only packets (bandwidth probes) keep no layer alive: a paused layer may send them.
@@ -73,6 +77,8 @@ export class Producer extends Emitter<{ close: [] }> {
       if (layer.ssrc !== rtp.header.ssrc) {
         const first = layer.ssrc === undefined;
         layer.ssrc = rtp.header.ssrc;
+        // Another source's sequence numbers: the old packets answer no NACK any more.
+        history?.clear();
         if (first) this.requestKeyframe(index);
       }
       if (this.kind === 'audio') {
@@ -83,6 +89,8 @@ export class Producer extends Emitter<{ close: [] }> {
         const size = vp8KeyframeSize(rtp.payload);
         if (size) layer.height = size.height;
       }
+      // Kept before the fan-out: one history per layer serves every subscriber (issue 15).
+      history?.put(rtp);
       for (const s of this.sinks) s.send(rtp, index);
     });
     layer.unsubscribe = () => sub.unSubscribe();
@@ -97,6 +105,11 @@ export class Producer extends Emitter<{ close: [] }> {
       .filter(([, l]) => now - l.lastPacketAt < LAYER_IDLE_MS)
       .map(([index, l]) => ({ index, height: l.height }))
       .sort((a, b) => a.index - b.index);
+  }
+
+  /** The retransmission history of one layer; null for audio or an unknown layer. */
+  history(index: number): PacketHistory | null {
+    return this.layers.get(index)?.history ?? null;
   }
 
   addSink(sink: RtpSink): void {

@@ -1,6 +1,8 @@
 import { SOURCE_KIND, type RemoteTrack } from '@kaigi/protocol';
 import { MediaStreamTrack } from 'werift';
 import { Consumer } from './Consumer.js';
+import { DownlinkSlot, type ProtectorFactory } from './forward/Downlink.js';
+import { defaultProtectorFactory } from './forward/protector.js';
 import { gatherDownlink, type DownlinkFacts } from './connectionQuality.js';
 import { LayerSelector, MAX_LAYER, type TilePreference } from './LayerSelector.js';
 import type { MediaConfig } from './MediaConfig.js';
@@ -24,6 +26,8 @@ export interface OfferSink {
  */
 export class Subscriber {
   private transport: Transport;
+  /** The current transport's forwarding path (fast path once DTLS is up with AES-GCM). */
+  private slot: DownlinkSlot;
   private readonly consumers = new Map<string, Consumer>();
   private negotiating = false;
   private dirty = false;
@@ -41,8 +45,11 @@ export class Subscriber {
     private readonly preferences: () => readonly TilePreference[],
     /** The Router's observer, handed to each Consumer. */
     private readonly observer: RouterObserver | null = null,
+    /** The SRTP sending context of the fast path (forward/protector.ts). */
+    private readonly protectorFactory: ProtectorFactory = defaultProtectorFactory,
   ) {
     this.transport = this.newTransport();
+    this.slot = new DownlinkSlot(this.transport, this.protectorFactory);
     this.adapter = setInterval(() => this.layers.update(this.consumers.values(), this.preferences()), ADAPT_INTERVAL_MS).unref();
   }
 
@@ -66,7 +73,7 @@ export class Subscriber {
       if (this.consumers.has(id) || p.closed) continue;
       const track = new MediaStreamTrack({ kind: SOURCE_KIND[p.source] });
       const transceiver = this.transport.pc.addTransceiver(track, { direction: 'sendonly' });
-      const c = new Consumer(p, transceiver, this.participantId, this.config.backOffKeyframeRequests === true, this.observer);
+      const c = new Consumer(p, transceiver, this.participantId, this.config.backOffKeyframeRequests === true, this.observer, this.slot);
       c.on('close', () => {
         if (this.consumers.get(id) === c) this.sync([...this.consumers.values()].filter((x) => !x.closed).map((x) => x.producer));
       });
@@ -93,6 +100,7 @@ export class Subscriber {
     for (const [id, c] of this.consumers) this.dropConsumer(id, c);
     this.transport.close();
     this.transport = this.newTransport();
+    this.slot = new DownlinkSlot(this.transport, this.protectorFactory);
     this.awaitingAnswer = null;
     this.negotiating = false;
     this.sync(producers);
@@ -106,6 +114,12 @@ export class Subscriber {
       out.push({ mid, participantId: c.producer.participantId, source: c.producer.source, kind: c.producer.kind });
     }
     return out;
+  }
+
+  /** Packets the forwarding fast path sent on the current transport (media, retransmissions); null while it is not in use. */
+  fastPath(): { sent: number; retransmitted: number; dropped: number } | null {
+    const link = this.slot.downlink();
+    return link ? { sent: link.sent, retransmitted: link.retransmitted, dropped: link.dropped } : null;
   }
 
   /** What the SFU measured of this participant's downlink (A6): the facts connectionQuality evaluates. */

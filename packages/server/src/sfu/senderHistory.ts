@@ -13,8 +13,9 @@ interface SentInfo {
  * entry per transport-wide sequence number, up to 65,536 of them: the soak (`npm run soak`) saw
  * the heap grow by about 22 MB a minute, traced by a heap snapshot to these tables (D5, A6).
  * This keeps the last SENT_HISTORY entries, which is what the estimator reads feedback against.
- * Nothing in Kaigi reads the estimate itself; the fix stays until the media plane sends on its
- * own path.
+ * Nothing in Kaigi reads the estimate itself. Since issue 15 a Consumer on the forwarding fast
+ * path (forward/Downlink.ts) never calls werift's sendRtp, so its table stays empty; the fix
+ * stays for transports that did not negotiate AEAD_AES_128_GCM, which still send through werift.
  */
 export function boundSentHistory(sender: RTCRtpSender): void {
   const bwe = sender.senderBWE as unknown as { sentInfos: Record<number, SentInfo>; rtpPacketSent: (info: SentInfo) => void };
