@@ -65,11 +65,10 @@ export class Downlink {
   }
 
   /**
-   * Forwards a packet the stream accepted. Hot path: this path allocates nothing (the rewrite
-   * writes into `buf`, OutboundStream.write). What still allocates per packet lies under the two
-   * contracts: the temporary weriftProtector (a cipher object, its output and tag: Node cannot
-   * reuse a GCM context) until the srtp engineer's context replaces it, and Transport.datagramOut's
-   * copy of the datagram until the shared socket lands (net engineer).
+   * Forwards a packet the stream accepted. Hot path: nothing here allocates: the rewrite writes
+   * into `buf` (OutboundStream.write), the SRTP context seals in place with the native AES-GCM
+   * (sfu/srtp; node:crypto's fallback allocates a cipher per packet), and DatagramOut copies
+   * into the media socket's send ring (sfu/net).
    */
   forward(stream: OutboundStream, rtp: RtpPacket): void {
     if (this._closed) return;

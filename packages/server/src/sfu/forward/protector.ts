@@ -1,8 +1,6 @@
-// The SRTP sending context the forwarding fast path seals with (D5: AEAD_AES_128_GCM only).
-// MERGE (issue 15): the one line to change is the factory below, to the srtp engineer's
-//   (keys) => new SrtpSendContext(keys)   from '../srtp/SrtpContext.js'
-// after which forward/weriftProtector.ts and its test can go.
+// The SRTP sending context the forwarding fast path seals with (D5: AEAD_AES_128_GCM only):
+// Kaigi's own (sfu/srtp), with one AES-GCM context per key in the native addon.
+import { SrtpSendContext } from '../srtp/SrtpContext.js';
 import type { ProtectorFactory } from './Downlink.js';
-import { weriftProtector } from './weriftProtector.js';
 
-export const defaultProtectorFactory: ProtectorFactory = weriftProtector;
+export const defaultProtectorFactory: ProtectorFactory = (keys) => new SrtpSendContext(keys);
