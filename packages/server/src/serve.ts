@@ -27,6 +27,8 @@ export async function serve(config: Config, services: Services, opts: ServeOptio
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.log.info({ port, dataDir: config.dataDir, certificate: cert.source }, `Kaigi is serving on https://${config.host}:${port}`);
+  // The one UDP port every browser's media uses (KAIGI_MEDIA_PORT; 0 picks it at start).
+  app.log.info({ mediaIp: services.mediaNet.ip, mediaPort: services.mediaNet.port }, `media on udp ${services.mediaNet.ip}:${services.mediaNet.port}`);
   process.stdout.write(`KAIGI_LISTENING port=${port}\n`);
 
   let stopping = false;
