@@ -72,13 +72,15 @@ export class SendRing {
   private release(): void {
     for (let i = this.held.length - 1; i >= 0; i--) {
       const h = this.held[i]!;
-      let pending = 0;
-      try {
-        pending = h.socket.getSendQueueCount();
-      } catch {
-        pending = 0; // a closed socket holds nothing
-      }
-      if (pending === 0) this.held.splice(i, 1);
+      if (pendingSends(h.socket) === 0) this.held.splice(i, 1);
     }
+  }
+}
+
+function pendingSends(socket: Socket): number {
+  try {
+    return socket.getSendQueueCount();
+  } catch {
+    return 0; // a closed socket holds nothing
   }
 }
