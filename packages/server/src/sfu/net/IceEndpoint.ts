@@ -1,7 +1,7 @@
 import dgram, { type Socket } from 'node:dgram';
 import { verifyBindingRequest, type BindingRefusal, type IceAddress, type IceCredentials } from '../IceGuard.js';
 import type { SendRing } from './SendRing.js';
-import { bindingSuccess, isBindingRequest, looksLikeStun } from './stun.js';
+import { bindingSuccess, claimsControlled, isBindingRequest, looksLikeStun, roleConflict } from './stun.js';
 import type { DatagramOut } from './types.js';
 
 // One transport's place on the node's media port (issue 15 item 1; D1, D5). The listener hands
@@ -120,8 +120,7 @@ export class IceEndpoint {
     const verdict = verifyBindingRequest(data, this.credentials());
     if (!verdict.ok) return this.drop(verdict.reason);
     const path = this.openPath(ip, port);
-    this.answer(data, path);
-    this.sink.deliver(data, path.addr);
+    if (this.answer(data, path)) this.sink.deliver(data, path.addr);
   }
 
   /** A datagram from a path's peer (on its connected socket, or on the listener before that). */
@@ -133,8 +132,7 @@ export class IceEndpoint {
       const verdict = verifyBindingRequest(data, this.credentials());
       if (!verdict.ok) return this.drop(verdict.reason);
       this.touch(path);
-      this.answer(data, path);
-      this.sink.deliver(data, path.addr);
+      if (this.answer(data, path)) this.sink.deliver(data, path.addr);
       return;
     }
     if (!isDtlsOrRtp(b)) return this.drop('not-demuxable');
@@ -244,9 +242,21 @@ export class IceEndpoint {
     }
   }
 
-  private answer(request: Buffer, path: NetPath): void {
-    const response = bindingSuccess(request, path.addr[0], path.addr[1], this.credentials().localPwd);
+  /**
+   * Answers a verified request; false when it was a role conflict (the peer thinks it is
+   * controlled): it then gets 487 and must retry as the controlling agent, and werift, which would
+   * answer the same, does not see it.
+   */
+  private answer(request: Buffer, path: NetPath): boolean {
+    const pwd = this.credentials().localPwd;
+    const conflict = claimsControlled(request);
+    const response = conflict ? roleConflict(request, pwd) : bindingSuccess(request, path.addr[0], path.addr[1], pwd);
     this.host.answered();
+    this.sendAnswer(response, path);
+    return !conflict;
+  }
+
+  private sendAnswer(response: Buffer, path: NetPath): void {
     if (path.connected) path.socket.send(response);
     else this.host.sendFromListener(response, response.length, path.addr[0], path.addr[1]);
   }

@@ -137,6 +137,29 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.equal(net.stats().dropped['not-demuxable'], 1);
   });
 
+  it('answers a verified check from a peer that thinks it is controlled with 487 Role Conflict, and does not pass it on', async () => {
+    const peer = await client();
+    const req = request({ controlled: true });
+    peer.send(req, net.port);
+    const { data } = await peer.next(1);
+    const msg = parseMessage(data, Buffer.from(CREDS.localPwd, 'utf8'));
+    assert.ok(msg, 'the error response verifies with the local ICE password');
+    assert.equal(msg.messageClass, classes.ERROR);
+    assert.deepEqual(msg.getAttributeValue('ERROR-CODE'), [487, 'Role Conflict']);
+    assert.ok(msg.transactionId.equals(req.subarray(8, 20)));
+    // The peer switches roles: its next check nominates and reaches the transport.
+    const good = request();
+    peer.send(good, net.port);
+    assertAnswer((await peer.next(2)).data, good, peer.port);
+    await until(() => sink.delivered.length === 1, 'the controlling check delivered');
+    assert.ok(sink.delivered[0]!.data.equals(good), 'the conflicting one never was');
+    // An unverified "controlled" check gets nothing at all.
+    peer.send(request({ controlled: true, key: 'anotherpasswordof22chr' }), net.port);
+    const consent = request();
+    peer.send(consent, net.port);
+    assertAnswer((await peer.next(3)).data, consent, peer.port);
+  });
+
   it('sends from the media port to the selected address and copies the bytes (the caller may reuse its buffer)', async () => {
     const peer = await client();
     peer.send(request(), net.port);

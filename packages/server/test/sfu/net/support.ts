@@ -12,6 +12,8 @@ export interface RequestOptions {
   key?: string | null;
   method?: number;
   cls?: number;
+  /** The sender claims the controlled role (ICE-CONTROLLED instead of ICE-CONTROLLING + USE-CANDIDATE). */
+  controlled?: boolean;
 }
 
 export function request(o: RequestOptions = {}, creds: IceCredentials = CREDS): Buffer {
@@ -19,8 +21,11 @@ export function request(o: RequestOptions = {}, creds: IceCredentials = CREDS): 
   const username = o.username === undefined ? `${creds.localUfrag}:${creds.remoteUfrag}` : o.username;
   if (username !== null) m.setAttribute('USERNAME', username);
   m.setAttribute('PRIORITY', 1853824767);
-  m.setAttribute('ICE-CONTROLLING', 0x1234567890n);
-  m.setAttribute('USE-CANDIDATE', null);
+  if (o.controlled) m.setAttribute('ICE-CONTROLLED', 0x1234567890n);
+  else {
+    m.setAttribute('ICE-CONTROLLING', 0x1234567890n);
+    m.setAttribute('USE-CANDIDATE', null);
+  }
   const key = o.key === undefined ? creds.localPwd : o.key;
   if (key !== null) m.addMessageIntegrity(Buffer.from(key, 'utf8'));
   return m.addFingerprint().bytes;
