@@ -94,7 +94,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.deepEqual(sink.delivered[0]!.from, ['127.0.0.1', c.port]);
   });
 
-  it('routes by ufrag first, then by 5-tuple: the verified peer feeds DTLS in, a stranger does not', async () => {
+  it('4. routes by ufrag first, then by 5-tuple (lifecycle): the verified peer feeds DTLS in, a stranger does not', async () => {
     const peer = await client();
     const stranger = await client();
     peer.send(request(), net.port);
@@ -186,7 +186,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.equal(net.stats().dropped['no-path'], 1);
   });
 
-  it(`keeps at most ${MAX_PATHS} peer addresses per transport; the least recently verified goes`, async () => {
+  it(`4. keeps at most ${MAX_PATHS} peer addresses per transport; the least recently verified goes (lifecycle)`, async () => {
     const peers: Client[] = [];
     for (let i = 0; i <= MAX_PATHS; i++) {
       const p = await client();
@@ -204,7 +204,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     await until(() => net.stats().dropped['unknown-tuple'] === before + 1, 'the evicted tuple is unknown');
   });
 
-  it('close() cascades: endpoint.close() leaves the tables; MediaNet.close() closes every endpoint once', async () => {
+  it('5./6. close() cascades: endpoint.close() leaves the tables; MediaNet.close() closes every endpoint once (lifecycle)', async () => {
     const peer = await client();
     peer.send(request(), net.port);
     await peer.next(1);

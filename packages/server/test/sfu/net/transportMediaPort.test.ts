@@ -56,7 +56,7 @@ describe('Transports on the media port (issue 15 item 1)', () => {
     await Promise.allSettled([a.client.close(), b.client.close()]);
   });
 
-  it('announces the one media port for every transport, and werift opened no socket', () => {
+  it('3. werift opens no socket: every transport announces the one media port (lifecycle)', () => {
     for (const { transport, answer } of [a, b]) {
       assert.equal(transport.pc.connectionState, 'connected');
       assert.deepEqual(candidatePorts(answer), [net.port]);
@@ -95,7 +95,7 @@ describe('Transports on the media port (issue 15 item 1)', () => {
     assert.equal(a.transport.pc.connectionState, 'connected');
   });
 
-  it("a Transport's close() leaves the port; MediaNet.close() closes the Transports still on it", async () => {
+  it("5./6. a Transport's close() leaves the port; MediaNet.close() closes the Transports still on it (lifecycle)", async () => {
     const c = await connect(net, 'p3');
     assert.equal(net.stats().endpoints, 3);
     c.transport.close();
