@@ -5,7 +5,7 @@ import { Emitter } from './Emitter.js';
 import { attachIceGuard, type IceGuard } from './IceGuard.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
 import type { DatagramOut } from './net/types.js';
-import { WeriftIceBinding } from './net/weriftIce.js';
+import { WeriftIceBinding, type SrtpReceiver } from './net/weriftIce.js';
 import type { SrtpMasterKeys } from './srtp/types.js';
 
 /** werift's number for the SRTP profile AEAD_AES_128_GCM (RFC 7714 §14.2). */
@@ -152,6 +152,17 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
         void pair.protocol.sendData(Buffer.from(buf.subarray(0, length)), pair.remoteAddr).catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * Hands this transport's incoming SRTP/SRTCP to Kaigi's own packet path (on the media port):
+   * each datagram is offered to `receiver` first and reaches werift only if it declines. null
+   * gives everything back to werift. Returns false without the media port (nothing to hook).
+   */
+  receiveSrtpWith(receiver: SrtpReceiver | null): boolean {
+    if (this.iceBindings.size === 0) return false;
+    for (const b of this.iceBindings.values()) b.srtpReceiver = receiver;
+    return true;
   }
 
   private dtls(): WeriftDtls | null {

@@ -55,6 +55,12 @@ export interface EndpointSink {
   closed(): void;
 }
 
+/** A peer address as werift's candidates hold it (read without allocating, unlike a pair's remoteAddr). */
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** One verified peer address of a transport and the connected socket that serves it. */
 export class NetPath {
   readonly addr: IceAddress;
@@ -139,13 +145,17 @@ export class IceEndpoint {
     this.sink.deliver(data, path.addr);
   }
 
-  /** The path to `addr` (werift's selected pair's remote address), or null. Allocates nothing. */
+  /** The path to `addr`, or null. */
   pathFor(addr: IceAddress | undefined): NetPath | null {
-    if (!addr) return null;
+    return addr ? this.pathTo(addr[0], addr[1]) : null;
+  }
+
+  /** The path to host:port, or null. Allocates nothing (the last one used is checked first). */
+  pathTo(host: string, port: number): NetPath | null {
     const last = this.last;
-    if (last && (last.addr === addr || (last.addr[1] === addr[1] && last.addr[0] === addr[0]))) return last;
+    if (last && last.addr[1] === port && last.addr[0] === host) return last;
     for (const p of this.paths) {
-      if (p.addr === addr || (p.addr[1] === addr[1] && p.addr[0] === addr[0])) {
+      if (p.addr[1] === port && p.addr[0] === host) {
         this.last = p;
         return p;
       }
@@ -153,14 +163,21 @@ export class IceEndpoint {
     return null;
   }
 
-  /**
-   * Sends buf[0, length) to `addr` on its path: through the node's ring on the connected socket
-   * (hot path: no Promise, no closure), or a copy from the listener for the few milliseconds
-   * before that socket is connected. A peer address without a verified path gets nothing.
-   */
+  /** Sends buf[0, length) to `addr` on its path (werift's DTLS and its own RTP sender). */
   send(buf: Buffer, length: number, addr: IceAddress | undefined): void {
+    if (addr) this.sendTo(buf, length, addr[0], addr[1]);
+    else this.host.drop('no-path');
+  }
+
+  /**
+   * Sends buf[0, length) to host:port on its path: through the node's ring on the connected
+   * socket (hot path: no Promise, no closure, no allocation of ours), or a copy from the listener
+   * for the few milliseconds before that socket is connected. An address without a verified
+   * path gets nothing.
+   */
+  sendTo(buf: Buffer, length: number, host: string, port: number): void {
     if (this._closed) return;
-    const path = this.pathFor(addr);
+    const path = this.pathTo(host, port);
     if (!path) return this.host.drop('no-path');
     if (!path.connected) return this.host.sendFromListener(buf, length, path.addr[0], path.addr[1]);
     const r = this.host.ring.send(path.socket, buf, length);
@@ -169,7 +186,7 @@ export class IceEndpoint {
   }
 
   /** A DatagramOut to whatever address `selected` names at each packet (werift's selected pair). */
-  out(selected: () => IceAddress | undefined): DatagramOut {
+  out(selected: () => PeerAddress | undefined): DatagramOut {
     return new EndpointOut(this, selected);
   }
 
@@ -271,10 +288,12 @@ export class IceEndpoint {
 class EndpointOut implements DatagramOut {
   constructor(
     private readonly endpoint: IceEndpoint,
-    private readonly selected: () => IceAddress | undefined,
+    private readonly selected: () => PeerAddress | undefined,
   ) {}
 
   send(buf: Buffer, length: number): void {
-    this.endpoint.send(buf, length, this.selected());
+    const to = this.selected();
+    if (to) this.endpoint.sendTo(buf, length, to.host, to.port);
+    else this.endpoint.sendTo(buf, length, '', 0);
   }
 }

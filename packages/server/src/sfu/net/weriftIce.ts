@@ -1,5 +1,5 @@
 import type { IceAddress } from '../IceGuard.js';
-import type { EndpointSink, IceEndpoint } from './IceEndpoint.js';
+import type { EndpointSink, IceEndpoint, PeerAddress } from './IceEndpoint.js';
 import type { MediaNet } from './MediaNet.js';
 
 // werift keeps a transport's ICE state (nomination, the selected pair, consent) and its DTLS
@@ -28,7 +28,7 @@ interface WeriftIceConnection {
   protocols: WeriftProtocol[];
   ensureProtocol: (protocol: WeriftProtocol) => void;
   getCandidatePromises: (addresses: string[], timeout?: number) => unknown[];
-  nominated?: { remoteAddr: IceAddress };
+  nominated?: { remoteCandidate: PeerAddress };
 }
 
 /** werift's UdpTransport, as far as werift's ICE and DTLS use it; sends go to the endpoint. */
@@ -68,10 +68,21 @@ class VirtualUdpTransport {
   }
 }
 
+/**
+ * Kaigi's own packet path for one transport (issue 15 item 2): it is offered each SRTP/SRTCP
+ * datagram (first byte 128–191) from a verified address before werift, and returns true when it
+ * took it. Called per packet: implement it as a method, no closure.
+ */
+export interface SrtpReceiver {
+  receiveSrtp(data: Buffer): boolean;
+}
+
 /** One werift ICE connection on the node's media port. */
 export class WeriftIceBinding implements EndpointSink {
   readonly endpoint: IceEndpoint;
   private protocol: WeriftProtocol | null = null;
+  /** Set by the packet path once it has this transport's SRTP keys; null: werift gets everything. */
+  srtpReceiver: SrtpReceiver | null = null;
   private readonly conn: WeriftIceConnection;
 
   constructor(
@@ -109,12 +120,14 @@ export class WeriftIceBinding implements EndpointSink {
     this.endpoint.announce(this.conn.localUsername);
   }
 
-  /** werift's selected pair's remote address, if any. */
-  selected(): IceAddress | undefined {
-    return this.conn.nominated?.remoteAddr;
+  /** werift's selected pair's remote address, if any (its candidate: the pair's remoteAddr getter allocates). */
+  selected(): PeerAddress | undefined {
+    return this.conn.nominated?.remoteCandidate;
   }
 
   deliver(data: Buffer, from: IceAddress): void {
+    const b = data[0]!;
+    if (b >= 128 && b <= 191 && this.srtpReceiver?.receiveSrtp(data)) return;
     this.protocol?.datagramReceived?.(data, from);
   }
 

@@ -167,7 +167,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     const path = ep.pathFor(['127.0.0.1', peer.port]);
     assert.ok(path);
     await until(() => path.connected, 'the path socket connected');
-    const out = ep.out(() => ['127.0.0.1', peer.port]);
+    const out = ep.out(() => ({ host: '127.0.0.1', port: peer.port }));
     const buf = Buffer.alloc(1400, 0x80);
     buf.write('first', 20);
     out.send(buf, 100);
@@ -182,7 +182,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.equal(b.data.length, 200);
     assert.equal(b.data.toString('utf8', 20, 26), 'second');
     // No path to an address that never verified: nothing is sent, the drop is counted.
-    ep.out(() => ['127.0.0.1', 9]).send(buf, 100);
+    ep.out(() => ({ host: '127.0.0.1', port: 9 })).send(buf, 100);
     assert.equal(net.stats().dropped['no-path'], 1);
   });
 

@@ -4,7 +4,7 @@
 // closing cascades (Transport -> its endpoint; MediaNet -> every Transport). In-process, loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
 import { MediaNet } from '../../../src/sfu/net/MediaNet.js';
 import { Transport } from '../../../src/sfu/Transport.js';
 import { RouterLoopback } from '../../support/routerLoopback.js';
@@ -16,6 +16,7 @@ const candidatePorts = (sdp: string): number[] => [...sdp.matchAll(/a=candidate:
 interface Connected {
   transport: Transport;
   client: RTCPeerConnection;
+  track: MediaStreamTrack;
   answer: string;
 }
 
@@ -23,7 +24,8 @@ interface Connected {
 async function connect(net: MediaNet, pid: string): Promise<Connected> {
   const transport = new Transport(pid, 'send', { ip: '127.0.0.1', net });
   const client = new RTCPeerConnection({ iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], bundlePolicy: 'max-bundle' });
-  client.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
+  const track = new MediaStreamTrack({ kind: 'audio' });
+  client.addTransceiver(track, { direction: 'sendonly' });
   await client.setLocalDescription(await client.createOffer());
   await transport.pc.setRemoteDescription({ type: 'offer', sdp: client.localDescription!.sdp });
   for (const t of transport.pc.getTransceivers()) t.setDirection('recvonly');
@@ -32,7 +34,7 @@ async function connect(net: MediaNet, pid: string): Promise<Connected> {
   const answer = await transport.localSdp();
   await client.setRemoteDescription({ type: 'answer', sdp: answer });
   await transport.whenConnected(20_000);
-  return { transport, client, answer };
+  return { transport, client, track, answer };
 }
 
 function nominated(t: Transport): string {
@@ -93,6 +95,31 @@ describe('Transports on the media port (issue 15 item 1)', () => {
     assert.equal(stranger.got.length, 0, 'the stranger got no answer');
     assert.equal(nominated(a.transport), real);
     assert.equal(a.transport.pc.connectionState, 'connected');
+  });
+
+  it("offers incoming SRTP to Kaigi's packet path before werift, and gives it back when unhooked", async () => {
+    let taken = 0;
+    let werift = 0;
+    const watch = (t: MediaStreamTrack) => t.onReceiveRtp.subscribe(() => werift++);
+    for (const tr of a.transport.pc.getTransceivers()) for (const t of tr.receiver.tracks) watch(t);
+    a.transport.pc.onTrack.subscribe(watch);
+    assert.equal(a.transport.receiveSrtpWith({ receiveSrtp: (d) => d[0]! >= 128 && ++taken > 0 }), true);
+    let seq = 0;
+    const timer = setInterval(() => {
+      seq++;
+      a.track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, marker: true }), Buffer.alloc(40, 1)));
+    }, 10);
+    try {
+      await until(() => taken >= 10, 'SRTP offered to the packet path');
+      assert.equal(werift, 0, 'werift saw none of the packets taken');
+      a.transport.receiveSrtpWith(null);
+      await until(() => werift >= 5, 'werift gets them again');
+    } finally {
+      clearInterval(timer);
+    }
+    const plain = new Transport('px', 'send', { ip: '127.0.0.1' });
+    assert.equal(plain.receiveSrtpWith(null), false, 'no hook without the media port');
+    plain.close();
   });
 
   it("5./6. a Transport's close() leaves the port; MediaNet.close() closes the Transports still on it (lifecycle)", async () => {
