@@ -39,6 +39,8 @@ export async function serve(config: Config, services: Services, opts: ServeOptio
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     void services.rooms.close();
     await app.close();
+    // What the media port dropped and answered over the process's life, by reason (never addresses).
+    app.log.info({ media: services.mediaNet.stats() }, 'media port counters');
     await services.close();
     await opts.onStopped?.();
     clearTimeout(force);

@@ -38,7 +38,8 @@ export interface NetHost {
   readonly port: number;
   readonly ring: SendRing;
   drop(reason: DropReason): void;
-  answered(): void;
+  /** A verified request was answered: success, or 487 when `roleConflict`. */
+  answered(roleConflict: boolean): void;
   register(ufrag: string, endpoint: IceEndpoint): void;
   unregister(endpoint: IceEndpoint): void;
   addTuple(key: string, path: NetPath): void;
@@ -268,7 +269,7 @@ export class IceEndpoint {
     const pwd = this.credentials().localPwd;
     const conflict = claimsControlled(request);
     const response = conflict ? roleConflict(request, pwd) : bindingSuccess(request, path.addr[0], path.addr[1], pwd);
-    this.host.answered();
+    this.host.answered(conflict);
     this.sendAnswer(response, path);
     return !conflict;
   }

@@ -49,6 +49,8 @@ export interface MediaNetStats {
   paths: number;
   /** Binding requests answered (first contacts and consent checks). */
   answered: number;
+  /** Of those, answered 487 Role Conflict (the peer thought it was controlled). */
+  roleConflicts: number;
   /** Datagrams dropped unanswered, per reason. */
   dropped: Record<DropReason, number>;
 }
@@ -67,6 +69,7 @@ export class MediaNet implements NetHost {
   private _port: number;
   private _closed = false;
   private _answered = 0;
+  private _roleConflicts = 0;
   private readonly drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   private readonly endpoints = new Set<IceEndpoint>();
   private readonly ufrags = new Map<string, IceEndpoint>();
@@ -122,7 +125,7 @@ export class MediaNet implements NetHost {
   stats(): MediaNetStats {
     let paths = 0;
     for (const ep of this.endpoints) paths += ep.pathCount;
-    return { port: this._port, endpoints: this.endpoints.size, paths, answered: this._answered, dropped: { ...this.drops } };
+    return { port: this._port, endpoints: this.endpoints.size, paths, answered: this._answered, roleConflicts: this._roleConflicts, dropped: { ...this.drops } };
   }
 
   close(): void {
@@ -145,8 +148,9 @@ export class MediaNet implements NetHost {
     this.drops[reason]++;
   }
 
-  answered(): void {
+  answered(roleConflict: boolean): void {
     this._answered++;
+    if (roleConflict) this._roleConflicts++;
   }
 
   register(ufrag: string, endpoint: IceEndpoint): void {

@@ -146,6 +146,7 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.ok(msg, 'the error response verifies with the local ICE password');
     assert.equal(msg.messageClass, classes.ERROR);
     assert.deepEqual(msg.getAttributeValue('ERROR-CODE'), [487, 'Role Conflict']);
+    assert.equal(net.stats().roleConflicts, 1);
     assert.ok(msg.transactionId.equals(req.subarray(8, 20)));
     // The peer switches roles: its next check nominates and reaches the transport.
     const good = request();
