@@ -121,13 +121,21 @@ export class IceEndpoint {
     if (!this._closed && ufrag) this.host.register(ufrag, this);
   }
 
-  /** A Binding request the listener routed here by its USERNAME, from an address with no path. */
-  firstContact(data: Buffer, ip: string, port: number): void {
-    if (this._closed) return this.drop('closed');
+  /**
+   * A Binding request the listener routed here by its USERNAME, from an address with no path.
+   * Returns why it failed verification (counted against this endpoint; the listener counts the
+   * datagram once), or null when it verified and was answered.
+   */
+  firstContact(data: Buffer, ip: string, port: number): DropReason | null {
+    if (this._closed) return 'closed';
     const verdict = verifyBindingRequest(data, this.credentials());
-    if (!verdict.ok) return this.drop(verdict.reason);
+    if (!verdict.ok) {
+      this._dropped++;
+      return verdict.reason;
+    }
     const path = this.openPath(ip, port);
     if (this.answer(data, path)) this.sink.deliver(data, path.addr);
+    return null;
   }
 
   /** A datagram from a path's peer (on its connected socket, or on the listener before that). */

@@ -14,6 +14,9 @@ import { isBindingRequest, localUfragOf, looksLikeStun } from './stun.js';
 // counted by reason, and never answered: no error response, nothing that leaks state or amplifies.
 
 
+/** Ufrags one endpoint may hold at once (its current one and a few before ICE restarts). */
+export const MAX_UFRAGS = 4;
+
 const DROP_REASONS: readonly DropReason[] = [
   'not-stun',
   'not-request',
@@ -72,7 +75,14 @@ export class MediaNet implements NetHost {
   private _roleConflicts = 0;
   private readonly drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   private readonly endpoints = new Set<IceEndpoint>();
-  private readonly ufrags = new Map<string, IceEndpoint>();
+  /**
+   * Local ufrag -> the live endpoints that announced it. werift's ufrags are 4 random characters,
+   * so two transports of a busy node can share one: each is tried, and MESSAGE-INTEGRITY (keyed
+   * with its own password) tells them apart.
+   */
+  private readonly ufrags = new Map<string, IceEndpoint[]>();
+  /** Endpoint -> the ufrags it announced, oldest first (at most MAX_UFRAGS). */
+  private readonly announced = new Map<IceEndpoint, string[]>();
   private readonly tuples = new Map<string, NetPath>();
 
   constructor(opts: MediaNetOptions) {
@@ -134,6 +144,7 @@ export class MediaNet implements NetHost {
     for (const ep of [...this.endpoints]) ep.closeFromHost();
     this.endpoints.clear();
     this.ufrags.clear();
+    this.announced.clear();
     this.tuples.clear();
     try {
       this.listener.close();
@@ -155,16 +166,25 @@ export class MediaNet implements NetHost {
 
   register(ufrag: string, endpoint: IceEndpoint): void {
     if (this._closed || endpoint.closed) return;
-    // A ufrag is 4+ random characters from werift; another transport's equal one is replaced only
-    // if that transport is gone, never taken over while it lives.
-    const holder = this.ufrags.get(ufrag);
-    if (holder && holder !== endpoint && !holder.closed) return;
-    this.ufrags.set(ufrag, endpoint);
+    const mine = this.announced.get(endpoint) ?? [];
+    if (mine.includes(ufrag)) return;
+    mine.push(ufrag);
+    this.announced.set(endpoint, mine);
+    this.ufrags.set(ufrag, [...(this.ufrags.get(ufrag) ?? []), endpoint]);
+    // An ICE restart announces a new ufrag; the old ones go after a few.
+    while (mine.length > MAX_UFRAGS) this.forgetUfrag(mine.shift()!, endpoint);
   }
 
   unregister(endpoint: IceEndpoint): void {
     this.endpoints.delete(endpoint);
-    for (const [ufrag, ep] of this.ufrags) if (ep === endpoint) this.ufrags.delete(ufrag);
+    for (const ufrag of this.announced.get(endpoint) ?? []) this.forgetUfrag(ufrag, endpoint);
+    this.announced.delete(endpoint);
+  }
+
+  private forgetUfrag(ufrag: string, endpoint: IceEndpoint): void {
+    const holders = this.ufrags.get(ufrag)?.filter((e) => e !== endpoint) ?? [];
+    if (holders.length) this.ufrags.set(ufrag, holders);
+    else this.ufrags.delete(ufrag);
   }
 
   addTuple(key: string, path: NetPath): void {
@@ -195,8 +215,14 @@ export class MediaNet implements NetHost {
     if ((data.readUInt16BE(0) & 0x0110) !== 0) return this.drop('not-request');
     if (!isBindingRequest(data)) return this.drop('not-binding');
     const ufrag = localUfragOf(data);
-    const endpoint = ufrag === null ? undefined : this.ufrags.get(ufrag);
-    if (!endpoint) return this.drop('unknown-ufrag');
-    endpoint.firstContact(data, rinfo.address, rinfo.port);
+    const holders = ufrag === null ? undefined : this.ufrags.get(ufrag);
+    if (!holders) return this.drop('unknown-ufrag');
+    let refused: DropReason = 'unknown-ufrag';
+    for (const endpoint of holders) {
+      const r = endpoint.firstContact(data, rinfo.address, rinfo.port);
+      if (r === null) return;
+      refused = r;
+    }
+    this.drop(refused);
   }
 }

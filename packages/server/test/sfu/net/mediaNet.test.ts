@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { classes, methods, parseMessage } from 'werift';
 import type { IceAddress } from '../../../src/sfu/IceGuard.js';
 import { MAX_PATHS, type EndpointSink, type IceEndpoint } from '../../../src/sfu/net/IceEndpoint.js';
-import { MediaNet } from '../../../src/sfu/net/MediaNet.js';
+import { MAX_UFRAGS, MediaNet } from '../../../src/sfu/net/MediaNet.js';
 import { Client, CREDS, DTLS, request, until } from './support.js';
 
 class Sink implements EndpointSink {
@@ -203,6 +203,30 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     const before = net.stats().dropped['unknown-tuple'];
     peers[0]!.send(DTLS, net.port);
     await until(() => net.stats().dropped['unknown-tuple'] === before + 1, 'the evicted tuple is unknown');
+  });
+
+  it('tells apart two transports that announced the same ufrag by MESSAGE-INTEGRITY, and bounds the ufrags per transport', async () => {
+    const twin = { ...CREDS, localPwd: 'twinpasswordof22chars!' };
+    const twinSink = new Sink();
+    const twinEp = net.endpoint(() => twin, twinSink);
+    twinEp.announce(CREDS.localUfrag);
+    const c = await client();
+    const forTwin = request({}, twin);
+    c.send(forTwin, net.port);
+    const answer = await c.next(1);
+    assert.ok(parseMessage(answer.data, Buffer.from(twin.localPwd, 'utf8')), "answered with the twin's password");
+    await until(() => twinSink.delivered.length === 1, 'delivered to the twin');
+    assert.equal(sink.delivered.length, 0, 'not to the first holder of the ufrag');
+    const stranger = await client();
+    stranger.send(request({ key: 'anotherpasswordof22chr' }), net.port);
+    await until(() => net.stats().dropped['bad-integrity'] === 1, 'a check that fits neither is dropped once');
+    assert.equal(stranger.got.length, 0);
+
+    for (let i = 0; i < MAX_UFRAGS; i++) ep.announce(`new${i}`);
+    const late = await client();
+    late.send(request(), net.port);
+    await until(() => net.stats().dropped['bad-integrity'] === 2, 'the oldest ufrag of ep is forgotten (only the twin holds it now)');
+    assert.equal(sink.delivered.length, 0);
   });
 
   it('5./6. close() cascades: endpoint.close() leaves the tables; MediaNet.close() closes every endpoint once (lifecycle)', async () => {
