@@ -194,10 +194,6 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
         // werift rejects (port 0) the m-sections it answers inactive; a rejected first section
         // would reject the whole BUNDLE group in the browser. Inactive-but-accepted is meant.
         .replace(/^m=(audio|video) 0 /gm, 'm=$1 9 ')
-        // ICE-lite is a session-level attribute (RFC 8839 §5.3); werift writes it per m-section,
-        // where Chromium does not look, so on the SFU's own offers the browser took the
-        // controlled role and needed a 487 round trip per check before it nominated.
-        .replace(/^(t=[^\r\n]*\r\n)(?!a=ice-lite\r\n)/m, this.config.net ? '$1a=ice-lite\r\n' : '$1')
     );
   }
 
