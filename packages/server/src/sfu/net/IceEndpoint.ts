@@ -43,6 +43,11 @@ export interface NetHost {
   register(ufrag: string, endpoint: IceEndpoint): void;
   unregister(endpoint: IceEndpoint): void;
   addTuple(key: string, path: NetPath): void;
+  /**
+   * Routes a Binding request by the local ufrag in its USERNAME to the live endpoints that
+   * announced it (all but `except`); null when one verified and answered it, else why not.
+   */
+  routeFirstContact(data: Buffer, ip: string, port: number, except: IceEndpoint | null): DropReason | null;
   removeTuple(key: string, path: NetPath): void;
   /** Sends a copy of buf[0, length) from the listener (before a path's own socket is connected). */
   sendFromListener(buf: Buffer, length: number, ip: string, port: number): void;
@@ -145,7 +150,12 @@ export class IceEndpoint {
     if (b < 4) {
       if (!isBindingRequest(data)) return this.drop(looksLikeStun(data) ? 'not-request' : 'not-stun');
       const verdict = verifyBindingRequest(data, this.credentials());
-      if (!verdict.ok) return this.drop(verdict.reason);
+      if (!verdict.ok) {
+        // The same peer address checking another transport (a browser reusing its socket for a
+        // new ICE session): a first contact for that one, which then owns the address.
+        if (verdict.reason === 'wrong-username' && this.host.routeFirstContact(data, path.addr[0], path.addr[1], this) === null) return;
+        return this.drop(verdict.reason);
+      }
       this.touch(path);
       if (this.answer(data, path)) this.sink.deliver(data, path.addr);
       return;

@@ -214,15 +214,20 @@ export class MediaNet implements NetHost {
     if (!looksLikeStun(data)) return this.drop('unknown-tuple');
     if ((data.readUInt16BE(0) & 0x0110) !== 0) return this.drop('not-request');
     if (!isBindingRequest(data)) return this.drop('not-binding');
+    const refused = this.routeFirstContact(data, rinfo.address, rinfo.port, null);
+    if (refused !== null) this.drop(refused);
+  }
+
+  routeFirstContact(data: Buffer, ip: string, port: number, except: IceEndpoint | null): DropReason | null {
     const ufrag = localUfragOf(data);
     const holders = ufrag === null ? undefined : this.ufrags.get(ufrag);
-    if (!holders) return this.drop('unknown-ufrag');
     let refused: DropReason = 'unknown-ufrag';
-    for (const endpoint of holders) {
-      const r = endpoint.firstContact(data, rinfo.address, rinfo.port);
-      if (r === null) return;
+    for (const endpoint of holders ?? []) {
+      if (endpoint === except) continue;
+      const r = endpoint.firstContact(data, ip, port);
+      if (r === null) return null;
       refused = r;
     }
-    this.drop(refused);
+    return refused;
   }
 }

@@ -229,6 +229,31 @@ describe('MediaNet (one media port; issue 15 item 1)', () => {
     assert.equal(sink.delivered.length, 0);
   });
 
+  it("hands a verified peer address over to another transport when the same socket checks that one's ufrag", async () => {
+    const next = { localUfrag: 'NeXt', localPwd: 'nextpasswordof22chars!', remoteUfrag: 'brw2' };
+    const nextSink = new Sink();
+    const nextEp = net.endpoint(() => next, nextSink);
+    nextEp.announce(next.localUfrag);
+    const peer = await client();
+    peer.send(request(), net.port);
+    await peer.next(1);
+    const old = ep.pathFor(['127.0.0.1', peer.port]);
+    assert.ok(old);
+    await until(() => old.connected, 'the first path connected');
+    const check = request({}, next);
+    peer.send(check, net.port);
+    const answer = await peer.next(2);
+    assert.ok(parseMessage(answer.data, Buffer.from(next.localPwd, 'utf8')), 'answered by the new transport');
+    await until(() => nextSink.delivered.length === 1, 'delivered to the new transport');
+    assert.equal(ep.pathCount, 0, 'the old transport let the address go');
+    const path = nextEp.pathFor(['127.0.0.1', peer.port]);
+    assert.ok(path);
+    await until(() => path.connected, 'the new path connected');
+    peer.send(DTLS, net.port);
+    await until(() => nextSink.delivered.length === 2, 'its DTLS reaches the new transport');
+    assert.equal(sink.delivered.length, 1, 'and not the old one');
+  });
+
   it('5./6. close() cascades: endpoint.close() leaves the tables; MediaNet.close() closes every endpoint once (lifecycle)', async () => {
     const peer = await client();
     peer.send(request(), net.port);
