@@ -186,10 +186,13 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     // too, and first contacts naming this ufrag find this transport from now on.
     this.attachIce();
     for (const b of this.iceBindings.values()) b.announce();
+    // On the media port every candidate is the one port (also one werift gathered before it attached).
+    const port = this.config.net ? this.config.net.port : null;
     return (
       sdp
         .split('\r\n')
         .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
+        .map((line) => (port !== null && line.startsWith('a=candidate:') ? withPort(line, port) : line))
         .join('\r\n')
         // werift rejects (port 0) the m-sections it answers inactive; a rejected first section
         // would reject the whole BUNDLE group in the browser. Inactive-but-accepted is meant.
@@ -206,4 +209,11 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     for (const b of this.iceBindings.values()) b.close();
     void this.pc.close().catch(() => undefined);
   }
+}
+
+/** An a=candidate line with its port (the sixth field) replaced. */
+function withPort(line: string, port: number): string {
+  const f = line.split(' ');
+  if (f.length > 5) f[5] = String(port);
+  return f.join(' ');
 }

@@ -16,6 +16,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 interface WeriftProtocol {
   type?: string;
   transport?: unknown;
+  localIp?: string;
+  localCandidate?: { port: number };
   connectionMade: (...args: unknown[]) => Promise<void>;
   datagramReceived?: (data: Buffer, addr: IceAddress) => void;
 }
@@ -103,7 +105,9 @@ export class WeriftIceBinding implements EndpointSink {
     const conn = c as WeriftIceConnection;
     this.conn = conn;
     this.endpoint = net.endpoint(() => ({ localUfrag: conn.localUsername, localPwd: conn.localPassword, remoteUfrag: conn.remoteUsername }), this);
-    if (conn.protocols.length > 0) throw new Error('werift opened ICE sockets before the media port attached');
+    // Gathered before this binding attached (werift's pc-level gathering event did not fire for
+    // this connection): its sockets are closed and replaced, its candidate moved to the port.
+    for (const protocol of conn.protocols) this.adopt(protocol);
     // Only the configured address gets a (virtual) host candidate; werift would otherwise make
     // one per address of the machine.
     const gather = conn.getCandidatePromises;
@@ -137,6 +141,15 @@ export class WeriftIceBinding implements EndpointSink {
 
   close(): void {
     this.endpoint.close();
+  }
+
+  private adopt(protocol: WeriftProtocol): void {
+    if (protocol.type !== 'stun' || typeof protocol.datagramReceived !== 'function') return;
+    const real = protocol.transport as { close?: () => Promise<void> } | undefined;
+    void real?.close?.().catch(() => undefined);
+    protocol.transport = new VirtualUdpTransport(this.endpoint, this.net);
+    if (protocol.localCandidate) protocol.localCandidate.port = this.net.port;
+    if (protocol.localIp === this.net.ip) this.protocol = protocol;
   }
 
   private virtualize(protocol: WeriftProtocol): void {
