@@ -18,7 +18,6 @@ export type DropReason =
   | 'unknown-tuple'
   | 'unknown-ufrag'
   | 'not-demuxable'
-  | 'not-ready'
   | 'no-path'
   | 'send-too-large'
   | 'send-queue-full'

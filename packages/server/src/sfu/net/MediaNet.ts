@@ -32,7 +32,6 @@ const DROP_REASONS: readonly DropReason[] = [
   'unknown-tuple',
   'unknown-ufrag',
   'not-demuxable',
-  'not-ready',
   'no-path',
   'send-too-large',
   'send-queue-full',
