@@ -20,9 +20,10 @@ export interface Config {
   joinFailuresPerAddress: number;
   /** Seconds a disconnected participant keeps its place for a resume. */
   resumeGraceSeconds: number;
-  /** The address the SFU binds and announces (its only ICE candidate), and its UDP ports. */
+  /** The address the SFU binds and announces (its only ICE candidate). */
   mediaIp: string;
-  mediaPorts: [number, number] | null;
+  /** The node's one UDP media port for every transport (0: any free port, chosen at start). */
+  mediaPort: number;
   /** E2EE: seconds between requested MLS key updates, which bound how long a stolen epoch key works. */
   e2eeUpdateSeconds: number;
   /** Organisation limit on how long meeting data may be kept after a meeting ends (E4), in days. */
@@ -102,14 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(mediaIp) || mediaIp === '0.0.0.0') {
     throw new Error('KAIGI_MEDIA_IP must be one IPv4 address of this machine that browsers can reach');
   }
-  let mediaPorts: [number, number] | null = null;
-  if (env.KAIGI_MEDIA_PORTS) {
-    const m = /^(\d+)-(\d+)$/.exec(env.KAIGI_MEDIA_PORTS);
-    const lo = Number(m?.[1]);
-    const hi = Number(m?.[2]);
-    if (!m || lo < 1024 || hi > 65535 || lo >= hi) throw new Error('KAIGI_MEDIA_PORTS must look like 40000-40999');
-    mediaPorts = [lo, hi];
+  // Issue 15: one media port for every transport; an old range setting would silently mean
+  // something else, so it stops the start with the name of the setting that replaced it.
+  if (env.KAIGI_MEDIA_PORTS !== undefined) {
+    throw new Error('KAIGI_MEDIA_PORTS is gone: all media now uses one UDP port, set it with KAIGI_MEDIA_PORT (e.g. 40000)');
   }
+  const mediaPort = intEnv(env, 'KAIGI_MEDIA_PORT', 0, 0, 65535);
   const here = path.dirname(fileURLToPath(import.meta.url));
   return {
     host,
@@ -125,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinFailuresPerAddress: intEnv(env, 'KAIGI_JOIN_FAILURES_PER_ADDRESS', 5, 1, 1000),
     resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
     mediaIp,
-    mediaPorts,
+    mediaPort,
     e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
     retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
     policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,

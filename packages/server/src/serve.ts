@@ -27,6 +27,8 @@ export async function serve(config: Config, services: Services, opts: ServeOptio
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.log.info({ port, dataDir: config.dataDir, certificate: cert.source }, `Kaigi is serving on https://${config.host}:${port}`);
+  // The one UDP port every browser's media uses (KAIGI_MEDIA_PORT; 0 picks it at start).
+  app.log.info({ mediaIp: services.mediaNet.ip, mediaPort: services.mediaNet.port }, `media on udp ${services.mediaNet.ip}:${services.mediaNet.port}`);
   process.stdout.write(`KAIGI_LISTENING port=${port}\n`);
 
   let stopping = false;
@@ -37,6 +39,8 @@ export async function serve(config: Config, services: Services, opts: ServeOptio
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     void services.rooms.close();
     await app.close();
+    // What the media port dropped and answered over the process's life, by reason (never addresses).
+    app.log.info({ media: services.mediaNet.stats() }, 'media port counters');
     await services.close();
     await opts.onStopped?.();
     clearTimeout(force);

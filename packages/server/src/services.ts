@@ -17,6 +17,7 @@ import { CertificateSigner } from './security/CertificateSigner.js';
 import { Purger } from './retention/Purger.js';
 import { ServerRecorder } from './recording/ServerRecorder.js';
 import { ChatTranscripts } from './retention/ChatTranscripts.js';
+import { MediaNet } from './sfu/net/MediaNet.js';
 
 /** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
 const log = {
@@ -34,6 +35,8 @@ export interface Services {
   audit: AuditLog;
   /** The live rooms (one per meeting someone is in): the runtime the API and the signalling act on. */
   rooms: RoomRegistry;
+  /** The node's one UDP media port (KAIGI_MEDIA_PORT): every Transport's ICE, DTLS and SRTP (A1). */
+  mediaNet: MediaNet;
   /** Joins and resumes: passwords, rate limits, entry rules, waiting room (B1–B6). */
   admission: Admission;
   sealer: Sealer;
@@ -56,10 +59,15 @@ export async function openServices(config: Config): Promise<Services> {
   // A misconfigured escrow key stops the start, before anything is opened.
   const escrow = config.recordingEscrowKeyPath ? loadEscrowKey(config.recordingEscrowKeyPath) : null;
   const policy = loadOrganisationPolicy({ file: config.policyFile, region: config.region, retentionMaxDays: config.retentionMaxDays });
-  const stored = await openStorage(config);
+  // The media port first: a port that cannot be bound stops the start before storage opens.
+  const mediaNet = await MediaNet.open({ ip: config.mediaIp, port: config.mediaPort });
+  const stored = await openStorage(config).catch((err: unknown) => {
+    mediaNet.close();
+    throw err;
+  });
   const { db, meetings, audit, objects, registrations } = stored;
   const chat = new ChatTranscripts(objects, audit, log);
-  const { rooms, admission } = openRuntime(config, policy, stored);
+  const { rooms, admission } = openRuntime(config, policy, stored, mediaNet);
   const purger = new Purger(objects, meetings, audit, log, (id) => rooms.isLive(id));
   await purger.start();
   // The last participant left and the room's last recording part is stored: chat is written
@@ -77,6 +85,7 @@ export async function openServices(config: Config): Promise<Services> {
     ...stored,
     users: new UserStore(db),
     rooms,
+    mediaNet,
     admission,
     registrations,
     purger,
@@ -90,6 +99,8 @@ export async function openServices(config: Config): Promise<Services> {
       admission.close();
       // Every room closes; the last part of each server recording is stored before the database closes.
       await rooms.close();
+      // After the rooms: their Transports have left the port; nothing is left to cascade to.
+      mediaNet.close();
       await chat.flushAll();
       await audit.close();
       await db.destroy();
@@ -124,7 +135,7 @@ async function openStorage(config: Config): Promise<Storage> {
 }
 
 /** The live runtime: the rooms of this process and the door into them. */
-function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage): Pick<Services, 'rooms' | 'admission'> {
+function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage, mediaNet: MediaNet): Pick<Services, 'rooms' | 'admission'> {
   const shredded = ServerRecorder.shredLeftovers(config.dataDir);
   if (shredded) log.error({ shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
   const rooms = new RoomRegistry(s.meetings, {
@@ -132,7 +143,7 @@ function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage): Pi
     waiting: { maxGuests: config.waitingRoomMax, perSource: config.waitingPerAddress },
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
-    media: { ip: config.mediaIp, ...(config.mediaPorts && { portRange: config.mediaPorts }) },
+    media: { ip: config.mediaIp, net: mediaNet },
     objects: s.objects,
     dataDir: config.dataDir,
     audit: s.audit,

@@ -18,6 +18,13 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ KAIGI_PUBLIC_URL: 'http://meet.example.org' }), /KAIGI_PUBLIC_URL/);
   });
 
+  it('takes one media port (KAIGI_MEDIA_PORT, default any) and refuses the old range setting by name', () => {
+    assert.equal(loadConfig({}).mediaPort, 0);
+    assert.equal(loadConfig({ KAIGI_MEDIA_PORT: '40000' }).mediaPort, 40000);
+    assert.throws(() => loadConfig({ KAIGI_MEDIA_PORT: '70000' }), /KAIGI_MEDIA_PORT/);
+    assert.throws(() => loadConfig({ KAIGI_MEDIA_PORTS: '40000-40999' }), /KAIGI_MEDIA_PORTS is gone.*KAIGI_MEDIA_PORT\b/);
+  });
+
   it('uses only CRYPTREC-listed TLS algorithms (D5, D6)', () => {
     assert.equal(TLS_PROFILE.minVersion, 'TLSv1.2');
     for (const c of TLS_PROFILE.ciphers.split(':')) assert.match(c, /GCM/);

@@ -10,11 +10,18 @@ import {
   useTransportWideCC,
   type PeerConfig,
 } from 'werift';
+import type { MediaNet } from './net/MediaNet.js';
 
 export interface MediaConfig {
   /** The one address the SFU binds and announces as its ICE candidate. */
   ip: string;
-  portRange?: [number, number];
+  /**
+   * The node's one media port (KAIGI_MEDIA_PORT; sfu/net/MediaNet.ts): every Transport's ICE,
+   * DTLS and SRTP go through it, and werift opens no socket. The server always sets it; a Router
+   * made without it (unit tests of the media plane's logic) lets werift open its own guarded
+   * socket per transport instead.
+   */
+  net?: MediaNet;
   /**
    * E2EE meetings: back off a subscriber that keeps asking for keyframes (one without the keys
    * asks after every keyframe). Elsewhere every request is forwarded, at most one per layer per
@@ -71,7 +78,6 @@ export function peerConfig(cfg: MediaConfig): Partial<PeerConfig> {
     // strips every other candidate from the SDP, so only the configured address is announced.
     iceInterfaceAddresses: { udp4: cfg.ip },
     iceAdditionalHostAddresses: [cfg.ip],
-    ...(cfg.portRange && { icePortRange: cfg.portRange }),
     bundlePolicy: 'max-bundle',
   };
 }

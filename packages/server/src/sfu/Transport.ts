@@ -5,6 +5,7 @@ import { Emitter } from './Emitter.js';
 import { attachIceGuard, type IceGuard } from './IceGuard.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
 import type { DatagramOut } from './net/types.js';
+import { WeriftIceBinding, type SrtpReceiver } from './net/weriftIce.js';
 import type { SrtpMasterKeys } from './srtp/types.js';
 
 /** werift's number for the SRTP profile AEAD_AES_128_GCM (RFC 7714 §14.2). */
@@ -29,7 +30,12 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   readonly pc: RTCPeerConnection;
   private _closed = false;
   private readonly twcc: TwccAttachment | null;
-  /** One guard per werift ICE connection (one with max-bundle). */
+  /**
+   * Per werift ICE connection (one with max-bundle): its place on the node's media port
+   * (config.net), or, for a Router made without one (some tests), the guard in front of werift's
+   * own socket.
+   */
+  private readonly iceBindings = new Map<object, WeriftIceBinding>();
   private readonly iceGuards = new Map<object, IceGuard>();
 
   constructor(
@@ -41,9 +47,9 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     this.pc = new RTCPeerConnection(peerConfig(config));
     // The browser's congestion controller needs correct transport-cc feedback for what it sends.
     this.twcc = direction === 'send' ? attachTwccFeedback(this.pc) : null;
-    // D1: werift opens its sockets right after gathering starts; guarding at that moment means no
-    // datagram ever reaches werift unchecked (see IceGuard).
-    this.pc.iceGatheringStateChange.subscribe(() => this.guardIce());
+    // D1: werift opens its sockets right after gathering starts; attaching at that moment means it
+    // opens none on the media port's path, and no datagram ever reaches werift unchecked.
+    this.pc.iceGatheringStateChange.subscribe(() => this.attachIce());
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') {
         if (state === 'failed') this.emit('failed');
@@ -56,16 +62,24 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     return this._closed;
   }
 
-  /** Datagrams dropped by the ICE guard: unauthenticated checks, and anything from unchecked addresses. */
+  /**
+   * Datagrams for this transport dropped unanswered: checks that failed verification, and
+   * anything from unchecked addresses. On the media port, a datagram that names no live ufrag is
+   * counted by the MediaNet only (it belongs to no transport).
+   */
   get iceDropped(): number {
     let n = 0;
+    for (const b of this.iceBindings.values()) n += b.endpoint.dropped;
     for (const g of this.iceGuards.values()) n += g.dropped;
     return n;
   }
 
-  private guardIce(): void {
+  private attachIce(): void {
+    const net = this.config.net;
     for (const ice of this.pc.iceTransports) {
-      if (!this.iceGuards.has(ice.connection)) this.iceGuards.set(ice.connection, attachIceGuard(ice.connection));
+      if (this.iceBindings.has(ice.connection) || this.iceGuards.has(ice.connection)) continue;
+      if (net) this.iceBindings.set(ice.connection, new WeriftIceBinding(ice.connection, net, () => this.close()));
+      else this.iceGuards.set(ice.connection, attachIceGuard(ice.connection));
     }
   }
 
@@ -119,11 +133,18 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     return { local: { key: k.localKey, salt: k.localSalt }, remote: { key: k.remoteKey, salt: k.remoteSalt } };
   }
 
-  /** Where this transport's packets leave, once ICE has selected a pair; null before. */
+  /**
+   * Where this transport's packets leave, once ICE has selected a pair; null before. On the media
+   * port: the peer's connected socket, through the node's send ring (no Promise, no closure per
+   * packet; the bytes are copied, so the caller may reuse its buffer). It follows werift's
+   * selected pair at each packet.
+   */
   datagramOut(): DatagramOut | null {
     const d = this.dtls();
     if (!d || this._closed || !d.iceTransport.connection.nominated) return null;
     const connection = d.iceTransport.connection;
+    const binding = this.iceBindings.get(connection);
+    if (binding) return binding.endpoint.out(() => binding.selected());
     return {
       send: (buf, length) => {
         const pair = connection.nominated;
@@ -131,6 +152,17 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
         void pair.protocol.sendData(Buffer.from(buf.subarray(0, length)), pair.remoteAddr).catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * Hands this transport's incoming SRTP/SRTCP to Kaigi's own packet path (on the media port):
+   * each datagram is offered to `receiver` first and reaches werift only if it declines. null
+   * gives everything back to werift. Returns false without the media port (nothing to hook).
+   */
+  receiveSrtpWith(receiver: SrtpReceiver | null): boolean {
+    if (this.iceBindings.size === 0) return false;
+    for (const b of this.iceBindings.values()) b.srtpReceiver = receiver;
+    return true;
   }
 
   private dtls(): WeriftDtls | null {
@@ -150,12 +182,17 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
   async localSdp(): Promise<string> {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
-    // Before anyone learns the ports: a connection gathered without the state event is guarded too.
-    this.guardIce();
+    // Before anyone learns the ports: a connection gathered without the state event is attached
+    // too, and first contacts naming this ufrag find this transport from now on.
+    this.attachIce();
+    for (const b of this.iceBindings.values()) b.announce();
+    // On the media port every candidate is the one port (also one werift gathered before it attached).
+    const port = this.config.net ? this.config.net.port : null;
     return (
       sdp
         .split('\r\n')
         .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
+        .map((line) => (port !== null && line.startsWith('a=candidate:') ? withPort(line, port) : line))
         .join('\r\n')
         // werift rejects (port 0) the m-sections it answers inactive; a rejected first section
         // would reject the whole BUNDLE group in the browser. Inactive-but-accepted is meant.
@@ -169,6 +206,14 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     this.emit('close');
     this.removeAllListeners();
     this.twcc?.stop();
+    for (const b of this.iceBindings.values()) b.close();
     void this.pc.close().catch(() => undefined);
   }
+}
+
+/** An a=candidate line with its port (the sixth field) replaced. */
+function withPort(line: string, port: number): string {
+  const f = line.split(' ');
+  if (f.length > 5) f[5] = String(port);
+  return f.join(' ');
 }

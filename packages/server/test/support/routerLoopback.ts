@@ -5,9 +5,11 @@
 import type { RemoteTrack } from '@kaigi/protocol';
 import { Router } from '../../src/sfu/Router.js';
 import type { MediaConfig } from '../../src/sfu/MediaConfig.js';
+import { MediaNet } from '../../src/sfu/net/MediaNet.js';
 import type { FakePeer } from './FakePeer.js';
 import { MediaPeer, type MediaSignalling } from './mediaPeer.js';
 
+/** Loopback without the node's media port: werift opens a guarded socket per transport. */
 export const LOOPBACK_MEDIA: MediaConfig = { ip: '127.0.0.1' };
 
 /** The signalling a MediaPeer needs, straight to a Router, as participant `participantId`. */
@@ -27,8 +29,13 @@ export class RouterLoopback {
   readonly offers = new Map<string, { sdp: string; tracks: RemoteTrack[] }[]>();
   producersChanged = 0;
 
-  constructor(config: MediaConfig = LOOPBACK_MEDIA) {
-    this.router = new Router(config, {
+  /** The media port this loopback opened (and closes), when it was not given a config. */
+  private readonly net: MediaNet | null;
+
+  /** Without a config: a Router on its own media port on 127.0.0.1, as the server runs it. */
+  constructor(config?: MediaConfig) {
+    this.net = config ? null : new MediaNet({ ip: '127.0.0.1', port: 0 });
+    this.router = new Router(config ?? { ...LOOPBACK_MEDIA, net: this.net! }, {
       subscribeOffer: (pid, offer) => {
         this.offers.set(pid, [...(this.offers.get(pid) ?? []), offer]);
         // A failed answer shows up as packets that never arrive; the router restarts on its own.
@@ -57,6 +64,7 @@ export class RouterLoopback {
   /** Closes the router and every peer. */
   async close(): Promise<void> {
     this.router.close();
+    this.net?.close();
     await Promise.allSettled([...this.peers.values()].map((p) => p.close()));
   }
 }
