@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { loadOrCreateCertificate } from './http/certificate.js';
 import { buildApp } from './http/app.js';
 import type { Services } from './services.js';
+import { describeAesGcm } from './sfu/srtp/aesGcm.js';
 
 export interface ServeOptions {
   /** Runs after the app and the services closed, before the process exits (e.g. a file to finish). */
@@ -29,6 +30,8 @@ export async function serve(config: Config, services: Services, opts: ServeOptio
   app.log.info({ port, dataDir: config.dataDir, certificate: cert.source }, `Kaigi is serving on https://${config.host}:${port}`);
   // The one UDP port every browser's media uses (KAIGI_MEDIA_PORT; 0 picks it at start).
   app.log.info({ mediaIp: services.mediaNet.ip, mediaPort: services.mediaNet.port }, `media on udp ${services.mediaNet.ip}:${services.mediaNet.port}`);
+  // D5: which AES-GCM seals media (the native addon, or node:crypto's slower fallback).
+  app.log.info({ srtp: describeAesGcm() }, 'SRTP AEAD_AES_128_GCM');
   process.stdout.write(`KAIGI_LISTENING port=${port}\n`);
 
   let stopping = false;
