@@ -7,13 +7,15 @@
 //   publish {names}                    -> publisher ids
 //   receive {specs: [{name, from}]}    -> receiving connections up
 //   totals                             -> receive counters (subscribers.ts)
+//   joinLatency {signal, names, from}  -> ms from admitted to first video packet, per name (null: none in 10 s)
 //   sent                               -> publishers' sent packets
 import { serve } from '../lib/proc.js';
 import { signalFor, type SfuPeer, type SfuSignal, type SignalConfig } from '../sfu/adapter.js';
 import { closePublishers, publishersConnected, publisherStats, startPublisher } from './publisher.js';
-import { closeReceivers, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
+import { closeReceivers, firstVideo, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
 
 let signal: SfuSignal | undefined;
+let bindAddress: string | undefined; // the SFU's SignalConfig.botAddress
 const peers = new Map<string, SfuPeer>();
 
 /** Runs `f` over `items`, `width` at a time: quick without a herd of DTLS handshakes on 2 cores. */
@@ -33,6 +35,7 @@ serve(
   {
     async join(m: { signal: SignalConfig; names: string[]; hostName?: string }) {
       signal ??= await signalFor(m.signal);
+      bindAddress = m.signal.botAddress;
       if (m.hostName && !peers.has(m.hostName)) peers.set(m.hostName, await signal.join(m.hostName, true));
       const guests = m.names.filter((n) => n !== m.hostName);
       await inBatches(guests, 5, async (n) => void peers.set(n, await signal!.join(n, false)));
@@ -44,8 +47,25 @@ serve(
       return ids;
     },
     async receive(m: { specs: { name: string; from: string[] }[] }) {
-      await inBatches(m.specs, 5, (s) => startReceiver(peer(s.name), s.name, s.from));
+      await inBatches(m.specs, 5, (s) => startReceiver(peer(s.name), s.name, s.from, bindAddress));
       return receiversConnected();
+    },
+    // One join at a time (the issue's "join (admitted) -> first forwarded video packet"): the clock
+    // starts when join() resolves, that is once the SFU has admitted the participant (Kaigi's waiting
+    // room; Janus and the reference admit at once), and stops at the first video RTP packet.
+    async joinLatency(m: { signal: SignalConfig; names: string[]; from: string[] }) {
+      signal ??= await signalFor(m.signal);
+      bindAddress = m.signal.botAddress;
+      const out: (number | null)[] = [];
+      for (const n of m.names) {
+        const p = await signal.join(n, false);
+        peers.set(n, p);
+        const admitted = performance.now();
+        const sub = await startReceiver(p, n, m.from, bindAddress);
+        const first = await firstVideo(sub, 10_000);
+        out.push(first === null ? null : Math.round(first - admitted));
+      }
+      return out;
     },
     totals: () => receiverTotals(),
     sent: () => publisherStats(),

@@ -31,6 +31,7 @@ export class KaigiSfu implements SfuUnderTest {
   readonly name = 'kaigi';
   private proc: ChildProcess | undefined;
   private dir = '';
+  private http: HttpClient | undefined;
 
   constructor(private readonly opts: KaigiSfuOptions = {}) {}
 
@@ -67,12 +68,22 @@ export class KaigiSfu implements SfuUnderTest {
     const r = await http.request('POST', '/api/meetings', { title: 'SFU bench' });
     if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
     const signal: SignalConfig = { kind: 'kaigi', base, meetingId: r.json.id, password: r.json.password, hostCookie: http.cookieHeader() };
+    this.http = http;
     return { pid: this.proc.pid!, signal };
+  }
+
+  /** Another meeting on the running server, same host (the two-meetings step: issue 15, goal 2). */
+  async addMeeting(): Promise<SignalConfig> {
+    if (!this.http) throw new Error('kaigi is not started');
+    const r = await this.http.request('POST', '/api/meetings', { title: 'SFU bench, second meeting' });
+    if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
+    return { kind: 'kaigi', base: this.http.base, meetingId: r.json.id, password: r.json.password, hostCookie: this.http.cookieHeader() };
   }
 
   async stop() {
     await stopChild(this.proc, 5000);
     this.proc = undefined;
+    this.http = undefined;
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
