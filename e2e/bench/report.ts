@@ -49,13 +49,16 @@ export interface SfuSummary {
   joinP50: number | null;
   joinP95: number | null;
   joinMissing: number; // joins that saw no video within 10 s
+  connectedP50: number | null; // of those joins: admitted -> the connection up (ICE + DTLS)
+  answeredP50: number | null; // of those joins: admitted -> the SFU accepted the answer (signalling)
 }
 
 export function summaries(r: BenchResult): SfuSummary[] {
   const names = [...new Set(r.fan.map((s) => s.sfu))];
   return names.map((sfu) => {
     const big = r.fan.find((s) => s.sfu === sfu && s.n === 100);
-    const joins = r.fan.find((s) => s.sfu === sfu && s.joinMs)?.joinMs ?? [];
+    const lat = r.fan.find((s) => s.sfu === sfu && s.joinMs);
+    const joins = lat?.joinMs ?? [];
     return {
       sfu,
       // RSS at N=100 minus N=0 (publisher only), per participant (issue 15).
@@ -63,6 +66,8 @@ export function summaries(r: BenchResult): SfuSummary[] {
       joinP50: percentile(joins, 50),
       joinP95: percentile(joins, 95),
       joinMissing: joins.filter((x) => x === null).length,
+      connectedP50: percentile(lat?.joinConnectedMs ?? [], 50),
+      answeredP50: percentile(lat?.joinAnsweredMs ?? [], 50),
     };
   });
 }
@@ -92,10 +97,16 @@ export function goalsTable(r: BenchResult, sums: SfuSummary[], ratios: ReturnTyp
     lines.push([`Kaigi >= 1.25x Janus pkts/SFU CPU-s at N=${n}, 0 % loss`, x === null ? why(r, r.unavailable.kaigi ? 'kaigi' : 'janus') : `${x}x, kaigi loss ${loss ?? '?'} %`, x === null ? null : x >= 1.25 && loss === 0]);
   }
   const m = r.meetings;
+  // Only a meeting that fills what one core forwards (SFU >= 90 % of a core, or loss >= 1 %) can show
+  // whether a second meeting gets the other core; below that, 2x is given by construction.
+  const saturated = m ? m.one.sfuCpuPct >= 90 || (m.one.lossPct ?? 0) >= 1 : false;
   lines.push([
     'Two meetings: total forwarded pps >= 1.8x one meeting',
-    m ? `${m.ratio ?? '?'}x (${m.one.rtpPps} -> ${m.two.rtpPps} pps; SFU CPU ${m.one.sfuCpuPct} -> ${m.two.sfuCpuPct} % of a core; loss ${m.one.lossPct} -> ${m.two.lossPct} %)` : why(r, 'kaigi-2-meetings'),
-    m?.ratio == null ? null : m.ratio >= 1.8,
+    m
+      ? `${m.ratio ?? '?'}x (${m.one.rtpPps} -> ${m.two.rtpPps} pps; SFU CPU ${m.one.sfuCpuPct} -> ${m.two.sfuCpuPct} % of a core; loss ${m.one.lossPct} -> ${m.two.lossPct} %)` +
+        (saturated ? '' : '; one meeting did not saturate a core, so the ratio does not test the goal')
+      : why(r, 'kaigi-2-meetings'),
+    m?.ratio == null || !saturated ? null : m.ratio >= 1.8,
   ]);
   const mesh = r.meshes.kaigi;
   lines.push(['Largest all-to-all meeting (bots included) < 1 % loss: >= 25', mesh ? `${mesh.largestOk ?? 'none'} (stopped: ${mesh.stoppedBecause})` : why(r, 'kaigi'), mesh ? (mesh.largestOk ?? 0) >= 25 : null]);
@@ -112,6 +123,9 @@ export function goalsTable(r: BenchResult, sums: SfuSummary[], ratios: ReturnTyp
 
 export function summaryTable(sums: SfuSummary[]): void {
   console.log('\n== Per SFU: memory and join latency');
-  console.log(`${'sfu'.padEnd(13)}${pad('MB/participant', 15)}${pad('join p50 ms', 12)}${pad('join p95 ms', 12)}${pad('no video', 9)}`);
-  for (const s of sums) console.log(`${s.sfu.padEnd(13)}${pad(s.memPerParticipantMB, 15)}${pad(s.joinP50, 12)}${pad(s.joinP95, 12)}${pad(s.joinMissing, 9)}`);
+  // Where a join's time goes (p50s from the admission): "answered" = signalling done (offer and
+  // answer exchanged), "connected" = the bot's receive connection up (ICE + DTLS); what is left to
+  // the first video packet is the SFU's forwarding start (keyframe gating ...).
+  console.log(`${'sfu'.padEnd(13)}${pad('MB/participant', 15)}${pad('join p50 ms', 12)}${pad('join p95 ms', 12)}${pad('no video', 9)}${pad('answered p50', 13)}${pad('connected p50', 14)}`);
+  for (const s of sums) console.log(`${s.sfu.padEnd(13)}${pad(s.memPerParticipantMB, 15)}${pad(s.joinP50, 12)}${pad(s.joinP95, 12)}${pad(s.joinMissing, 9)}${pad(s.answeredP50, 13)}${pad(s.connectedP50, 14)}`);
 }

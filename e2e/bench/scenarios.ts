@@ -29,6 +29,8 @@ export interface Sample {
   rssMB?: number; // SFU resident memory (process tree) at the end of the window
   rss0MB?: number; // ... with the publisher only (N=0), before any subscriber joined
   joinMs?: (number | null)[]; // join (admitted) -> first video packet, one per extra join
+  joinConnectedMs?: (number | null)[]; // join (admitted) -> the subscriber's connection up (ICE + DTLS)
+  joinAnsweredMs?: number[]; // join (admitted) -> the SFU accepted the bot's answer (signalling)
 }
 
 export const WARMUP_PUB_MS = 8000; // encoder reaches its bitrate
@@ -103,8 +105,11 @@ export async function fanoutOnce(sfu: SfuUnderTest, n: number, windowS: number, 
     const sample: Sample = { sfu: sfu.name, mode: 'fanout', n, streamsExpected: 2 * n, streamsSeen: b.streams, connected: `${b.connected}/${n}`, ...rest, rssMB: round(rssBytes(pid) / 2 ** 20, 1), rss0MB: round(rss0 / 2 ** 20, 1) };
     if (opts.latencyJoins) {
       const joins = Array.from({ length: opts.latencyJoins }, (_, i) => `late-${i}`);
-      sample.joinMs = await ask<(number | null)[]>(subs, { cmd: 'joinLatency', signal, names: joins, from: [pubId!] }, 30_000 * opts.latencyJoins);
-      log(`${sfu.name} join -> first video (ms): ${sample.joinMs.join(' ')}`);
+      const lat = await ask<{ total: number | null; connected: number | null; answered: number }[]>(subs, { cmd: 'joinLatency', signal, names: joins, from: [pubId!] }, 30_000 * opts.latencyJoins);
+      sample.joinMs = lat.map((x) => x.total);
+      sample.joinConnectedMs = lat.map((x) => x.connected);
+      sample.joinAnsweredMs = lat.map((x) => x.answered);
+      log(`${sfu.name} join -> first video (ms): ${sample.joinMs.join(' ')}; -> answered: ${sample.joinAnsweredMs.join(' ')}; -> connected: ${sample.joinConnectedMs.join(' ')}`);
     }
     return sample;
   } finally {

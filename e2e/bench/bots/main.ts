@@ -7,7 +7,8 @@
 //   publish {names}                    -> publisher ids
 //   receive {specs: [{name, from}]}    -> receiving connections up
 //   totals                             -> receive counters (subscribers.ts)
-//   joinLatency {signal, names, from}  -> ms from admitted to first video packet, per name (null: none in 10 s)
+//   joinLatency {signal, names, from}  -> per name: ms from admitted to first video packet (null: none in
+//                                         10 s), to the answer accepted, and to the connection up (ICE + DTLS)
 //   sent                               -> publishers' sent packets
 import { serve } from '../lib/proc.js';
 import { signalFor, type SfuPeer, type SfuSignal, type SignalConfig } from '../sfu/adapter.js';
@@ -56,14 +57,15 @@ serve(
     async joinLatency(m: { signal: SignalConfig; names: string[]; from: string[] }) {
       signal ??= await signalFor(m.signal);
       bindAddress = m.signal.botAddress;
-      const out: (number | null)[] = [];
+      const out: { total: number | null; connected: number | null; answered: number }[] = [];
       for (const n of m.names) {
         const p = await signal.join(n, false);
         peers.set(n, p);
         const admitted = performance.now();
         const sub = await startReceiver(p, n, m.from, bindAddress);
+        const answered = performance.now(); // the SFU has the bot's answer: signalling done
         const first = await firstVideo(sub, 10_000);
-        out.push(first === null ? null : Math.round(first - admitted));
+        out.push({ total: first === null ? null : Math.round(first - admitted), connected: sub.connectedAt ? Math.round(sub.connectedAt - admitted) : null, answered: Math.round(answered - admitted) });
       }
       return out;
     },

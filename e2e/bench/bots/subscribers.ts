@@ -17,6 +17,7 @@ interface Sub {
   streams: Map<number, Stream>;
   rtcp: number;
   firstVideoAt: number; // performance.now() of the first video RTP packet, 0 until then (join latency)
+  connectedAt: number; // performance.now() when the connection (ICE + DTLS) came up, 0 until then
 }
 const subs: Sub[] = [];
 
@@ -43,9 +44,12 @@ export async function startReceiver(peer: SfuPeer, name: string, publisherIds: s
   const answer = async (offerSdp: string): Promise<string> => {
     if (!s) {
       const pc = new PeerConnection(name, { iceServers: [], bindAddress });
-      const sub: Sub = (s = { pc, tracks: [], state: 'new', streams: new Map(), rtcp: 0, firstVideoAt: 0 });
+      const sub: Sub = (s = { pc, tracks: [], state: 'new', streams: new Map(), rtcp: 0, firstVideoAt: 0, connectedAt: 0 });
       subs.push(sub);
-      pc.onStateChange((st) => (sub.state = st));
+      pc.onStateChange((st) => {
+        sub.state = st;
+        if (st === 'connected' && sub.connectedAt === 0) sub.connectedAt = performance.now();
+      });
       pc.onTrack((track) => {
         sub.tracks.push(track);
         const video = track.type() === 'video';
