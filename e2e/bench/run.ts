@@ -12,6 +12,7 @@
 // Environment (for partial runs while developing; the defaults are the full bench):
 //   KAIGI_BENCH_SFUS=werift-ref,janus,kaigi   KAIGI_BENCH_FANOUT=10,40,100
 //   KAIGI_BENCH_STEPS=relay,fanout,meetings,mesh   KAIGI_BENCH_MEETING_N=60   KAIGI_BENCH_MESH_SFUS=janus,kaigi
+//   KAIGI_BENCH_MESH_MAX=30 (largest mesh tried)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { twoMeetings } from './meetings.js';
@@ -33,7 +34,7 @@ const SFUS = new Set(list(process.env.KAIGI_BENCH_SFUS, 'werift-ref,janus,kaigi'
 const MESH_SFUS = new Set(list(process.env.KAIGI_BENCH_MESH_SFUS, 'janus,kaigi'));
 const MEETING_N = Number(process.env.KAIGI_BENCH_MEETING_N ?? 60);
 const LATENCY_JOINS = 20; // join -> first video, p50/p95 over 20 joins (issue 15)
-const MESH_PS = [2, 4, 6, 8, 10, 12, 14, 16, 20, 25, 30];
+const MESH_PS = [2, 4, 6, 8, 10, 12, 14, 16, 20, 25, 30].filter((p) => p <= Number(process.env.KAIGI_BENCH_MESH_MAX ?? 30));
 const WINDOW_S = 10;
 const OTHER_WARN_PCT = 20; // of one core: above this, foreign load disturbs the numbers
 

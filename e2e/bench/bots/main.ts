@@ -7,16 +7,18 @@
 //   publish {names}                    -> publisher ids
 //   receive {specs: [{name, from}]}    -> receiving connections up
 //   totals                             -> receive counters (subscribers.ts)
-//   joinLatency {signal, names, from}  -> per name: ms from admitted to first video packet (null: none in
-//                                         10 s), to the answer accepted, and to the connection up (ICE + DTLS)
+//   joinLatency {signal, names, from}  -> per name (latency.ts): ms from admitted to first video packet
+//                                         (null: none in 10 s), to the answer accepted, to the connection up
 //   sent                               -> publishers' sent packets
 import { serve } from '../lib/proc.js';
 import { signalFor, type SfuPeer, type SfuSignal, type SignalConfig } from '../sfu/adapter.js';
 import { closePublishers, publishersConnected, publisherStats, startPublisher } from './publisher.js';
-import { closeReceivers, firstVideo, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
+import { timeJoin, type JoinTiming } from './latency.js';
+import { closeReceivers, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
 
 let signal: SfuSignal | undefined;
 let bindAddress: string | undefined; // the SFU's SignalConfig.botAddress
+const closers: (() => void)[] = []; // the join-latency subscribers
 const peers = new Map<string, SfuPeer>();
 
 /** Runs `f` over `items`, `width` at a time: quick without a herd of DTLS handshakes on 2 cores. */
@@ -53,19 +55,16 @@ serve(
     },
     // One join at a time (the issue's "join (admitted) -> first forwarded video packet"): the clock
     // starts when join() resolves, that is once the SFU has admitted the participant (Kaigi's waiting
-    // room; Janus and the reference admit at once), and stops at the first video RTP packet.
+    // room; Janus and the reference admit at once). The subscriber is a libwebrtc peer (latency.ts).
     async joinLatency(m: { signal: SignalConfig; names: string[]; from: string[] }) {
       signal ??= await signalFor(m.signal);
-      bindAddress = m.signal.botAddress;
-      const out: { total: number | null; connected: number | null; answered: number }[] = [];
+      const out: JoinTiming[] = [];
       for (const n of m.names) {
         const p = await signal.join(n, false);
         peers.set(n, p);
-        const admitted = performance.now();
-        const sub = await startReceiver(p, n, m.from, bindAddress);
-        const answered = performance.now(); // the SFU has the bot's answer: signalling done
-        const first = await firstVideo(sub, 10_000);
-        out.push({ total: first === null ? null : Math.round(first - admitted), connected: sub.connectedAt ? Math.round(sub.connectedAt - admitted) : null, answered: Math.round(answered - admitted) });
+        const { timing, close } = await timeJoin(p, m.from, performance.now(), 10_000);
+        closers.push(close);
+        out.push(timing);
       }
       return out;
     },
@@ -75,5 +74,6 @@ serve(
   () => {
     closePublishers();
     closeReceivers();
+    for (const c of closers) c();
   },
 );

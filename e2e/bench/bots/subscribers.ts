@@ -16,16 +16,13 @@ interface Sub {
   state: string;
   streams: Map<number, Stream>;
   rtcp: number;
-  firstVideoAt: number; // performance.now() of the first video RTP packet, 0 until then (join latency)
-  connectedAt: number; // performance.now() when the connection (ICE + DTLS) came up, 0 until then
 }
 const subs: Sub[] = [];
 
-function onPacket(s: Sub, buf: Buffer, video: boolean): void {
+function onPacket(s: Sub, buf: Buffer): void {
   if (buf.length < 12) return;
   const pt = buf[1]!;
   if (pt >= 192 && pt <= 223) return void s.rtcp++; // RTCP (SR/SDES from the SFU)
-  if (video && s.firstVideoAt === 0) s.firstVideoAt = performance.now();
   const ssrc = buf.readUInt32BE(8);
   const seq = buf.readUInt16BE(2);
   let st = s.streams.get(ssrc);
@@ -38,22 +35,18 @@ function onPacket(s: Sub, buf: Buffer, video: boolean): void {
 }
 
 /** Receives `publisherIds` through `peer` on one node-datachannel connection. */
-export async function startReceiver(peer: SfuPeer, name: string, publisherIds: string[], bindAddress = '127.0.0.1'): Promise<Sub> {
+export async function startReceiver(peer: SfuPeer, name: string, publisherIds: string[], bindAddress = '127.0.0.1'): Promise<void> {
   let s: Sub | undefined;
   // Called for the first offer and for every renegotiation (libdatachannel answers re-offers itself).
   const answer = async (offerSdp: string): Promise<string> => {
     if (!s) {
       const pc = new PeerConnection(name, { iceServers: [], bindAddress });
-      const sub: Sub = (s = { pc, tracks: [], state: 'new', streams: new Map(), rtcp: 0, firstVideoAt: 0, connectedAt: 0 });
+      const sub: Sub = (s = { pc, tracks: [], state: 'new', streams: new Map(), rtcp: 0 });
       subs.push(sub);
-      pc.onStateChange((st) => {
-        sub.state = st;
-        if (st === 'connected' && sub.connectedAt === 0) sub.connectedAt = performance.now();
-      });
+      pc.onStateChange((st) => (sub.state = st));
       pc.onTrack((track) => {
         sub.tracks.push(track);
-        const video = track.type() === 'video';
-        track.onMessage((buf) => onPacket(sub, buf, video));
+        track.onMessage((buf) => onPacket(sub, buf));
       });
       const gathered = new Promise<void>((res) => pc.onGatheringStateChange((st) => st === 'complete' && res()));
       pc.setRemoteDescription(offerSdp, 'offer');
@@ -65,16 +58,6 @@ export async function startReceiver(peer: SfuPeer, name: string, publisherIds: s
     return s.pc.localDescription()!.sdp;
   };
   await peer.receive(publisherIds, answer);
-  if (!s) throw new Error(`${name}: the SFU sent no offer`);
-  return s;
-}
-
-/** Waits (bounded by `timeoutMs`) for the first video RTP packet of a receiver; its time or null. */
-export async function firstVideo(s: Sub, timeoutMs: number): Promise<number | null> {
-  const until = performance.now() + timeoutMs;
-  // Polled every 2 ms: the bot process is otherwise idle here, and the latency is ~tens of ms.
-  while (s.firstVideoAt === 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
-  return s.firstVideoAt || null;
 }
 
 /** Waits (bounded) until every receiving connection is up; returns how many are. */

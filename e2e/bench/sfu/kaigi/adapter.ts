@@ -193,6 +193,9 @@ class KaigiPeer implements SfuPeer {
           const have = new Set((m.tracks as { participantId: string }[]).map((x) => x.participantId));
           if (publisherIds.every((id) => have.has(id))) {
             clearTimeout(t);
+            // As the browser does (VideoGrid -> videoPreferences): each tile's height, so the SFU
+            // forwards the layer the tile needs (issue 15: a 5x5 grid takes the lowest layer).
+            await this.request({ type: 'videoPreferences', tiles: tilesFor(publisherIds) });
             resolve();
           }
         }).catch((e: unknown) => (clearTimeout(t), reject(e as Error)));
@@ -210,6 +213,14 @@ class KaigiPeer implements SfuPeer {
   async leave() {
     this.ws.close();
   }
+}
+
+/** The tiles a browser shows for these cameras: a square-ish grid in a 1280x720 area. */
+function tilesFor(publisherIds: string[]) {
+  const cols = Math.ceil(Math.sqrt(publisherIds.length));
+  const rows = Math.ceil(publisherIds.length / cols);
+  const maxHeight = Math.floor(720 / Math.max(1, rows));
+  return publisherIds.map((participantId) => ({ participantId, source: 'camera', maxHeight }));
 }
 
 export function kaigiSignal(cfg: SignalConfig): SfuSignal {
