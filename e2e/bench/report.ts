@@ -104,6 +104,7 @@ export function goalsTable(r: BenchResult, sums: SfuSummary[], ratios: ReturnTyp
     'Two meetings: total forwarded pps >= 1.8x one meeting',
     m
       ? `${m.ratio ?? '?'}x (${m.one.rtpPps} -> ${m.two.rtpPps} pps; SFU CPU ${m.one.sfuCpuPct} -> ${m.two.sfuCpuPct} % of a core; loss ${m.one.lossPct} -> ${m.two.lossPct} %)` +
+        `; busiest SFU threads ${m.threads.slice(0, 2).map((t) => `${t.pct} %`).join(' + ')}` +
         (saturated ? '' : '; one meeting did not saturate a core, so the ratio does not test the goal')
       : why(r, 'kaigi-2-meetings'),
     m?.ratio == null || !saturated ? null : m.ratio >= 1.8,

@@ -150,6 +150,7 @@ function report(r: BenchResult, cores: number): void {
   if (r.relay.length) relayTable(r.relay);
   sampleTable('Fan-out: 1 publisher (@roamhq/wrtc, 640x360 VP8 ~1.5 Mbit/s + Opus, single layer), N receive-only subscribers, fresh SFU per N', r.fan);
   if (r.meetings) sampleTable('Two meetings on one Kaigi server (N subscribers each) against one', [r.meetings.one, r.meetings.two]);
+  if (r.meetings) console.log(`kaigi, two meetings: busiest SFU threads (% of a core): ${r.meetings.threads.map((t) => `${t.thread} ${t.pct}`).join(', ')}`);
   sampleTable('Mesh: P participants, each publishes 360p video + audio and receives all others', Object.values(r.meshes).flatMap((m) => m.samples));
   for (const [name, m] of Object.entries(r.meshes)) console.log(`${name}: largest mesh with < 1 % loss: ${m.largestOk ?? 'none'} participants (stopped: ${m.stoppedBecause})`);
   for (const [name, why] of Object.entries(r.unavailable)) console.log(`${name}: not available (${why})`);

@@ -126,6 +126,44 @@ export function cpuSeconds(pid: number | undefined, tree = false): number {
   return ticks / TCK;
 }
 
+/** CPU seconds per thread (pid/tid -> {name, seconds}) of a process tree, from /proc/PID/task/TID/stat. */
+function threadSeconds(pid: number): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
+  for (const p of processTree(pid)) {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        const st = fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        out.set(`${p}/${tid}`, { name, s: (Number(f[11]) + Number(f[12])) / TCK });
+      } catch {
+        /* thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU of a process tree over a window: the busiest threads, "% of a core" each. Shows
+ * whether an SFU spreads its work over the cores (media workers) whatever the load.
+ */
+export function threadMeter(pid: number, top = 4) {
+  const t0 = performance.now();
+  const a = threadSeconds(pid);
+  return () => {
+    const dt = (performance.now() - t0) / 1000;
+    const rows = [...threadSeconds(pid)].map(([k, v]) => ({ thread: `${v.name}[${k}]`, pct: round((100 * (v.s - (a.get(k)?.s ?? 0))) / dt, 1) }));
+    return rows.sort((x, y) => y.pct - x.pct).slice(0, top);
+  };
+}
+
 /** Resident memory (bytes) of a process and its descendants, from /proc/PID/status VmRSS. */
 export function rssBytes(pid: number | undefined): number {
   if (!pid) return 0;
