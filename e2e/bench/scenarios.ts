@@ -5,7 +5,9 @@
 //  mesh:    P participants, each publishing and subscribing to the P-1 others, a fresh SFU per P,
 //           P raised until loss >= 1 %, the SFU or the machine saturates, or time runs out.
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import { FIXTURE } from './bots/replay.js';
 import type { SubTotals } from './bots/subscribers.js';
 import { ask, cpuMeter, forkTs, round, rssBytes, sleep, stopChild } from './lib/proc.js';
 import type { SfuUnderTest } from './sfu/adapter.js';
@@ -34,6 +36,9 @@ export interface Sample {
 }
 
 export const WARMUP_PUB_MS = 8000; // encoder reaches its bitrate
+
+/** The mesh's publishers replay the recorded fixture (bots/replay.ts) unless KAIGI_BENCH_MESH_PUBLISHER=wrtc. */
+export const meshReplay = () => process.env.KAIGI_BENCH_MESH_PUBLISHER !== 'wrtc' && fs.existsSync(FIXTURE);
 export const WARMUP_SUB_MS = 4000; // subscribers receive steadily (keyframe requested on join)
 
 /** Receive counters summed over several subscriber processes (two meetings). */
@@ -125,7 +130,7 @@ async function meshOnce(sfu: SfuUnderTest, p: number, windowS: number, log: (s: 
   try {
     const names = Array.from({ length: p }, (_, i) => `m${i}`);
     await ask(bots, { cmd: 'join', signal, names, hostName: names[0] }, 120_000);
-    const ids = await ask<string[]>(bots, { cmd: 'publish', names }, 120_000);
+    const ids = await ask<string[]>(bots, { cmd: 'publish', names, replay: meshReplay() }, 120_000);
     await sleep(WARMUP_PUB_MS);
     // Participant i receives everyone's media but its own.
     const specs = names.map((name, i) => ({ name, from: ids.filter((_, j) => j !== i) }));

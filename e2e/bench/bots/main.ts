@@ -4,7 +4,7 @@
 // participant in one, since each both publishes and receives on the same participant.
 // IPC (lib/proc ask/serve):
 //   join    {signal, names, hostName?} -> ok         (participants, the host first)
-//   publish {names}                    -> publisher ids
+//   publish {names, replay?}           -> publisher ids (replay: recorded-fixture publishers)
 //   receive {specs: [{name, from}]}    -> receiving connections up
 //   totals                             -> receive counters (subscribers.ts)
 //   joinLatency {signal, names, from}  -> per name (latency.ts): ms from admitted to first video packet
@@ -14,10 +14,12 @@ import { serve } from '../lib/proc.js';
 import { signalFor, type SfuPeer, type SfuSignal, type SignalConfig } from '../sfu/adapter.js';
 import { closePublishers, publishersConnected, publisherStats, startPublisher } from './publisher.js';
 import { timeJoin, type JoinTiming } from './latency.js';
+import { closeReplayers, replayersConnected, startReplayPublisher } from './replay.js';
 import { closeReceivers, receiversConnected, receiverTotals, startReceiver } from './subscribers.js';
 
 let signal: SfuSignal | undefined;
 let bindAddress: string | undefined; // the SFU's SignalConfig.botAddress
+let dtlsClient = false; // the SFU's SignalConfig.publisherDtlsClient
 const closers: (() => void)[] = []; // the join-latency subscribers
 const peers = new Map<string, SfuPeer>();
 
@@ -39,12 +41,19 @@ serve(
     async join(m: { signal: SignalConfig; names: string[]; hostName?: string }) {
       signal ??= await signalFor(m.signal);
       bindAddress = m.signal.botAddress;
+      dtlsClient = m.signal.publisherDtlsClient === true;
       if (m.hostName && !peers.has(m.hostName)) peers.set(m.hostName, await signal.join(m.hostName, true));
       const guests = m.names.filter((n) => n !== m.hostName);
       await inBatches(guests, 5, async (n) => void peers.set(n, await signal!.join(n, false)));
       return true;
     },
-    async publish(m: { names: string[] }) {
+    // replay: the recorded fixture through node-datachannel (replay.ts), no encoder (the mesh).
+    async publish(m: { names: string[]; replay?: boolean }) {
+      if (m.replay) {
+        const ids = await inBatches(m.names, 4, (n) => startReplayPublisher(peer(n), n, bindAddress, dtlsClient));
+        await replayersConnected();
+        return ids;
+      }
       const ids = await inBatches(m.names, 4, (n) => startPublisher(peer(n)));
       await publishersConnected();
       return ids;
@@ -73,6 +82,7 @@ serve(
   },
   () => {
     closePublishers();
+    closeReplayers();
     closeReceivers();
     for (const c of closers) c();
   },

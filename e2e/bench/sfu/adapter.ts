@@ -9,6 +9,12 @@ export interface SignalConfig {
   kind: 'reference' | 'janus' | 'kaigi';
   /** The address receiving bots bind (default 127.0.0.1). */
   botAddress?: string;
+  /**
+   * Replaying publishers offer `a=setup:active` (they start DTLS once they hold the answer's
+   * fingerprint) instead of actpass: Janus, as DTLS client, otherwise sent its ClientHello before
+   * libdatachannel had the answer, and libdatachannel refused it ("unknown ca").
+   */
+  publisherDtlsClient?: boolean;
   [k: string]: unknown;
 }
 

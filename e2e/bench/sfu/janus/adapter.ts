@@ -101,7 +101,7 @@ export class JanusSfu implements SfuUnderTest {
       if (i > 100) throw new Error('janus did not answer /janus/info in 10 s');
       await sleep(100);
     }
-    return { pid: this.proc.pid!, signal: { kind: 'janus', base, botAddress: BOT_ADDR } satisfies SignalConfig };
+    return { pid: this.proc.pid!, signal: { kind: 'janus', base, botAddress: BOT_ADDR, publisherDtlsClient: true } satisfies SignalConfig };
   }
 
   async stop() {
