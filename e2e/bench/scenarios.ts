@@ -152,30 +152,49 @@ export interface MeshResult {
   stoppedBecause: string;
 }
 
+/** Why a mesh step ends the search, or null when it passed and the next size may be tried. */
+function meshVerdict(s: Sample): { ok: boolean; stop: string | null } {
+  const ok = s.lossPct !== null && s.lossPct < 1 && s.streamsSeen >= s.streamsExpected;
+  if (!ok) return { ok, stop: `P=${s.n}: loss ${s.lossPct ?? '?'} %, streams ${s.streamsSeen}/${s.streamsExpected}` };
+  // Saturated: the SFU has the whole machine's work (it may use every core: media workers), or SFU +
+  // bots fill the machine (the bots share the cores; other programs' work is shown, not counted).
+  const cores = os.availableParallelism();
+  if (s.sfuCpuPct >= 90 * cores || s.sfuCpuPct + s.botsCpuPct >= 95 * cores)
+    return { ok, stop: `P=${s.n}: CPU saturated (SFU ${s.sfuCpuPct} % of a core, SFU + bots ${round(s.sfuCpuPct + s.botsCpuPct)} %)` };
+  return { ok, stop: null };
+}
+
 export async function mesh(sfu: SfuUnderTest, ps: number[], windowS: number, deadline: number, log: (s: string) => void): Promise<MeshResult> {
   const samples: Sample[] = [];
   let largestOk: number | null = null;
+  let failedAt: number | null = null;
   let stoppedBecause = `reached the largest size tried (P=${ps[ps.length - 1]})`;
   const stepMs = (WARMUP_PUB_MS + WARMUP_SUB_MS + windowS * 1000) * 1.6; // with setup and teardown
+  const fits = (p: number) => {
+    if (Date.now() + stepMs <= deadline) return true;
+    stoppedBecause += `; time budget (P=${p} would not fit)`;
+    return false;
+  };
   for (const p of ps) {
-    if (Date.now() + stepMs > deadline) {
-      stoppedBecause = `time budget (next step P=${p} would not fit)`;
-      break;
-    }
+    if (!fits(p)) break;
     const s = await meshOnce(sfu, p, windowS, log);
     samples.push(s);
-    const ok = s.lossPct !== null && s.lossPct < 1 && s.streamsSeen >= s.streamsExpected;
-    if (ok) largestOk = p;
-    if (!ok) {
-      stoppedBecause = `P=${p}: loss ${s.lossPct ?? '?'} %, streams ${s.streamsSeen}/${s.streamsExpected}`;
-      break;
-    }
-    // Saturated: the SFU has a whole core's work, or SFU + bots fill the machine (the bots share
-    // the 2 cores; work of other programs on the machine is shown, not counted).
-    if (s.sfuCpuPct >= 90 || s.sfuCpuPct + s.botsCpuPct >= 95 * os.availableParallelism()) {
-      stoppedBecause = `P=${p}: CPU saturated (SFU ${s.sfuCpuPct} % of a core, SFU + bots ${round(s.sfuCpuPct + s.botsCpuPct)} %)`;
+    const v = meshVerdict(s);
+    if (v.ok) largestOk = p;
+    else failedAt = p;
+    if (v.stop) {
+      stoppedBecause = v.stop;
       break;
     }
   }
-  return { samples, largestOk, stoppedBecause };
+  // The steps are coarse: between the last size held and the first that failed, bisect while time allows.
+  for (let lo = largestOk ?? 1, hi = failedAt ?? 0; hi - lo > 1; ) {
+    const p = Math.floor((lo + hi) / 2);
+    if (!fits(p)) break;
+    const s = await meshOnce(sfu, p, windowS, log);
+    samples.push(s);
+    if (meshVerdict(s).ok) largestOk = lo = p;
+    else hi = p;
+  }
+  return { samples: samples.sort((x, y) => x.n - y.n), largestOk, stoppedBecause };
 }
