@@ -35,12 +35,12 @@ function onPacket(s: Sub, buf: Buffer): void {
 }
 
 /** Receives `publisherIds` through `peer` on one node-datachannel connection. */
-export async function startReceiver(peer: SfuPeer, name: string, publisherIds: string[]): Promise<void> {
+export async function startReceiver(peer: SfuPeer, name: string, publisherIds: string[], bindAddress = '127.0.0.1'): Promise<void> {
   let s: Sub | undefined;
   // Called for the first offer and for every renegotiation (libdatachannel answers re-offers itself).
   const answer = async (offerSdp: string): Promise<string> => {
     if (!s) {
-      const pc = new PeerConnection(name, { iceServers: [], bindAddress: '127.0.0.1' });
+      const pc = new PeerConnection(name, { iceServers: [], bindAddress });
       const sub: Sub = (s = { pc, tracks: [], state: 'new', streams: new Map(), rtcp: 0 });
       subs.push(sub);
       pc.onStateChange((st) => (sub.state = st));

@@ -75,16 +75,107 @@ export function killAllNow(): void {
   for (const p of children) if (alive(p)) try { p.kill('SIGKILL'); } catch { /* already gone */ }
 }
 
-/** CPU seconds (user + system, all threads) a process has used, from /proc/PID/stat. */
-export function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
+/** Fields of /proc/PID/stat after the command name (index 0 = field 3, state), or null if gone. */
+function statFields(pid: number): string[] | null {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / TCK; // fields 14 and 15: utime, stime
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+
+/**
+ * A process and all its descendants (children, grandchildren ...), from the ppid field of every
+ * /proc/PID/stat. An SFU may run its media in child processes (issue 15: media workers, one per
+ * core); the bench counts the CPU and memory of the whole tree, so that no work is left unseen.
+ */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number[]>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const ppid = Number(statFields(Number(d))?.[1]);
+    if (!ppid) continue;
+    const kids = parent.get(ppid) ?? [];
+    kids.push(Number(d));
+    parent.set(ppid, kids);
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    out.push(p);
+    todo.push(...(parent.get(p) ?? []));
+  }
+  return out;
+}
+
+/**
+ * CPU seconds (user + system, all threads) a process has used, from /proc/PID/stat; with `tree`,
+ * its descendants' too (live ones, plus what finished children left in cutime/cstime).
+ */
+export function cpuSeconds(pid: number | undefined, tree = false): number {
+  if (!pid) return 0;
+  let ticks = 0;
+  for (const p of tree ? processTree(pid) : [pid]) {
+    const f = statFields(p);
+    if (!f) continue;
+    ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
+    if (tree && p === pid) ticks += Number(f[13]) + Number(f[14]); // cutime, cstime: reaped children
+  }
+  return ticks / TCK;
+}
+
+/** CPU seconds per thread (pid/tid -> {name, seconds}) of a process tree, from /proc/PID/task/TID/stat. */
+function threadSeconds(pid: number): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
+  for (const p of processTree(pid)) {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        const st = fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        out.set(`${p}/${tid}`, { name, s: (Number(f[11]) + Number(f[12])) / TCK });
+      } catch {
+        /* thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU of a process tree over a window: the busiest threads, "% of a core" each. Shows
+ * whether an SFU spreads its work over the cores (media workers) whatever the load.
+ */
+export function threadMeter(pid: number, top = 4) {
+  const t0 = performance.now();
+  const a = threadSeconds(pid);
+  return () => {
+    const dt = (performance.now() - t0) / 1000;
+    const rows = [...threadSeconds(pid)].map(([k, v]) => ({ thread: `${v.name}[${k}]`, pct: round((100 * (v.s - (a.get(k)?.s ?? 0))) / dt, 1) }));
+    return rows.sort((x, y) => y.pct - x.pct).slice(0, top);
+  };
+}
+
+/** Resident memory (bytes) of a process and its descendants, from /proc/PID/status VmRSS. */
+export function rssBytes(pid: number | undefined): number {
+  if (!pid) return 0;
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return kb * 1024;
 }
 
 /** Whole-machine busy/total jiffies from /proc/stat (both cores). */
@@ -95,15 +186,16 @@ export function hostTicks(): { busy: number; total: number } {
 }
 
 /** A CPU meter over a window: percent of one core per named pid, and host busy % (2 cores = 100). */
-export function cpuMeter(pids: Record<string, number | undefined>) {
+export function cpuMeter(pids: Record<string, number | undefined>, trees: string[] = []) {
+  const cpu = (k: string, pid: number | undefined) => cpuSeconds(pid, trees.includes(k));
   const t0 = performance.now();
-  const c0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const c0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpu(k, pid)]));
   const h0 = hostTicks();
   return () => {
     const dt = (performance.now() - t0) / 1000;
     const h1 = hostTicks();
     const pct: Record<string, number> = {};
-    for (const [k, pid] of Object.entries(pids)) pct[k] = round((100 * (cpuSeconds(pid) - (c0[k] ?? 0))) / dt, 1);
+    for (const [k, pid] of Object.entries(pids)) pct[k] = round((100 * (cpu(k, pid) - (c0[k] ?? 0))) / dt, 1);
     return { seconds: dt, pct, hostBusyPct: round((100 * (h1.busy - h0.busy)) / Math.max(1, h1.total - h0.total), 1) };
   };
 }

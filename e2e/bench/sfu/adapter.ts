@@ -1,12 +1,20 @@
 // The SFU under test, seen by the bench as an adapter, so the same bots and counters run against
-// the werift reference and against Kaigi.
+// the werift reference, Janus and Kaigi.
 //  - Orchestrator side (SfuUnderTest): start the SFU process (its pid is what the CPU meter reads),
 //    stop it. start() returns a JSON-serialisable SignalConfig that is handed to the bot processes.
 //  - Bot side (SfuSignal, built from that config inside a bot process): join one peer connection
 //    as a participant, then publish (bot offers, SFU answers) and/or receive (SFU offers, bot answers).
 
 export interface SignalConfig {
-  kind: 'reference' | 'kaigi';
+  kind: 'reference' | 'janus' | 'kaigi';
+  /** The address receiving bots bind (default 127.0.0.1). */
+  botAddress?: string;
+  /**
+   * Replaying publishers offer `a=setup:active` (they start DTLS once they hold the answer's
+   * fingerprint) instead of actpass: Janus, as DTLS client, otherwise sent its ClientHello before
+   * libdatachannel had the answer, and libdatachannel refused it ("unknown ca").
+   */
+  publisherDtlsClient?: boolean;
   [k: string]: unknown;
 }
 
@@ -37,13 +45,24 @@ export interface SfuUnderTest {
 
 /** Bot side: the signalling client for a config (dynamic import keeps each SFU's code separate). */
 export async function signalFor(cfg: SignalConfig): Promise<SfuSignal> {
-  if (cfg.kind === 'reference') return (await import('./reference/adapter.js')).referenceSignal(cfg);
-  return (await import('./kaigi/adapter.js')).kaigiSignal(cfg);
+  switch (cfg.kind) {
+    case 'reference':
+      return (await import('./reference/adapter.js')).referenceSignal(cfg);
+    case 'janus':
+      return (await import('./janus/adapter.js')).janusSignal(cfg);
+    case 'kaigi':
+      return (await import('./kaigi/adapter.js')).kaigiSignal(cfg);
+    default: {
+      const never: never = cfg.kind;
+      throw new Error(`unknown SFU kind ${String(never)}`);
+    }
+  }
 }
 
 /** Orchestrator side: the SFUs the bench knows, in the order they run. */
 export async function sfusUnderTest(): Promise<SfuUnderTest[]> {
   const { ReferenceSfu } = await import('./reference/adapter.js');
+  const { JanusSfu } = await import('./janus/adapter.js');
   const { KaigiSfu } = await import('./kaigi/adapter.js');
-  return [new ReferenceSfu(), new KaigiSfu()];
+  return [new ReferenceSfu(), new JanusSfu(), new KaigiSfu()];
 }

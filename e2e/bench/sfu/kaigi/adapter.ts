@@ -31,6 +31,7 @@ export class KaigiSfu implements SfuUnderTest {
   readonly name = 'kaigi';
   private proc: ChildProcess | undefined;
   private dir = '';
+  private http: HttpClient | undefined;
 
   constructor(private readonly opts: KaigiSfuOptions = {}) {}
 
@@ -67,12 +68,22 @@ export class KaigiSfu implements SfuUnderTest {
     const r = await http.request('POST', '/api/meetings', { title: 'SFU bench' });
     if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
     const signal: SignalConfig = { kind: 'kaigi', base, meetingId: r.json.id, password: r.json.password, hostCookie: http.cookieHeader() };
+    this.http = http;
     return { pid: this.proc.pid!, signal };
+  }
+
+  /** Another meeting on the running server, same host (the two-meetings step: issue 15, goal 2). */
+  async addMeeting(): Promise<SignalConfig> {
+    if (!this.http) throw new Error('kaigi is not started');
+    const r = await this.http.request('POST', '/api/meetings', { title: 'SFU bench, second meeting' });
+    if (r.status !== 201) throw new Error(`create meeting failed: ${r.status} ${JSON.stringify(r.json)}`);
+    return { kind: 'kaigi', base: this.http.base, meetingId: r.json.id, password: r.json.password, hostCookie: this.http.cookieHeader() };
   }
 
   async stop() {
     await stopChild(this.proc, 5000);
     this.proc = undefined;
+    this.http = undefined;
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -182,6 +193,9 @@ class KaigiPeer implements SfuPeer {
           const have = new Set((m.tracks as { participantId: string }[]).map((x) => x.participantId));
           if (publisherIds.every((id) => have.has(id))) {
             clearTimeout(t);
+            // As the browser does (VideoGrid -> videoPreferences): each tile's height, so the SFU
+            // forwards the layer the tile needs (issue 15: a 5x5 grid takes the lowest layer).
+            await this.request({ type: 'videoPreferences', tiles: tilesFor(publisherIds) });
             resolve();
           }
         }).catch((e: unknown) => (clearTimeout(t), reject(e as Error)));
@@ -199,6 +213,14 @@ class KaigiPeer implements SfuPeer {
   async leave() {
     this.ws.close();
   }
+}
+
+/** The tiles a browser shows for these cameras: a square-ish grid in a 1280x720 area. */
+function tilesFor(publisherIds: string[]) {
+  const cols = Math.ceil(Math.sqrt(publisherIds.length));
+  const rows = Math.ceil(publisherIds.length / cols);
+  const maxHeight = Math.floor(720 / Math.max(1, rows));
+  return publisherIds.map((participantId) => ({ participantId, source: 'camera', maxHeight }));
 }
 
 export function kaigiSignal(cfg: SignalConfig): SfuSignal {
