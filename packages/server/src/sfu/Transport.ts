@@ -189,7 +189,7 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     // On the media port every candidate is the one port (also one werift gathered before it attached).
     const port = this.config.net ? this.config.net.port : null;
     return (
-      sdp
+      withoutUnsentSsrcs(sdp)
         .split('\r\n')
         .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
         .map((line) => (port !== null && line.startsWith('a=candidate:') ? withPort(line, port) : line))
@@ -216,4 +216,24 @@ function withPort(line: string, port: number): string {
   const f = line.split(' ');
   if (f.length > 5) f[5] = String(port);
   return f.join(' ');
+}
+
+/**
+ * Drops the a=ssrc and a=ssrc-group lines of the m-sections the SFU does not send on (recvonly,
+ * inactive). werift writes its own sender's SSRC there, and with RTX negotiated two of them: the
+ * libwebrtc in @roamhq/wrtc (the bench's publisher) then refuses the whole answer ("more than one
+ * track specified with a=ssrc lines"), and an SSRC nothing will ever carry means nothing anywhere.
+ */
+export function withoutUnsentSsrcs(sdp: string): string {
+  return sdp
+    .split(/(?=\r\nm=)/)
+    .map((section) =>
+      /\r\na=(recvonly|inactive)(?=\r\n|$)/.test(section)
+        ? section
+            .split('\r\n')
+            .filter((line) => !line.startsWith('a=ssrc:') && !line.startsWith('a=ssrc-group:'))
+            .join('\r\n')
+        : section,
+    )
+    .join('');
 }
