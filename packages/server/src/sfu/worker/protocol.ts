@@ -1,4 +1,4 @@
-import { ConnectionQuality, MediaSource, PublishedTrack, RemoteTrack, Sdp } from '@kaigi/protocol';
+import { ConnectionQuality, MediaSource, Mid, PublishedTrack, Sdp } from '@kaigi/protocol';
 import { z } from 'zod';
 
 // The messages between the main thread and a media worker (issue 15 item 3). Each side parses
@@ -18,6 +18,9 @@ const Port = z.number().int().min(1).max(65535);
 const Ufrag = z.string().min(1).max(256);
 const Datagram = z.custom<Uint8Array>((d) => d instanceof Uint8Array && d.byteLength >= 4 && d.byteLength <= MAX_DATAGRAM, 'datagram size');
 const Tile = z.object({ participantId: Id, source: MediaSource, maxHeight: z.number().int().nonnegative().max(10_000) }).strict();
+
+/** A receive transport's track; participant ids are the Room's (checked there), here only bounded. */
+const Track = z.object({ mid: Mid, participantId: Id, source: MediaSource, kind: z.enum(['audio', 'video']) }).strict();
 
 const obj = <T extends string, S extends z.ZodRawShape>(t: T, shape: S) => z.object({ t: z.literal(t), ...shape }).strict();
 
@@ -41,7 +44,7 @@ export const FromWorker = z.discriminatedUnion('t', [
   obj('ready', {}),
   obj('result', { id: ReqId, ok: z.literal(true), value: z.union([z.string().max(64 * 1024), z.boolean()]) }),
   obj('failure', { id: ReqId, code: z.string().max(64).nullable(), message: z.string().max(500) }),
-  obj('offer', { router: Id, pid: Id, sdp: Sdp, tracks: z.array(RemoteTrack).max(MAX_LIST) }),
+  obj('offer', { router: Id, pid: Id, sdp: Sdp, tracks: z.array(Track).max(MAX_LIST) }),
   obj('changed', { router: Id, publishing: z.array(z.tuple([Id, z.array(MediaSource).max(3)])).max(MAX_LIST) }),
   obj('tick', { router: Id, loudest: Id.nullable(), quality: z.array(z.tuple([Id, ConnectionQuality.nullable()])).max(MAX_LIST) }),
   obj('ufrag', { ufrag: Ufrag, on: z.boolean() }),
