@@ -188,6 +188,7 @@ export class MediaWorkers {
       case 'offer':
       case 'changed':
       case 'tick':
+      case 'forwarded':
         return slot.proxies.get(msg.router)?.workerMessage(msg);
       case 'ufrag':
         if (msg.on) this.net?.registerRemote(msg.ufrag, slot.sink);

@@ -14,7 +14,7 @@ export const TICK_MS = 400;
  * Router (idempotent).
  */
 export class RouterHost {
-  private readonly routers = new Map<string, { router: Router; loudest: string | null }>();
+  private readonly routers = new Map<string, { router: Router; loudest: string | null; unobserve: (() => void) | null }>();
   private readonly ticker: NodeJS.Timeout;
   private closed = false;
 
@@ -61,6 +61,8 @@ export class RouterHost {
       case 'close':
         this.routers.delete(msg.router);
         return r.close();
+      case 'observe':
+        return this.observe(msg.router, entry, msg.on);
     }
   }
 
@@ -78,7 +80,21 @@ export class RouterHost {
       subscribeOffer: (pid, offer) => this.post({ t: 'offer', router: id, pid, sdp: offer.sdp, tracks: offer.tracks }),
       producersChanged: () => this.post({ t: 'changed', router: id, publishing: [...router.liveSources()] }),
     });
-    this.routers.set(id, { router, loudest: null });
+    this.routers.set(id, { router, loudest: null, unobserve: null });
+  }
+
+  /**
+   * Streams the Router's 'forwarded' events to the main thread while someone listens there (the
+   * e2e tap): one message per forwarded packet, with a copy of the payload (the Consumer reuses
+   * its buffer). Nothing is posted per packet otherwise.
+   */
+  private observe(id: string, entry: { router: Router; unobserve: (() => void) | null }, on: boolean): void {
+    entry.unobserve?.();
+    entry.unobserve = null;
+    if (!on) return;
+    entry.unobserve = entry.router.observer.on('forwarded', (p) =>
+      this.post({ t: 'forwarded', router: id, from: p.from, to: p.to, source: p.source, kind: p.kind, seq: p.seq, payload: new Uint8Array(p.payload) }),
+    );
   }
 
   private publish(router: Router | undefined, msg: Extract<ToWorker, { t: 'publish' }>): void {

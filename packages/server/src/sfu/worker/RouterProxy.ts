@@ -19,6 +19,23 @@ export interface WorkerChannel {
   request(msg: RequestBody): Promise<string | boolean>;
 }
 
+/** An observer that tells its owner when the first 'forwarded' listener comes and the last goes. */
+class WatchedObserver extends Observer<RouterObserverEvents> {
+  constructor(private readonly watch: (on: boolean) => void) {
+    super();
+  }
+
+  override on<K extends keyof RouterObserverEvents>(event: K, fn: (...args: RouterObserverEvents[K]) => void): () => void {
+    const off = super.on(event, fn);
+    if (event !== 'forwarded') return off;
+    if (this.listenerCount('forwarded') === 1) this.watch(true);
+    return () => {
+      off();
+      if (this.listenerCount('forwarded') === 0) this.watch(false);
+    };
+  }
+}
+
 /**
  * The main thread's stand-in for a Router that lives in a media worker (issue 15 item 3). The
  * Room, Checks and the media handlers use it as they use a Router (RouterPort). The main thread
@@ -28,8 +45,12 @@ export interface WorkerChannel {
  * close() is idempotent.
  */
 export class RouterProxy implements RouterPort {
-  /** Nothing is forwarded across threads to this observer: no per-packet message (see docs/lifecycle.md). */
-  readonly observer: RouterObserver = new Observer<RouterObserverEvents>();
+  /** The worker streams 'forwarded' here only while someone listens (the e2e tap); else nothing per packet. */
+  readonly observer: RouterObserver = new WatchedObserver((on) => {
+    this.observed = on;
+    if (!this._closed) this.channel.post({ t: 'observe', router: this.id, on });
+  });
+  private observed = false;
   private _closed = false;
   private live = new Map<string, MediaSource[]>();
   private readonly pairs = new Map<string, string>();
@@ -161,6 +182,12 @@ export class RouterProxy implements RouterPort {
         this.speaker = msg.loudest;
         for (const [pid, q] of msg.quality) this.quality.set(pid, q);
         return;
+      case 'forwarded': {
+        const { from, to, source, kind, seq } = msg;
+        const payload = Buffer.from(msg.payload.buffer, msg.payload.byteOffset, msg.payload.byteLength);
+        this.observer.notify('forwarded', { from, to, source, kind, seq, payload });
+        return;
+      }
     }
   }
 
@@ -173,6 +200,7 @@ export class RouterProxy implements RouterPort {
     if (this._closed) return;
     this.channel = channel;
     channel.post({ t: 'open', router: this.id, backOff: this.backOff });
+    if (this.observed) channel.post({ t: 'observe', router: this.id, on: true });
     for (const [isolated, partner] of this.pairs) if (this.isolated.has(isolated)) channel.post({ t: 'pair', router: this.id, pid: isolated, partner });
     for (const [pid, tiles] of this.prefs) channel.post({ t: 'prefs', router: this.id, pid, tiles });
     for (const pid of this.subscribed) channel.post({ t: 'subscribe', router: this.id, pid });

@@ -36,6 +36,8 @@ export const ToWorker = z.discriminatedUnion('t', [
   obj('closeProducer', { router: Id, pid: Id, source: MediaSource }),
   obj('closeParticipant', { router: Id, pid: Id }),
   obj('close', { router: Id }),
+  /** Someone on the main thread listens to the Router's observer (tests' tap): stream 'forwarded'. */
+  obj('observe', { router: Id, on: z.boolean() }),
   obj('datagram', { data: Datagram, ip: Ip, port: Port }),
 ]);
 export type ToWorker = z.infer<typeof ToWorker>;
@@ -48,6 +50,16 @@ export const FromWorker = z.discriminatedUnion('t', [
   obj('changed', { router: Id, publishing: z.array(z.tuple([Id, z.array(MediaSource).max(3)])).max(MAX_LIST) }),
   obj('tick', { router: Id, loudest: Id.nullable(), quality: z.array(z.tuple([Id, ConnectionQuality.nullable()])).max(MAX_LIST) }),
   obj('ufrag', { ufrag: Ufrag, on: z.boolean() }),
+  /** One forwarded packet, posted only while the main thread observes (RouterObserver). */
+  obj('forwarded', {
+    router: Id,
+    from: Id,
+    to: Id,
+    source: MediaSource,
+    kind: z.enum(['audio', 'video']),
+    seq: z.number().int().min(0).max(65535),
+    payload: z.custom<Uint8Array>((d) => d instanceof Uint8Array && d.byteLength <= MAX_DATAGRAM, 'payload size'),
+  }),
   obj('tuple', { ip: Ip, port: Port, on: z.boolean() }),
   obj('send', { data: Datagram, ip: Ip, port: Port }),
 ]);

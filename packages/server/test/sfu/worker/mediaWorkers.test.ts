@@ -109,6 +109,23 @@ describe('MediaWorkers', () => {
     assert.deepEqual(sig.offers, ['bob']);
   });
 
+  it("asks the worker to stream 'forwarded' only while someone listens, and hands the packets to the listeners", () => {
+    const { mw, workers } = pool(1);
+    const w = workers[0]!;
+    const proxy = mw.create(false, signals().s)!;
+    assert.equal(w.of('observe').length, 0);
+    const seen: number[] = [];
+    const off1 = proxy.observer.on('forwarded', (p) => seen.push(p.seq));
+    const off2 = proxy.observer.on('forwarded', () => undefined);
+    assert.deepEqual(w.of('observe').map((m) => m.on), [true]);
+    w.reply({ t: 'forwarded', router: proxy.id, from: 'alice', to: 'bob', source: 'camera', kind: 'video', seq: 7, payload: new Uint8Array(10) });
+    assert.deepEqual(seen, [7]);
+    off1();
+    assert.deepEqual(w.of('observe').map((m) => m.on), [true]);
+    off2();
+    assert.deepEqual(w.of('observe').map((m) => m.on), [true, false]);
+  });
+
   it('drops and counts malformed messages from a worker; nothing reaches the proxy', () => {
     const { mw, workers, malformed } = pool(1);
     const w = workers[0]!;

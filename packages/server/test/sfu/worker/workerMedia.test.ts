@@ -72,6 +72,13 @@ describe('media workers with werift peers', () => {
     assert.deepEqual([...loop.router.publishing()], [['alice', ['microphone', 'camera']]]);
     // The first contacts were answered in the worker: the listener dropped none as unknown.
     assert.equal(loop.net.stats().dropped['unknown-ufrag'], 0);
+
+    // An observer on the main thread (the e2e tap) sees the forwarded packets while it listens.
+    const seen: string[] = [];
+    const off = loop.router.observer.on('forwarded', (p) => seen.push(`${p.from}>${p.to}/${p.source}/${p.payload.length > 0}`));
+    await bob.until(() => seen.length >= 5, 'forwarded packets observed');
+    assert.ok(seen.includes('alice>bob/microphone/true'), seen[0]);
+    off();
   });
 
   it('a terminated worker is replaced; the peers rebuild their transports and receive again', async () => {
