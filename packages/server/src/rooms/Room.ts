@@ -128,6 +128,10 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
     this.router = placeRouter(meeting, deps, {
       subscribeOffer: (pid, offer) => this.send(pid, { type: 'subscribeOffer', ...offer }),
       producersChanged: () => this.sendMediaState(),
+      // Only those the Router had (admitted people, a check's newcomer): the Room seated them all.
+      mediaRestart: (pids) => {
+        for (const pid of pids) this.send(pid, { type: 'mediaRestart' });
+      },
     });
     this.checks = new Checks(meeting, this.router, { get: (pid) => this.seats.get(pid)?.peer ?? undefined });
     this.recording = new RoomRecording(meeting, this.router, (msg) => this.toAdmitted(msg), deps);

@@ -11,6 +11,11 @@ export interface RouterSignals {
   subscribeOffer(participantId: string, offer: { sdp: string; tracks: RemoteTrack[] }): void;
   /** Who publishes what changed. */
   producersChanged(): void;
+  /**
+   * The Router was rebuilt (its media worker died): these participants' transports are gone and
+   * they should publish again now (sfu/worker/RouterProxy.rehome).
+   */
+  mediaRestart?(participantIds: string[]): void;
 }
 
 /** A tile a subscriber shows (its simulcast layer choice follows it). */

@@ -206,10 +206,12 @@ export class RouterProxy implements RouterPort {
     for (const pid of this.subscribed) channel.post({ t: 'subscribe', router: this.id, pid });
     this.speaker = null;
     this.quality = new Map();
+    const affected = new Set([...this.live.keys(), ...this.subscribed, ...this.pairs.keys()]);
     if (this.live.size) {
       this.live = new Map();
       this.signals.producersChanged();
     }
+    this.signals.mediaRestart?.([...affected]);
   }
 
   /** No worker is left to host the Router (they all keep dying): the meeting's media has ended. */

@@ -46,9 +46,10 @@ function pool(count: number) {
 
 function signals() {
   const offers: string[] = [];
+  const restarts: string[][] = [];
   let changed = 0;
-  const s: RouterSignals = { subscribeOffer: (pid) => offers.push(pid), producersChanged: () => changed++ };
-  return { s, offers, changed: () => changed };
+  const s: RouterSignals = { subscribeOffer: (pid) => offers.push(pid), producersChanged: () => changed++, mediaRestart: (pids) => restarts.push(pids.sort()) };
+  return { s, offers, restarts, changed: () => changed };
 }
 
 describe('MediaWorkers', () => {
@@ -177,6 +178,8 @@ describe('MediaWorkers', () => {
     // Nobody publishes until the browsers publish again; the Room is told.
     assert.deepEqual([...proxy.publishing()], []);
     assert.equal(sig.changed(), 2);
+    // Everyone the Router had is told to publish again at once; the guest who left is not.
+    assert.deepEqual(sig.restarts, [['alice', 'bob', 'newcomer']]);
     // Messages from the dead worker are ignored.
     w0.reply({ t: 'changed', router: proxy.id, publishing: [['bob', ['camera']]] });
     assert.deepEqual([...proxy.publishing()], []);
