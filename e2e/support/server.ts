@@ -10,6 +10,8 @@ const MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 const CLI = path.join(ROOT, 'packages/server/dist/cli/main.js');
 /** The server with a tap on its SFU (tests only; see tapServer.ts). */
 const TAP_SERVER = path.join(ROOT, 'e2e/support/tapServer.ts');
+/** The server whose media workers SIGUSR2 kills (tests only; see workerKillServer.ts). */
+const WORKER_KILL_SERVER = path.join(ROOT, 'e2e/support/workerKillServer.ts');
 /**
  * The e2e test build of the client (`vite build --mode e2e`, part of `npm run -s build`): the app
  * with the test hooks (window.__kaigi, the E2EE plaintext marker) that the production bundle in
@@ -46,6 +48,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** A file that receives every RTP payload the SFU forwards (read it with tap.ts's readTap). */
   tap?: string;
+  /** SIGUSR2 terminates the media workers hosting meetings (workerKillServer.ts). */
+  killableWorkers?: boolean;
 }
 
 /**
@@ -70,7 +74,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   };
   // KAIGI_TEST_NODE_ARGS passes flags to the server's node (e.g. --cpu-prof for profiling).
   const nodeArgs = (process.env.KAIGI_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const entry = opts.tap ? ['--import', import.meta.resolve('tsx'), TAP_SERVER, opts.tap] : [MAIN];
+  const tsx = import.meta.resolve('tsx');
+  const entry = opts.tap ? ['--import', tsx, TAP_SERVER, opts.tap] : opts.killableWorkers ? ['--import', tsx, WORKER_KILL_SERVER] : [MAIN];
   const proc = spawn(process.execPath, [...nodeArgs, ...entry], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test process that ends without stopping its server (a failed assertion before the
   // after-hook, an interrupted run) takes the server with it rather than leave it listening.

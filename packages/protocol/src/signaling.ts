@@ -261,6 +261,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribeOffer'), sdp: Sdp, tracks: z.array(RemoteTrack) }),
   /** The server stopped one of your sources (permission withdrawn or the host stopped it). */
   z.object({ type: z.literal('mediaStopped'), source: MediaSource, reason: z.enum(['permission', 'host']) }),
+  /**
+   * The SFU lost this participant's media transports (the media worker hosting the meeting was
+   * replaced, issue 15 item 3): publish again on a new connection now; a fresh subscribeOffer follows.
+   */
+  z.object({ type: z.literal('mediaRestart') }),
   /** Who publishes what, for every admitted participant. */
   z.object({
     type: z.literal('mediaState'),

@@ -24,6 +24,11 @@ export interface Config {
   mediaIp: string;
   /** The node's one UDP media port for every transport (0: any free port, chosen at start). */
   mediaPort: number;
+  /**
+   * Media worker threads meetings are placed on (KAIGI_MEDIA_WORKERS; issue 15 item 3): one per
+   * core by default; 0 keeps every Router in the main thread.
+   */
+  mediaWorkers: number;
   /** E2EE: seconds between requested MLS key updates, which bound how long a stolen epoch key works. */
   e2eeUpdateSeconds: number;
   /** Organisation limit on how long meeting data may be kept after a meeting ends (E4), in days. */
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resumeGraceSeconds: intEnv(env, 'KAIGI_RESUME_GRACE_SECONDS', 30, 0, 3600),
     mediaIp,
     mediaPort,
+    mediaWorkers: intEnv(env, 'KAIGI_MEDIA_WORKERS', os.availableParallelism(), 0, 256),
     e2eeUpdateSeconds: intEnv(env, 'KAIGI_E2EE_UPDATE_SECONDS', 600, 10, 86400),
     retentionMaxDays: intEnv(env, 'KAIGI_RETENTION_MAX_DAYS', 90, 0, 3650),
     policyFile: env.KAIGI_POLICY_FILE ? path.resolve(env.KAIGI_POLICY_FILE) : null,

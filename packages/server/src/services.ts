@@ -18,6 +18,8 @@ import { Purger } from './retention/Purger.js';
 import { ServerRecorder } from './recording/ServerRecorder.js';
 import { ChatTranscripts } from './retention/ChatTranscripts.js';
 import { MediaNet } from './sfu/net/MediaNet.js';
+import { MediaWorkers } from './sfu/worker/MediaWorkers.js';
+import { spawnMediaWorker } from './sfu/worker/spawn.js';
 
 /** Errors of background work (purge), before and beside Fastify's logger; never secrets. */
 const log = {
@@ -37,6 +39,8 @@ export interface Services {
   rooms: RoomRegistry;
   /** The node's one UDP media port (KAIGI_MEDIA_PORT): every Transport's ICE, DTLS and SRTP (A1). */
   mediaNet: MediaNet;
+  /** The media worker threads meetings are placed on (KAIGI_MEDIA_WORKERS); null: Routers in this thread. */
+  mediaWorkers: MediaWorkers | null;
   /** Joins and resumes: passwords, rate limits, entry rules, waiting room (B1–B6). */
   admission: Admission;
   sealer: Sealer;
@@ -67,7 +71,8 @@ export async function openServices(config: Config): Promise<Services> {
   });
   const { db, meetings, audit, objects, registrations } = stored;
   const chat = new ChatTranscripts(objects, audit, log);
-  const { rooms, admission } = openRuntime(config, policy, stored, mediaNet);
+  const mediaWorkers = openMediaWorkers(config, mediaNet);
+  const { rooms, admission } = openRuntime(config, policy, stored, mediaNet, mediaWorkers);
   const purger = new Purger(objects, meetings, audit, log, (id) => rooms.isLive(id));
   await purger.start();
   // The last participant left and the room's last recording part is stored: chat is written
@@ -86,6 +91,7 @@ export async function openServices(config: Config): Promise<Services> {
     users: new UserStore(db),
     rooms,
     mediaNet,
+    mediaWorkers,
     admission,
     registrations,
     purger,
@@ -99,6 +105,8 @@ export async function openServices(config: Config): Promise<Services> {
       admission.close();
       // Every room closes; the last part of each server recording is stored before the database closes.
       await rooms.close();
+      // After the rooms: their proxies have closed their Routers in the workers.
+      await mediaWorkers?.close();
       // After the rooms: their Transports have left the port; nothing is left to cascade to.
       mediaNet.close();
       await chat.flushAll();
@@ -135,7 +143,25 @@ async function openStorage(config: Config): Promise<Storage> {
 }
 
 /** The live runtime: the rooms of this process and the door into them. */
-function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage, mediaNet: MediaNet): Pick<Services, 'rooms' | 'admission'> {
+/**
+ * The media workers (issue 15 item 3), started with the media port known. A worker that dies is
+ * replaced and its meetings rebuilt on another (MediaWorkers); it is logged, never fatal.
+ */
+function openMediaWorkers(config: Config, mediaNet: MediaNet): MediaWorkers | null {
+  if (config.mediaWorkers === 0) return null;
+  return new MediaWorkers(config.mediaWorkers, () => spawnMediaWorker(config.mediaIp, mediaNet.port), mediaNet, {
+    died: (index, moved, err) => log.error({ err, worker: index, meetings: moved.length }, 'a media worker died; its meetings were moved'),
+    malformed: (index) => log.error({ worker: index }, 'a malformed message from a media worker was dropped'),
+  });
+}
+
+function openRuntime(
+  config: Config,
+  policy: OrganisationPolicy,
+  s: Storage,
+  mediaNet: MediaNet,
+  mediaWorkers: MediaWorkers | null,
+): Pick<Services, 'rooms' | 'admission'> {
   const shredded = ServerRecorder.shredLeftovers(config.dataDir);
   if (shredded) log.error({ shredded }, 'destroyed the plaintext of recordings interrupted by a crash');
   const rooms = new RoomRegistry(s.meetings, {
@@ -144,6 +170,7 @@ function openRuntime(config: Config, policy: OrganisationPolicy, s: Storage, med
     e2eeUpdateIntervalMs: config.e2eeUpdateSeconds * 1000,
     resumeGraceMs: config.resumeGraceSeconds * 1000,
     media: { ip: config.mediaIp, net: mediaNet },
+    mediaWorkers,
     objects: s.objects,
     dataDir: config.dataDir,
     audit: s.audit,

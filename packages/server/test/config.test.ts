@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { TLS_PROFILE } from '../src/http/tls.js';
@@ -16,6 +17,13 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ KAIGI_PORT: 'eighty' }), /KAIGI_PORT/);
     assert.throws(() => loadConfig({ KAIGI_TLS_CERT: '/x' }), /KAIGI_TLS_KEY/);
     assert.throws(() => loadConfig({ KAIGI_PUBLIC_URL: 'http://meet.example.org' }), /KAIGI_PUBLIC_URL/);
+  });
+
+  it('places meetings on one media worker per core by default (KAIGI_MEDIA_WORKERS; 0: none)', () => {
+    assert.equal(loadConfig({}).mediaWorkers, os.availableParallelism());
+    assert.equal(loadConfig({ KAIGI_MEDIA_WORKERS: '0' }).mediaWorkers, 0);
+    assert.equal(loadConfig({ KAIGI_MEDIA_WORKERS: '3' }).mediaWorkers, 3);
+    assert.throws(() => loadConfig({ KAIGI_MEDIA_WORKERS: '-1' }), /KAIGI_MEDIA_WORKERS/);
   });
 
   it('takes one media port (KAIGI_MEDIA_PORT, default any) and refuses the old range setting by name', () => {

@@ -196,6 +196,11 @@ export class MediaController extends Store<MediaSnapshot> {
         if (!this.snap.active) this.activate();
         this.subscription?.handleOffer(msg.sdp, msg.tracks);
         return;
+      case 'mediaRestart':
+        // The SFU's side of both transports is gone (its media worker was replaced): publish again
+        // at once rather than after the connection's grace; the receive side follows the new offer.
+        if (this.snap.active) this.publisher?.rebuild();
+        return;
       case 'mediaState':
         this.update({ publishing: new Map(msg.participants.map((p) => [p.id, p.sources])) });
         return;

@@ -136,6 +136,7 @@ function onServer(s: MeetingState, msg: ServerMessage): MeetingState {
     case 'publishAnswer':
     case 'subscribeOffer':
     case 'mediaStopped':
+    case 'mediaRestart':
     case 'mediaState':
     case 'activeSpeaker':
     case 'connectionQuality':

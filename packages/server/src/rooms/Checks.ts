@@ -1,7 +1,7 @@
 import { ErrorCode, type MediaSource } from '@kaigi/protocol';
 import { KaigiError } from '../errors.js';
 import type { Meeting } from '../meeting/Meeting.js';
-import type { Router } from '../sfu/Router.js';
+import type { RouterPort } from '../sfu/RouterPort.js';
 import type { Peer } from './Peer.js';
 
 /** Whose connection a check message goes to (the Room's seats; a test's Map). */
@@ -31,7 +31,7 @@ export class Checks {
 
   constructor(
     private readonly meeting: Meeting,
-    private readonly router: Router,
+    private readonly router: RouterPort,
     private readonly peers: PeerLookup,
   ) {}
 

@@ -8,6 +8,8 @@ import { newId } from '../security/random.js';
 import type { MediaConfig } from '../sfu/MediaConfig.js';
 import { Emitter, Observer } from '../sfu/Emitter.js';
 import { Router } from '../sfu/Router.js';
+import type { RouterPort, RouterSignals } from '../sfu/RouterPort.js';
+import type { MediaWorkers } from '../sfu/worker/MediaWorkers.js';
 import type { MeetingStore, StoredRules } from '../storage/MeetingStore.js';
 import { Checks } from './Checks.js';
 import type { Peer, Seat } from './Peer.js';
@@ -25,6 +27,8 @@ export type CloseReason = 'empty' | 'deleted' | 'shutdown';
 
 export interface RoomDeps extends RecordingDeps {
   media: MediaConfig;
+  /** Where meetings' Routers live (issue 15 item 3); absent or null: in this thread. */
+  mediaWorkers?: MediaWorkers | null;
   e2eeUpdateIntervalMs: number;
   /** How long a dropped connection keeps its participant's place (H2 resume). */
   resumeGraceMs: number;
@@ -86,7 +90,7 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
   readonly observer = new Observer<RoomEvents>();
   readonly meeting: Meeting;
   /** Readable for media handlers and for monitoring (an e2e tap attaches to it through the registry's observer). */
-  readonly router: Router;
+  readonly router: RouterPort;
   /** The MLS delivery service, in end-to-end encrypted meetings only. */
   readonly delivery: DeliveryService | null;
   /** Verifiers' one-to-one checks of newcomers (B7). */
@@ -121,9 +125,13 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
           { updateIntervalMs: deps.e2eeUpdateIntervalMs },
         )
       : null;
-    this.router = new Router({ ...deps.media, backOffKeyframeRequests: meeting.e2ee }, {
+    this.router = placeRouter(meeting, deps, {
       subscribeOffer: (pid, offer) => this.send(pid, { type: 'subscribeOffer', ...offer }),
       producersChanged: () => this.sendMediaState(),
+      // Only those the Router had (admitted people, a check's newcomer): the Room seated them all.
+      mediaRestart: (pids) => {
+        for (const pid of pids) this.send(pid, { type: 'mediaRestart' });
+      },
     });
     this.checks = new Checks(meeting, this.router, { get: (pid) => this.seats.get(pid)?.peer ?? undefined });
     this.recording = new RoomRecording(meeting, this.router, (msg) => this.toAdmitted(msg), deps);
@@ -481,4 +489,15 @@ export class Room extends Emitter<{ '@close': [reason: CloseReason] }> {
 function clearGrace(seat: Seat): void {
   if (seat.graceTimer) clearTimeout(seat.graceTimer);
   seat.graceTimer = null;
+}
+
+/**
+ * A meeting's Router: on a media worker (issue 15 item 3), except where the server may record
+ * the meeting (A5: the recorder reads the producers in this thread) or no workers run.
+ */
+function placeRouter(meeting: Meeting, deps: RoomDeps, signals: RouterSignals): RouterPort {
+  const backOff = meeting.e2ee;
+  const recordable = meeting.policy.serverRecording && !meeting.e2ee;
+  const proxy = deps.mediaWorkers && !recordable ? deps.mediaWorkers.create(backOff, signals) : null;
+  return proxy ?? new Router({ ...deps.media, backOffKeyframeRequests: backOff }, signals);
 }

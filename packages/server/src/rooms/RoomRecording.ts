@@ -4,7 +4,7 @@ import { KaigiError } from '../errors.js';
 import type { Meeting } from '../meeting/Meeting.js';
 import type { Participant } from '../meeting/Participant.js';
 import { ServerRecorder, type StoredPart } from '../recording/ServerRecorder.js';
-import type { Router } from '../sfu/Router.js';
+import type { RouterPort } from '../sfu/RouterPort.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 
 /** Fastify's logger fits; so does the small one services.ts keeps for background work. */
@@ -47,7 +47,7 @@ export class RoomRecording {
 
   constructor(
     private readonly meeting: Meeting,
-    private readonly router: Router,
+    private readonly router: RouterPort,
     /** Sends to every admitted participant (the Room's fan-out). */
     private readonly toAdmitted: (msg: ServerMessage) => void,
     private readonly deps: RecordingDeps,

@@ -10,7 +10,7 @@ import {
   useTransportWideCC,
   type PeerConfig,
 } from 'werift';
-import type { MediaNet } from './net/MediaNet.js';
+import type { MediaNetHost } from './net/MediaNetHost.js';
 
 export interface MediaConfig {
   /** The one address the SFU binds and announces as its ICE candidate. */
@@ -21,7 +21,7 @@ export interface MediaConfig {
    * made without it (unit tests of the media plane's logic) lets werift open its own guarded
    * socket per transport instead.
    */
-  net?: MediaNet;
+  net?: MediaNetHost;
   /**
    * E2EE meetings: back off a subscriber that keeps asking for keyframes (one without the keys
    * asks after every keyframe). Elsewhere every request is forwarded, at most one per layer per

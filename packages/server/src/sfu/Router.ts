@@ -1,23 +1,15 @@
-import { ErrorCode, SOURCE_KIND, type ConnectionQuality, type MediaSource, type RemoteTrack } from '@kaigi/protocol';
+import { ErrorCode, SOURCE_KIND, type ConnectionQuality, type MediaSource } from '@kaigi/protocol';
 import { KaigiError } from '../errors.js';
 import { evaluateDownlink, QUALITY_EVERY_MS, QualityTracker } from './connectionQuality.js';
 import { Observer } from './Emitter.js';
 import type { MediaConfig } from './MediaConfig.js';
 import { Producer } from './Producer.js';
 import type { RouterObserver, RouterObserverEvents } from './RouterObserver.js';
+import type { PublishRequest, RouterPort, RouterSignals } from './RouterPort.js';
 import { Subscriber } from './Subscriber.js';
 import { Transport } from './Transport.js';
 
-export interface PublishRequest {
-  sdp: string;
-  tracks: { mid: string; source: MediaSource }[];
-}
-
-export interface RouterSignals {
-  subscribeOffer(participantId: string, offer: { sdp: string; tracks: RemoteTrack[] }): void;
-  /** Who publishes what changed. */
-  producersChanged(): void;
-}
+export type { PublishRequest, RouterSignals } from './RouterPort.js';
 
 /**
  * One meeting's media plane. Knows nothing of passwords or roles: the meeting layer decides who
@@ -25,7 +17,7 @@ export interface RouterSignals {
  * Every admitted participant receives every other participant's producers, except while a private
  * pair (a verifier's check) is open: then the pair's media stays between its two sides.
  */
-export class Router {
+export class Router implements RouterPort {
   private readonly senders = new Map<string, Transport>();
   private readonly producers = new Map<string, Map<MediaSource, Producer>>();
   private readonly subscribers = new Map<string, Subscriber>();
@@ -197,11 +189,17 @@ export class Router {
     this.changed();
   }
 
-  /** Sources each participant publishes right now. */
+  /** Sources each participant publishes right now (not those in a private pair: nobody else sees them). */
   publishing(): Map<string, MediaSource[]> {
+    const out = this.liveSources();
+    for (const pid of this.pairs.keys()) out.delete(pid);
+    return out;
+  }
+
+  /** Every participant's live sources, paired or not (what a RouterProxy mirrors, sfu/worker/). */
+  liveSources(): Map<string, MediaSource[]> {
     const out = new Map<string, MediaSource[]>();
     for (const [pid, m] of this.producers) {
-      if (this.pairs.has(pid)) continue;
       const live = [...m.values()].filter((p) => !p.closed).map((p) => p.source);
       if (live.length) out.set(pid, live);
     }

@@ -5,6 +5,7 @@
 import type { RemoteTrack } from '@kaigi/protocol';
 import { Router } from '../../src/sfu/Router.js';
 import type { MediaConfig } from '../../src/sfu/MediaConfig.js';
+import type { RouterPort } from '../../src/sfu/RouterPort.js';
 import { MediaNet } from '../../src/sfu/net/MediaNet.js';
 import type { FakePeer } from './FakePeer.js';
 import { MediaPeer, type MediaSignalling } from './mediaPeer.js';
@@ -13,11 +14,11 @@ import { MediaPeer, type MediaSignalling } from './mediaPeer.js';
 export const LOOPBACK_MEDIA: MediaConfig = { ip: '127.0.0.1' };
 
 /** The signalling a MediaPeer needs, straight to a Router, as participant `participantId`. */
-export function routerSignalling(router: Router, participantId: string): MediaSignalling {
+export function routerSignalling(router: RouterPort, participantId: string): MediaSignalling {
   return {
     publish: (req) => router.publish(participantId, req),
-    subscribeAnswer: (sdp) => {
-      if (!router.subscribeAnswer(participantId, sdp)) throw new Error(`the router expected no answer from ${participantId}`);
+    subscribeAnswer: async (sdp) => {
+      if (!(await router.subscribeAnswer(participantId, sdp))) throw new Error(`the router expected no answer from ${participantId}`);
     },
   };
 }

@@ -1,6 +1,7 @@
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import type { IceCredentials } from '../IceGuard.js';
 import { IceEndpoint, MAX_DATAGRAM, MIN_DATAGRAM, tupleKey, type DropReason, type EndpointSink, type NetHost, type NetPath } from './IceEndpoint.js';
+import type { MediaNetHost } from './MediaNetHost.js';
 import { SendRing } from './SendRing.js';
 import { isBindingRequest, localUfragOf, looksLikeStun } from './stun.js';
 
@@ -38,6 +39,12 @@ const DROP_REASONS: readonly DropReason[] = [
   'closed',
 ];
 
+/**
+ * Where a datagram for a transport in a media worker goes (issue 15 item 3): posted to the
+ * worker, which verifies and answers it and opens the connected socket itself.
+ */
+export type RemoteSink = (data: Buffer, ip: string, port: number) => void;
+
 export interface MediaNetOptions {
   /** The one IPv4 address bound and announced (KAIGI_MEDIA_IP). */
   ip: string;
@@ -62,7 +69,7 @@ export interface MediaNetStats {
  * Transport, inside MediaConfig). Owns the listener, the send ring and the endpoints' tables.
  * close() is idempotent and closes every endpoint (and so every Transport on it).
  */
-export class MediaNet implements NetHost {
+export class MediaNet implements NetHost, MediaNetHost {
   readonly ip: string;
   readonly ring = new SendRing();
   /** Resolves once the listener is bound (the port is known); rejects if it cannot bind. */
@@ -83,6 +90,9 @@ export class MediaNet implements NetHost {
   /** Endpoint -> the ufrags it announced, oldest first (at most MAX_UFRAGS). */
   private readonly announced = new Map<IceEndpoint, string[]>();
   private readonly tuples = new Map<string, NetPath>();
+  /** Ufrags and verified addresses of transports in media workers (sfu/worker/MediaWorkers.ts). */
+  private readonly remoteUfrags = new Map<string, RemoteSink[]>();
+  private readonly remoteTuples = new Map<string, RemoteSink>();
 
   constructor(opts: MediaNetOptions) {
     this.ip = opts.ip;
@@ -148,6 +158,8 @@ export class MediaNet implements NetHost {
     this.ufrags.clear();
     this.announced.clear();
     this.tuples.clear();
+    this.remoteUfrags.clear();
+    this.remoteTuples.clear();
     try {
       this.listener.close();
     } catch {
@@ -189,7 +201,39 @@ export class MediaNet implements NetHost {
     else this.ufrags.delete(ufrag);
   }
 
+  /** A transport in a media worker announced a ufrag: its first contacts are posted there. */
+  registerRemote(ufrag: string, sink: RemoteSink): void {
+    if (this._closed) return;
+    const holders = this.remoteUfrags.get(ufrag) ?? [];
+    if (!holders.includes(sink)) this.remoteUfrags.set(ufrag, [...holders, sink]);
+  }
+
+  unregisterRemote(ufrag: string, sink: RemoteSink): void {
+    const holders = this.remoteUfrags.get(ufrag)?.filter((s) => s !== sink) ?? [];
+    if (holders.length) this.remoteUfrags.set(ufrag, holders);
+    else this.remoteUfrags.delete(ufrag);
+  }
+
+  /** A worker verified a peer address: its datagrams that reach the listener before the worker's connected socket exists go there. */
+  addRemoteTuple(key: string, sink: RemoteSink): void {
+    if (this._closed) return;
+    const old = this.tuples.get(key);
+    if (old) old.endpoint.closePathTo(old);
+    this.remoteTuples.set(key, sink);
+  }
+
+  removeRemoteTuple(key: string, sink: RemoteSink): void {
+    if (this.remoteTuples.get(key) === sink) this.remoteTuples.delete(key);
+  }
+
+  /** A worker died or closed: nothing is routed to it any more. */
+  forgetRemote(sink: RemoteSink): void {
+    for (const ufrag of [...this.remoteUfrags.keys()]) this.unregisterRemote(ufrag, sink);
+    for (const [key, s] of [...this.remoteTuples]) if (s === sink) this.remoteTuples.delete(key);
+  }
+
   addTuple(key: string, path: NetPath): void {
+    this.remoteTuples.delete(key);
     const old = this.tuples.get(key);
     // The same peer address verified for another transport (a browser reusing its socket after a
     // restart): the newest verified check owns the tuple.
@@ -213,11 +257,18 @@ export class MediaNet implements NetHost {
     if (data.length > MAX_DATAGRAM) return this.drop('too-long');
     const path = this.tuples.get(tupleKey(rinfo.address, rinfo.port));
     if (path) return path.endpoint.receive(data, path);
+    const remote = this.remoteTuples.size ? this.remoteTuples.get(tupleKey(rinfo.address, rinfo.port)) : undefined;
+    if (remote) return remote(data, rinfo.address, rinfo.port);
     if (!looksLikeStun(data)) return this.drop('unknown-tuple');
     if ((data.readUInt16BE(0) & 0x0110) !== 0) return this.drop('not-request');
     if (!isBindingRequest(data)) return this.drop('not-binding');
     const refused = this.routeFirstContact(data, rinfo.address, rinfo.port, null);
-    if (refused !== null) this.drop(refused);
+    if (refused === null) return;
+    const ufrag = localUfragOf(data);
+    const workers = ufrag === null ? undefined : this.remoteUfrags.get(ufrag);
+    // The worker verifies it (MESSAGE-INTEGRITY with its transport's password) and answers or drops it.
+    if (workers) for (const sink of workers) sink(data, rinfo.address, rinfo.port);
+    else this.drop(refused);
   }
 
   routeFirstContact(data: Buffer, ip: string, port: number, except: IceEndpoint | null): DropReason | null {

@@ -1,6 +1,6 @@
 import type { IceAddress } from '../IceGuard.js';
 import type { EndpointSink, IceEndpoint, PeerAddress } from './IceEndpoint.js';
-import type { MediaNet } from './MediaNet.js';
+import type { MediaNetHost as MediaNet } from './MediaNetHost.js';
 
 // werift keeps a transport's ICE state (nomination, the selected pair, consent) and its DTLS
 // handshake, but opens no socket (issue 15 item 1): each of its ICE connections gets, instead of

@@ -35,9 +35,10 @@ export const publish: H<'publish'> = async (room, me, msg, call) => {
   call.reply({ type: 'publishAnswer', reqId: msg.reqId, sdp });
 };
 
-export const subscribeAnswer: H<'subscribeAnswer'> = (room, me, msg) => {
+export const subscribeAnswer: H<'subscribeAnswer'> = async (room, me, msg) => {
   refuseSdp(msg.sdp);
-  if (!room.router.subscribeAnswer(me.id, msg.sdp)) throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'No offer is waiting for an answer.');
+  // A Router in a media worker answers across the thread (sfu/worker/RouterProxy.ts).
+  if (!(await room.router.subscribeAnswer(me.id, msg.sdp))) throw new KaigiError(ErrorCode.INVALID_MESSAGE, 'No offer is waiting for an answer.');
 };
 
 export const resubscribe: H<'resubscribe'> = (room, me) => {

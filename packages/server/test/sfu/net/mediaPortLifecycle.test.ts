@@ -27,7 +27,9 @@ describe('the media port (docs/lifecycle.md)', () => {
   });
 
   it("2. it is handed down inside MediaConfig.net: a room's send and receive Transports are on the node's MediaNet", async () => {
-    const f = await openRoom();
+    // A Router in the main thread (no media workers): its endpoints are the MediaNet's own. With
+    // workers, a worker's WorkerNet holds them (test/sfu/worker/workerMedia.test.ts).
+    const f = await openRoom({ env: { KAIGI_MEDIA_WORKERS: '0' } });
     try {
       const net = f.t.services.mediaNet;
       const alice = await f.guest('Alice');
