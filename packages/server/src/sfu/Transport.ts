@@ -189,7 +189,7 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     // On the media port every candidate is the one port (also one werift gathered before it attached).
     const port = this.config.net ? this.config.net.port : null;
     return (
-      withoutUnsentSsrcs(sdp)
+      withTrackIds(withoutUnsentSsrcs(sdp))
         .split('\r\n')
         .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.config.ip)
         .map((line) => (port !== null && line.startsWith('a=candidate:') ? withPort(line, port) : line))
@@ -235,5 +235,22 @@ export function withoutUnsentSsrcs(sdp: string): string {
             .join('\r\n')
         : section,
     )
+    .join('');
+}
+
+/**
+ * Gives each section the SFU sends on one track id (`a=msid:- kaigi-<mid>`, RFC 8830) when werift
+ * wrote none. With RTX the section carries two SSRCs; libwebrtc releases before Chromium's current
+ * one (the bench's @roamhq/wrtc) read two SSRCs without an msid as two tracks and refuse the offer
+ * under Unified Plan. The client maps tracks by mid, never by these ids.
+ */
+export function withTrackIds(sdp: string): string {
+  return sdp
+    .split(/(?=\r\nm=)/)
+    .map((section) => {
+      const mid = /\r\na=mid:(\S+)/.exec(section)?.[1];
+      if (!mid || !/\r\na=(sendonly|sendrecv)(?=\r\n|$)/.test(section) || /\r\na=msid:/.test(section)) return section;
+      return section.replace(/\r\na=mid:\S+/, (line) => `${line}\r\na=msid:- kaigi-${mid}`);
+    })
     .join('');
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RTCPeerConnection, MediaStreamTrack } from 'werift';
 import { peerConfig } from '../../src/sfu/MediaConfig.js';
-import { withoutUnsentSsrcs } from '../../src/sfu/Transport.js';
+import { withoutUnsentSsrcs, withTrackIds } from '../../src/sfu/Transport.js';
 
 const CRLF = '\r\n';
 
@@ -56,5 +56,14 @@ describe('withoutUnsentSsrcs', () => {
     } finally {
       await Promise.all([client.close(), server.close()]);
     }
+  });
+});
+
+describe('withTrackIds', () => {
+  it('gives each sending section without an msid one track id, and leaves the others alone', () => {
+    const sdp = ['v=0', 'm=video 9 X 96 97', 'a=mid:3', 'a=sendonly', 'a=ssrc:1 cname:x', 'm=audio 9 X 111', 'a=mid:4', 'a=recvonly', 'm=audio 9 X 111', 'a=mid:5', 'a=sendonly', 'a=msid:s t', ''].join(CRLF);
+    const out = withTrackIds(sdp).split(CRLF);
+    assert.deepEqual(out.filter((l) => l.startsWith('a=msid')), ['a=msid:- kaigi-3', 'a=msid:s t']);
+    assert.equal(out[out.indexOf('a=mid:3') + 1], 'a=msid:- kaigi-3');
   });
 });
