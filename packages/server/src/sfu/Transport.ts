@@ -6,6 +6,7 @@ import { attachIceGuard, type IceGuard } from './IceGuard.js';
 import { peerConfig, type MediaConfig } from './MediaConfig.js';
 import type { DatagramOut } from './net/types.js';
 import { WeriftIceBinding, type SrtpReceiver } from './net/weriftIce.js';
+import { warmDtlsKeyExchange } from './net/dtlsWarmup.js';
 import type { SrtpMasterKeys } from './srtp/types.js';
 
 /** werift's number for the SRTP profile AEAD_AES_128_GCM (RFC 7714 §14.2). */
@@ -50,6 +51,9 @@ export class Transport extends Emitter<{ close: []; failed: [] }> {
     // D1: werift opens its sockets right after gathering starts; attaching at that moment means it
     // opens none on the media port's path, and no datagram ever reaches werift unchecked.
     this.pc.iceGatheringStateChange.subscribe(() => this.attachIce());
+    // Without the media port nothing warmed werift's P-256 tables before the first handshake
+    // (net/dtlsWarmup.ts); gathering and ICE take several turns of the loop, time enough.
+    if (!config.net) void warmDtlsKeyExchange();
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') {
         if (state === 'failed') this.emit('failed');

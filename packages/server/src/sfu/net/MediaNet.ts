@@ -1,6 +1,7 @@
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import type { IceCredentials } from '../IceGuard.js';
 import { IceEndpoint, MAX_DATAGRAM, MIN_DATAGRAM, tupleKey, type DropReason, type EndpointSink, type NetHost, type NetPath } from './IceEndpoint.js';
+import { warmDtlsKeyExchange } from './dtlsWarmup.js';
 import type { MediaNetHost } from './MediaNetHost.js';
 import { SendRing } from './SendRing.js';
 import { isBindingRequest, localUfragOf, looksLikeStun } from './stun.js';
@@ -110,7 +111,10 @@ export class MediaNet implements NetHost, MediaNetHost {
             resolve();
           });
         }),
-    );
+    )
+      // Transports wait for `listening` before they gather, so no handshake meets a cold P-256
+      // table (dtlsWarmup.ts: its first build stalled the loop past the peer's DTLS retransmit).
+      .then(warmDtlsKeyExchange);
     // After binding, a socket error (e.g. ICMP-induced on some kernels) must not crash the process.
     this.listener.on('error', () => undefined);
   }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { warmDtlsKeyExchange } from '../net/dtlsWarmup.js';
 import { parseToWorker, type FromWorker } from './protocol.js';
 import { RouterHost } from './RouterHost.js';
 import { WorkerNet } from './WorkerNet.js';
@@ -34,7 +35,9 @@ function start(): void {
     host.close();
     net.close();
   });
-  post({ t: 'ready' });
+  // Each worker has its own copy of werift's P-256 tables: build them before any meeting comes, or
+  // the first DTLS handshake here stalls the loop past a werift peer's retransmit (net/dtlsWarmup.ts).
+  void warmDtlsKeyExchange().then(() => post({ t: 'ready' }));
 }
 
 start();
